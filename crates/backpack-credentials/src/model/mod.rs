@@ -1,0 +1,1 @@
+//! Typed Open Badges 3.0 model (being written).
