@@ -1,1 +1,24 @@
-fn main() {}
+//! The `backpack` binary: the only place that reads the command line, files,
+//! environment and clock. Subcommands live in their own modules.
+
+mod bench;
+mod cli;
+mod io;
+mod keys;
+mod signing;
+mod verifying;
+mod baking;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("backpack: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Signing: prepare an unsigned credential for an issuer key and secure it as
+//! Data Integrity (`eddsa-rdfc-2022` by default, or `eddsa-jcs-2022`) or as a
+//! VC-JWT. Also the issuer key file format, shared with the JavaScript peer
+//! (`{did, verificationMethod, publicKeyMultibase, secretKeyMultibase}`).
+
+use crate::did::issuer_id;
+use crate::proof::{self, ProofError, SignSuite};
+use backpack_crypto::ed25519::SigningKey;
+use backpack_crypto::multikey::{self, PublicKey};
+use backpack_jsonld::Processor;
+use serde_json::{json, Map, Value};
+
+/// Why a credential could not be signed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SignError {
+    #[error("the credential is not a JSON object")]
+    NotAnObject,
+    #[error("the credential names issuer {found}, but the key is {ours}")]
+    ForeignIssuer { found: String, ours: String },
+    #[error("the credential already has a proof")]
+    AlreadySigned,
+    #[error("the credential's @context must start with the VC 2.0 context")]
+    NotVc2,
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    #[error(transparent)]
+    Jwt(#[from] crate::jwt::JwtError),
+}
+
+impl SignError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignError::NotAnObject => "not_an_object",
+            SignError::ForeignIssuer { .. } => "foreign_issuer",
+            SignError::AlreadySigned => "already_signed",
+            SignError::NotVc2 => "not_vc2",
+            SignError::Proof(e) => e.code(),
+            SignError::Jwt(_) => "jwt_error",
+        }
+    }
+}
+
+/// An issuer's signing identity: a key and the DID and verification method
+/// it signs as.
+pub struct IssuerKey {
+    pub key: SigningKey,
+    pub did: String,
+    pub verification_method: String,
+}
+
+impl std::fmt::Debug for IssuerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuerKey")
+            .field("did", &self.did)
+            .field("verification_method", &self.verification_method)
+            .field("key", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Why a key file could not be read.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum KeyFileError {
+    #[error("the key file is not JSON: {0}")]
+    Json(String),
+    #[error("the key file has no {0}")]
+    Missing(&'static str),
+    #[error("the key file's {field} is unusable: {reason}")]
+    Bad { field: &'static str, reason: String },
+    #[error("the key file's did ({0}) does not match its secret key")]
+    Mismatch(String),
+}
+
+impl IssuerKey {
+    /// A did:key identity for `key`.
+    pub fn did_key(key: SigningKey) -> Self {
+        let public = PublicKey::Ed25519(key.verifying_key());
+        let mk = public.to_multikey().unwrap_or_default();
+        let did = format!("did:key:{mk}");
+        IssuerKey {
+            verification_method: format!("{did}#{mk}"),
+            did,
+            key,
+        }
+    }
+
+    /// The key file JSON (holds the secret: write it with mode 0600).
+    pub fn to_key_file(&self) -> Value {
+        let public = PublicKey::Ed25519(self.key.verifying_key());
+        json!({
+            "did": self.did,
+            "verificationMethod": self.verification_method,
+            "publicKeyMultibase": public.to_multikey().unwrap_or_default(),
+            "secretKeyMultibase": multikey::encode_secret_key(&self.key.seed()),
+        })
+    }
+
+    /// Read a key file (ours or the JavaScript peer's).
+    pub fn from_key_file(bytes: &[u8]) -> Result<Self, KeyFileError> {
+        let v: Value = crate::json::parse_limited(bytes).map_err(|e| KeyFileError::Json(e.to_string()))?;
+        let secret = v
+            .get("secretKeyMultibase")
+            .and_then(Value::as_str)
+            .ok_or(KeyFileError::Missing("secretKeyMultibase"))?;
+        let seed = multikey::decode_secret_key(secret).map_err(|e| KeyFileError::Bad {
+            field: "secretKeyMultibase",
+            reason: e.to_string(),
+        })?;
+        let derived = IssuerKey::did_key(SigningKey::from_seed(&seed));
+        match v.get("did").and_then(Value::as_str) {
+            None => Ok(derived),
+            Some(did) if did == derived.did => {
+                let vm = v
+                    .get("verificationMethod")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&derived.verification_method)
+                    .to_string();
+                Ok(IssuerKey {
+                    verification_method: vm,
+                    ..derived
+                })
+            }
+            // A did:web (or other) identity: trust the file's names.
+            Some(did) if !did.starts_with("did:key:") => {
+                let vm = v
+                    .get("verificationMethod")
+                    .and_then(Value::as_str)
+                    .ok_or(KeyFileError::Missing("verificationMethod"))?
+                    .to_string();
+                Ok(IssuerKey {
+                    did: did.to_string(),
+                    verification_method: vm,
+                    key: derived.key,
+                })
+            }
+            Some(did) => Err(KeyFileError::Mismatch(did.to_string())),
+        }
+    }
+}
+
+/// Fill what signing needs: `issuer` (the key's DID) when absent, `validFrom`
+/// (`now`) when absent. Refuses a credential whose issuer is someone else.
+pub fn prepare(doc: &Value, did: &str, now: time::OffsetDateTime) -> Result<Value, SignError> {
+    let Value::Object(map) = doc else {
+        return Err(SignError::NotAnObject);
+    };
+    if map.contains_key("proof") {
+        return Err(SignError::AlreadySigned);
+    }
+    let mut out: Map<String, Value> = map.clone();
+    match out.get_mut("issuer") {
+        None => {
+            out.insert("issuer".into(), did.into());
+        }
+        Some(Value::Object(profile)) if !profile.contains_key("id") => {
+            profile.insert("id".into(), did.into());
+        }
+        Some(_) => {
+            let found = issuer_id(doc).unwrap_or("(unreadable)");
+            if found != did {
+                return Err(SignError::ForeignIssuer {
+                    found: found.to_string(),
+                    ours: did.to_string(),
+                });
+            }
+        }
+    }
+    let vc2 = match out.get("@context") {
+        Some(Value::Array(a)) => a.first().and_then(Value::as_str) == Some("https://www.w3.org/ns/credentials/v2"),
+        Some(Value::String(s)) => s == "https://www.w3.org/ns/credentials/v2",
+        _ => false,
+    };
+    if !vc2 {
+        return Err(SignError::NotVc2);
+    }
+    if !out.contains_key("validFrom") {
+        out.insert("validFrom".into(), proof::format_datetime(now).into());
+    }
+    Ok(Value::Object(out))
+}
+
+/// How to secure a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignFormat {
+    DataIntegrity(SignSuite),
+    Jwt,
+}
+
+/// A secured credential: JSON with an embedded proof, or a compact JWT.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Secured {
+    Json(Value),
+    Jwt(String),
+}
+
+/// Prepare and sign one credential.
+pub fn sign(
+    processor: &Processor,
+    doc: &Value,
+    issuer: &IssuerKey,
+    format: SignFormat,
+    now: time::OffsetDateTime,
+) -> Result<Secured, SignError> {
+    let prepared = prepare(doc, &issuer.did, now)?;
+    match format {
+        SignFormat::DataIntegrity(suite) => Ok(Secured::Json(proof::sign(
+            processor,
+            &prepared,
+            &issuer.key,
+            &issuer.verification_method,
+            suite,
+            now,
+        )?)),
+        SignFormat::Jwt => {
+            // The terms must be defined even though JWT signs bytes.
+            processor
+                .to_rdf(&prepared)
+                .map_err(|e| SignError::Proof(ProofError::JsonLd(e.to_string())))?;
+            Ok(Secured::Jwt(crate::jwt::sign(
+                &prepared,
+                &issuer.key,
+                &issuer.verification_method,
+            )?))
+        }
+    }
+}

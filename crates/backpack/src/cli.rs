@@ -1,0 +1,165 @@
+//! Command-line definition and dispatch.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Backpack: issue, collect, share and verify learning credentials
+/// (W3C Verifiable Credentials 2.0 / 1EdTech Open Badges 3.0).
+#[derive(Debug, Parser)]
+#[command(name = "backpack", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage issuer keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Sign unsigned credentials: one JSON document, or JSON Lines (one per line).
+    ///
+    /// Fills `issuer` with the key's DID when absent (refuses another issuer) and
+    /// `validFrom` with the current time when absent. Output has the input's shape:
+    /// one document in, one document out; JSON Lines in, JSON Lines out.
+    Sign {
+        /// Key file written by `backpack key generate`.
+        #[arg(long)]
+        key: PathBuf,
+        /// Data Integrity proof (eddsa-rdfc-2022 by default) or VC-JWT.
+        #[arg(long, value_enum, default_value_t = SignFormatArg::Di)]
+        format: SignFormatArg,
+        /// Cryptosuite for --format di.
+        #[arg(long, value_enum, default_value_t = SuiteArg::EddsaRdfc2022)]
+        suite: SuiteArg,
+        /// Input file, or - for standard input.
+        #[arg(default_value = "-")]
+        input: String,
+        /// Write here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Verify credentials: JSON, JSON Lines, compact JWT, baked PNG or SVG.
+    ///
+    /// Exit status: 0 when every credential verified, 1 when any did not,
+    /// 2 when an input was unusable (unreadable, or not a credential).
+    Verify {
+        /// One JSON report per line instead of readable text.
+        #[arg(long)]
+        json: bool,
+        /// A status list credential (JSON file) to check status against; repeatable.
+        /// Without one, status is reported as "not checked".
+        #[arg(long = "status-list", value_name = "FILE")]
+        status_lists: Vec<PathBuf>,
+        /// A DID document or controller document (JSON file) to use for its `id`
+        /// instead of fetching it (did:web offline); repeatable.
+        #[arg(long = "did-document", value_name = "FILE")]
+        did_documents: Vec<PathBuf>,
+        /// A folder of Open Badges 2.0 documents (keys, issuers, badge classes,
+        /// revocation lists) served by their `id` instead of fetching them.
+        #[arg(long = "ob2-docs", value_name = "DIR")]
+        ob2_docs: Option<PathBuf>,
+        /// Judge validity at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Files to verify, or - for standard input.
+        #[arg(default_value = "-")]
+        inputs: Vec<String>,
+    },
+    /// Embed a credential (JSON or compact JWT) into a PNG or SVG badge image.
+    Bake {
+        /// The badge image (PNG or SVG, recognised by content).
+        #[arg(long)]
+        image: PathBuf,
+        /// The signed credential: a JSON file or a compact JWT.
+        #[arg(long)]
+        credential: PathBuf,
+        /// Where to write the baked image.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Print the credential embedded in a PNG or SVG image.
+    Unbake {
+        /// The baked image.
+        image: PathBuf,
+    },
+    /// Measure signing and verification speed and memory (prints figures).
+    Bench {
+        /// Number of credentials.
+        #[arg(short, long, default_value_t = 10_000)]
+        n: u64,
+        /// Also stream-sign this many credentials to measure flat memory (0: skip).
+        #[arg(long, default_value_t = 0)]
+        stream: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate a new Ed25519 issuer key; prints its did:key.
+    Generate {
+        /// Write the key file here (mode 0600). Without it, the key file JSON
+        /// goes to standard output and the DID to standard error.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SignFormatArg {
+    /// JSON-LD with a Data Integrity proof.
+    Di,
+    /// Compact VC-JWT (EdDSA).
+    Jwt,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SuiteArg {
+    #[value(name = "eddsa-rdfc-2022")]
+    EddsaRdfc2022,
+    #[value(name = "eddsa-jcs-2022")]
+    EddsaJcs2022,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Key {
+            command: KeyCommand::Generate { out, force },
+        } => crate::keys::generate(out.as_deref(), force),
+        Command::Sign {
+            key,
+            format,
+            suite,
+            input,
+            output,
+        } => crate::signing::run(&key, format, suite, &input, output.as_deref()),
+        Command::Verify {
+            json,
+            status_lists,
+            did_documents,
+            ob2_docs,
+            at,
+            inputs,
+        } => crate::verifying::run(crate::verifying::Options {
+            json,
+            status_lists,
+            did_documents,
+            ob2_docs,
+            at,
+            inputs,
+        }),
+        Command::Bake {
+            image,
+            credential,
+            output,
+        } => crate::baking::bake(&image, &credential, &output),
+        Command::Unbake { image } => crate::baking::unbake(&image),
+        Command::Bench { n, stream } => crate::bench::run(n, stream),
+    }
+}
