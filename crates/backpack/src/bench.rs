@@ -128,3 +128,20 @@ pub fn run(n: u64, stream: u64) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `backpack example`: N unsigned sample credentials, one per line.
+pub fn example(n: u64, issuer: Option<&str>) -> anyhow::Result<ExitCode> {
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    for i in 1..=n {
+        let mut doc = open_badge_credential(i, issuer.unwrap_or(""));
+        if issuer.is_none() {
+            if let Some(profile) = doc.get_mut("issuer").and_then(Value::as_object_mut) {
+                profile.remove("id");
+            }
+        }
+        writeln!(out, "{}", serde_json::to_string(&doc)?)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

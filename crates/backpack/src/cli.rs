@@ -86,6 +86,17 @@ pub enum Command {
         /// The baked image.
         image: PathBuf,
     },
+    /// Print realistic unsigned Open Badges 3.0 credentials as JSON Lines
+    /// (multilingual samples, for trying `sign` and for benchmarks).
+    Example {
+        /// How many.
+        #[arg(short, long, default_value_t = 1)]
+        n: u64,
+        /// Issuer id to put in them; without it the issuer profile has no id
+        /// and `backpack sign` fills in its key's DID.
+        #[arg(long)]
+        issuer: Option<String>,
+    },
     /// Measure signing and verification speed and memory (prints figures).
     Bench {
         /// Number of credentials.
@@ -160,6 +171,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
         } => crate::baking::bake(&image, &credential, &output),
         Command::Unbake { image } => crate::baking::unbake(&image),
+        Command::Example { n, issuer } => crate::bench::example(n, issuer.as_deref()),
         Command::Bench { n, stream } => crate::bench::run(n, stream),
     }
 }
