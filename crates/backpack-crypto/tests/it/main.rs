@@ -1,0 +1,3 @@
+//! Integration tests of backpack-crypto against published vectors and keys.
+
+mod vectors;
