@@ -253,7 +253,7 @@ pub fn process(
                 }
                 result = r;
             }
-            Value::Object(map) => define_all(source, &mut result, map, depth, override_protected)?,
+            Value::Object(map) => define_all(&mut result, map, depth, override_protected)?,
             _ => {
                 return Err(JsonLdError::invalid(
                     "a local context must be an object, a string or null",
@@ -265,7 +265,6 @@ pub fn process(
 }
 
 fn define_all(
-    source: &dyn ContextSource,
     result: &mut ActiveContext,
     map: &Map<String, Value>,
     depth: usize,
@@ -338,7 +337,6 @@ fn define_all(
             continue;
         }
         create_term(
-            source,
             result,
             map,
             key,
@@ -353,7 +351,6 @@ fn define_all(
 
 #[allow(clippy::too_many_arguments)]
 fn create_term(
-    source: &dyn ContextSource,
     active: &mut ActiveContext,
     local: &Map<String, Value>,
     term: &str,
@@ -437,7 +434,6 @@ fn create_term(
             let prefix = &s[..i];
             if local.contains_key(prefix) && prefix != term {
                 create_term(
-                    source,
                     active,
                     local,
                     prefix,
@@ -449,7 +445,6 @@ fn create_term(
             }
         } else if local.contains_key(s) && s != term {
             create_term(
-                source,
                 active,
                 local,
                 s,
@@ -524,7 +519,6 @@ fn create_term(
         let prefix = &term[..i];
         if local.contains_key(prefix) {
             create_term(
-                source,
                 active,
                 local,
                 prefix,

@@ -546,10 +546,8 @@ impl Expander<'_> {
         } else {
             self.expand(active, Some(key), v, path, depth + 1, false)?
         };
-        if container.list {
-            if !matches!(items.as_slice(), [Item::List(_)]) {
-                items = vec![Item::List(items)];
-            }
+        if container.list && !matches!(items.as_slice(), [Item::List(_)]) {
+            items = vec![Item::List(items)];
         }
         if container.graph && !container.id && !container.index {
             items = items

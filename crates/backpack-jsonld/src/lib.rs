@@ -35,13 +35,15 @@ use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 const CACHE_CAP: usize = 4096;
 
 type ScopedKey = (usize, usize, bool);
+type EmbeddedKey = (usize, String);
+type EmbeddedEntry = (Arc<ActiveContext>, Arc<ActiveContext>);
 type ScopedEntry = (Arc<ActiveContext>, Arc<Value>, Arc<ActiveContext>);
 
 /// Turns documents into RDF and canonical N-Quads. `Send + Sync`; share one.
 pub struct Processor {
     documents: HashMap<String, Arc<Value>>,
     root: Arc<ActiveContext>,
-    embedded_cache: RwLock<HashMap<(usize, String), (Arc<ActiveContext>, Arc<ActiveContext>)>>,
+    embedded_cache: RwLock<HashMap<EmbeddedKey, EmbeddedEntry>>,
     scoped_cache: RwLock<HashMap<ScopedKey, ScopedEntry>>,
 }
 
