@@ -129,8 +129,7 @@ pub fn issuer_id(doc: &Value) -> Option<&str> {
 }
 
 fn same_ref(candidate: &str, vm: &str, doc_id: &str) -> bool {
-    candidate == vm
-        || (candidate.starts_with('#') && format!("{doc_id}{candidate}") == vm)
+    candidate == vm || (candidate.starts_with('#') && format!("{doc_id}{candidate}") == vm)
 }
 
 fn public_key_of(method: &Value) -> Result<PublicKey, String> {

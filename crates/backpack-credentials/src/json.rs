@@ -110,12 +110,21 @@ mod tests {
         big[0] = b'1';
         assert!(parse_limited(&big).is_ok());
         big.push(b' ');
-        assert_eq!(parse_limited(&big).err().map(|e| e.code()), Some("input_too_large"));
+        assert_eq!(
+            parse_limited(&big).err().map(|e| e.code()),
+            Some("input_too_large")
+        );
     }
 
     #[test]
     fn truncated_and_binary_input_get_clear_errors() {
-        assert_eq!(parse_limited(b"{\"a\":").err().map(|e| e.code()), Some("malformed_json"));
-        assert_eq!(parse_limited(&[0xff, 0xfe]).err().map(|e| e.code()), Some("not_utf8"));
+        assert_eq!(
+            parse_limited(b"{\"a\":").err().map(|e| e.code()),
+            Some("malformed_json")
+        );
+        assert_eq!(
+            parse_limited(&[0xff, 0xfe]).err().map(|e| e.code()),
+            Some("not_utf8")
+        );
     }
 }

@@ -61,7 +61,11 @@ pub fn claims_for(doc: &Map<String, Value>) -> Result<Map<String, Value>, JwtErr
 }
 
 /// Sign `credential` as a compact VC-JWT (EdDSA, `kid` = the verification method).
-pub fn sign(credential: &Value, key: &SigningKey, verification_method: &str) -> Result<String, JwtError> {
+pub fn sign(
+    credential: &Value,
+    key: &SigningKey,
+    verification_method: &str,
+) -> Result<String, JwtError> {
     let Value::Object(doc) = credential else {
         return Err(JwtError::NotAnObject);
     };
@@ -73,7 +77,9 @@ pub fn sign(credential: &Value, key: &SigningKey, verification_method: &str) -> 
     header.insert("kid".into(), verification_method.into());
     header.insert("typ".into(), "JWT".into());
     let bytes = serde_json::to_vec(&Value::Object(payload)).unwrap_or_default();
-    Ok(backpack_crypto::jose::sign_compact_eddsa(&header, &bytes, key))
+    Ok(backpack_crypto::jose::sign_compact_eddsa(
+        &header, &bytes, key,
+    ))
 }
 
 /// The credential inside a JWT payload: the `vc` claim (VC 1.1 style) or the
@@ -117,7 +123,9 @@ pub fn claim_mismatches(payload: &Value, credential: &Value) -> Vec<String> {
     for claim in ["iss", "jti", "nbf", "exp", "sub"] {
         if let (Some(have), Some(want)) = (p.get(claim), expected.get(claim)) {
             if have != want {
-                out.push(format!("claim {claim} is {have} but the credential says {want}"));
+                out.push(format!(
+                    "claim {claim} is {have} but the credential says {want}"
+                ));
             }
         }
     }

@@ -1,7 +1,26 @@
 //! Open Badges 3.0 / W3C Verifiable Credentials 2.0: model, signing, verification.
 //!
-//! See ARCHITECTURE.md for the map. This crate is pure: no HTTP, no database,
-//! no file system, no clock. Network look-ups (did:web, status lists) go
-//! through traits the caller supplies; the current time is a parameter.
+//! This crate is pure: no HTTP, no database, no file system, no clock.
+//! Network look-ups (did:web, controller documents, status lists, OB 2.0
+//! documents) go through traits the caller supplies ([`did::DidResolver`],
+//! [`status::StatusListSource`]); the current time is a parameter.
+//!
+//! Start with [`verify::Verifier`] (bytes in, [`report::Report`] out) and
+//! [`sign::sign`].
 
+pub mod did;
+pub mod json;
+pub mod jwt;
+pub mod limits;
 pub mod model;
+pub mod ob2;
+pub mod proof;
+pub mod report;
+pub mod samples;
+pub mod sign;
+pub mod status;
+pub mod verify;
+
+pub use backpack_jsonld::Processor;
+pub use report::{Check, CheckKind, Format, Outcome, Report, Verdict};
+pub use verify::{InputError, Verifier};

@@ -17,7 +17,9 @@ const OB2_CONTEXT: &str = "https://w3id.org/openbadges/v2";
 fn context_mentions(doc: &Value, needle: &str) -> bool {
     match doc.get("@context") {
         Some(Value::String(s)) => s.contains(needle),
-        Some(Value::Array(a)) => a.iter().any(|c| c.as_str().is_some_and(|s| s.contains(needle))),
+        Some(Value::Array(a)) => a
+            .iter()
+            .any(|c| c.as_str().is_some_and(|s| s.contains(needle))),
         _ => false,
     }
 }
@@ -26,7 +28,10 @@ fn report(format: Format, doc: Option<&Value>, checks: Vec<Check>, signed: bool)
     Report {
         verdict: Report::derive_verdict(&checks, signed),
         format,
-        id: doc.and_then(|d| d.get("id")).and_then(Value::as_str).map(str::to_string),
+        id: doc
+            .and_then(|d| d.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
         issuer: doc.and_then(ob2_issuer_name),
         name: doc.and_then(display_name),
         container: None,
@@ -66,16 +71,22 @@ pub fn hosted_url_report(url: &str) -> Report {
     }
 }
 
-/// JSON that is not a VC: OB 2.0 / 1.x / 0.5 assertions, EDC, or nothing known.
+/// A European Digital Credential: ELM context, or a JWS JSON serialisation
+/// (JAdES seal) wrapping one.
+pub fn is_edc(doc: &Value) -> bool {
+    context_mentions(doc, "data.europa.eu/snb")
+        || (doc.get("payload").is_some() && doc.get("signatures").is_some())
+}
+
+/// JSON that is not a VC: OB 2.0 / 1.x / 0.5 assertions, or nothing known.
 pub fn classify_json(doc: &Value, _verifier: &Verifier<'_>) -> Result<Report, InputError> {
-    if context_mentions(doc, "data.europa.eu/snb") {
-        return Err(InputError::Unsupported(
-            "a European Digital Credential sealed with JAdES; EDC verification is not supported yet".into(),
-        ));
-    }
-    if context_mentions(doc, OB2_CONTEXT) || doc.get("recipient").is_some() && doc.get("badge").is_some() {
+    if context_mentions(doc, OB2_CONTEXT)
+        || doc.get("recipient").is_some() && doc.get("badge").is_some()
+    {
         if doc.pointer("/badge/version").and_then(Value::as_str) == Some("0.5.0")
-            || doc.get("issued_on").is_some() && doc.get("@context").is_none() && doc.get("uid").is_none()
+            || doc.get("issued_on").is_some()
+                && doc.get("@context").is_none()
+                && doc.get("uid").is_none()
         {
             return Err(InputError::Unsupported(
                 "Open Badges 0.5 is not supported (unsigned, no verification method)".into(),
@@ -87,7 +98,11 @@ pub fn classify_json(doc: &Value, _verifier: &Verifier<'_>) -> Result<Report, In
             .or_else(|| doc.get("id"))
             .and_then(Value::as_str)
             .unwrap_or("(no URL)");
-        let version = if doc.get("uid").is_some() && doc.get("@context").is_none() { "1.0" } else { "2.0" };
+        let version = if doc.get("uid").is_some() && doc.get("@context").is_none() {
+            "1.0"
+        } else {
+            "2.0"
+        };
         let mut checks = vec![Check::new(
             CheckKind::Proof,
             Outcome::NotChecked,
@@ -105,7 +120,10 @@ pub fn classify_json(doc: &Value, _verifier: &Verifier<'_>) -> Result<Report, In
         return Ok(report(Format::Ob2Hosted, Some(doc), checks, false));
     }
     if doc.get("uid").is_some() && doc.get("verify").is_some() {
-        let url = doc.pointer("/verify/url").and_then(Value::as_str).unwrap_or("(no URL)");
+        let url = doc
+            .pointer("/verify/url")
+            .and_then(Value::as_str)
+            .unwrap_or("(no URL)");
         let checks = vec![Check::new(
             CheckKind::Proof,
             Outcome::NotChecked,
@@ -123,7 +141,8 @@ pub fn classify_json(doc: &Value, _verifier: &Verifier<'_>) -> Result<Report, In
         return Ok(hosted_url_report(url));
     }
     Err(InputError::NotACredential(
-        "the JSON is neither a Verifiable Credential (no VC @context) nor an Open Badge assertion".into(),
+        "the JSON is neither a Verifiable Credential (no VC @context) nor an Open Badge assertion"
+            .into(),
     ))
 }
 
@@ -140,29 +159,59 @@ fn embedded_or_fetched(resolver: &dyn DidResolver, v: Option<&Value>) -> Result<
 }
 
 /// An OB 2.0 signed assertion: the JWS payload is the assertion.
-pub fn verify_signed(jws: &CompactJws, assertion: &Value, v: &Verifier<'_>) -> Result<Report, InputError> {
+pub fn verify_signed(
+    jws: &CompactJws,
+    assertion: &Value,
+    v: &Verifier<'_>,
+) -> Result<Report, InputError> {
     if !context_mentions(assertion, OB2_CONTEXT) && assertion.get("badge").is_none() {
         return Err(InputError::NotACredential(
-            "the JWS payload is neither a Verifiable Credential nor an Open Badges assertion".into(),
+            "the JWS payload is neither a Verifiable Credential nor an Open Badges assertion"
+                .into(),
         ));
     }
     let mut checks = Vec::new();
     let mut signed = false;
-    let creator = assertion.pointer("/verification/creator").and_then(Value::as_str);
+    let creator = assertion
+        .pointer("/verification/creator")
+        .and_then(Value::as_str);
     let Some(creator) = creator else {
-        checks.push(Check::new(CheckKind::Proof, Outcome::Failed, "ob2_no_creator", "a signed assertion must name its key in verification.creator"));
+        checks.push(Check::new(
+            CheckKind::Proof,
+            Outcome::Failed,
+            "ob2_no_creator",
+            "a signed assertion must name its key in verification.creator",
+        ));
         return Ok(report(Format::Ob2Signed, Some(assertion), checks, false));
     };
     let key = fetch(v.resolver, creator).and_then(|doc| {
-        let pem = doc.get("publicKeyPem").and_then(Value::as_str).ok_or("the key document has no publicKeyPem")?;
+        let pem = doc
+            .get("publicKeyPem")
+            .and_then(Value::as_str)
+            .ok_or("the key document has no publicKeyPem")?;
         PublicKey::from_pem(pem).map_err(|e| e.to_string())
     });
     match key {
-        Err(reason) => checks.push(Check::new(CheckKind::Proof, Outcome::NotChecked, "ob2_key_unavailable", format!("the key {creator} is not available ({reason})"))),
+        Err(reason) => checks.push(Check::new(
+            CheckKind::Proof,
+            Outcome::NotChecked,
+            "ob2_key_unavailable",
+            format!("the key {creator} is not available ({reason})"),
+        )),
         Ok(key) => match backpack_crypto::jose::verify_compact(jws, &key) {
-            Err(e) => checks.push(Check::new(CheckKind::Proof, Outcome::Failed, e.code(), e.to_string())),
+            Err(e) => checks.push(Check::new(
+                CheckKind::Proof,
+                Outcome::Failed,
+                e.code(),
+                e.to_string(),
+            )),
             Ok(alg) => {
-                checks.push(Check::new(CheckKind::Proof, Outcome::Passed, "signature_valid", format!("OB 2.0 signature ({alg:?}) is valid")));
+                checks.push(Check::new(
+                    CheckKind::Proof,
+                    Outcome::Passed,
+                    "signature_valid",
+                    format!("OB 2.0 signature ({alg:?}) is valid"),
+                ));
                 // The key must be one the issuer publishes.
                 let issuer = embedded_or_fetched(v.resolver, assertion.get("badge"))
                     .and_then(|badge| embedded_or_fetched(v.resolver, badge.get("issuer")));
@@ -189,9 +238,24 @@ pub fn verify_signed(jws: &CompactJws, assertion: &Value, v: &Verifier<'_>) -> R
     }
     if let Some(expires) = assertion.get("expires").and_then(Value::as_str) {
         match crate::model::parse_datetime(expires) {
-            Ok(t) if t < v.now => checks.push(Check::new(CheckKind::Validity, Outcome::Failed, "expired", format!("expired on {expires}"))),
-            Ok(_) => checks.push(Check::new(CheckKind::Validity, Outcome::Passed, "valid_now", format!("valid until {expires}"))),
-            Err(_) => checks.push(Check::new(CheckKind::Structure, Outcome::Failed, "bad_date", "expires is not a valid date-time")),
+            Ok(t) if t < v.now => checks.push(Check::new(
+                CheckKind::Validity,
+                Outcome::Failed,
+                "expired",
+                format!("expired on {expires}"),
+            )),
+            Ok(_) => checks.push(Check::new(
+                CheckKind::Validity,
+                Outcome::Passed,
+                "valid_now",
+                format!("valid until {expires}"),
+            )),
+            Err(_) => checks.push(Check::new(
+                CheckKind::Structure,
+                Outcome::Failed,
+                "bad_date",
+                "expires is not a valid date-time",
+            )),
         }
     }
     Ok(report(Format::Ob2Signed, Some(assertion), checks, signed))
@@ -199,28 +263,60 @@ pub fn verify_signed(jws: &CompactJws, assertion: &Value, v: &Verifier<'_>) -> R
 
 fn revocation_check(resolver: &dyn DidResolver, issuer: &Value, assertion: &Value) -> Check {
     let Some(url) = issuer.get("revocationList").and_then(Value::as_str) else {
-        return Check::new(CheckKind::Status, Outcome::Passed, "no_status", "the issuer publishes no revocation list");
+        return Check::new(
+            CheckKind::Status,
+            Outcome::Passed,
+            "no_status",
+            "the issuer publishes no revocation list",
+        );
     };
     let list = match fetch(resolver, url) {
         Ok(l) => l,
-        Err(reason) => return Check::new(CheckKind::Status, Outcome::NotChecked, "status_not_checked", format!("the revocation list is not available ({reason})")),
+        Err(reason) => {
+            return Check::new(
+                CheckKind::Status,
+                Outcome::NotChecked,
+                "status_not_checked",
+                format!("the revocation list is not available ({reason})"),
+            )
+        }
     };
     let id = assertion.get("id").and_then(Value::as_str).unwrap_or("");
     let uid = assertion.get("uid").and_then(Value::as_str).unwrap_or("");
-    let entries = list.get("revokedAssertions").and_then(Value::as_array).cloned().unwrap_or_default();
+    let entries = list
+        .get("revokedAssertions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for e in entries {
         let (eid, reason) = match &e {
             Value::String(s) => (s.clone(), None),
             Value::Object(o) => (
-                o.get("id").or_else(|| o.get("uid")).and_then(Value::as_str).unwrap_or("").to_string(),
-                o.get("revocationReason").and_then(Value::as_str).map(str::to_string),
+                o.get("id")
+                    .or_else(|| o.get("uid"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                o.get("revocationReason")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             ),
             _ => continue,
         };
         if !eid.is_empty() && (eid == id || eid == uid) {
             let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
-            return Check::new(CheckKind::Status, Outcome::Failed, "revoked", format!("revoked by the issuer{why}"));
+            return Check::new(
+                CheckKind::Status,
+                Outcome::Failed,
+                "revoked",
+                format!("revoked by the issuer{why}"),
+            );
         }
     }
-    Check::new(CheckKind::Status, Outcome::Passed, "status_ok", "not revoked")
+    Check::new(
+        CheckKind::Status,
+        Outcome::Passed,
+        "status_ok",
+        "not revoked",
+    )
 }

@@ -94,7 +94,11 @@ impl Suite {
         let ty = proof.get("type").and_then(Value::as_str).unwrap_or("");
         match ty {
             "DataIntegrityProof" => {
-                match proof.get("cryptosuite").and_then(Value::as_str).unwrap_or("") {
+                match proof
+                    .get("cryptosuite")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                {
                     "eddsa-rdfc-2022" => Ok(Suite::EddsaRdfc2022),
                     "eddsa-2022" => Ok(Suite::LegacyEddsa2022),
                     "eddsa-jcs-2022" => Ok(Suite::EddsaJcs2022),
@@ -295,7 +299,10 @@ pub fn verify(
         return Err(ProofError::NotAnObject);
     };
     let suite = Suite::of(proof)?;
-    let purpose = proof.get("proofPurpose").and_then(Value::as_str).unwrap_or("");
+    let purpose = proof
+        .get("proofPurpose")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if purpose != "assertionMethod" {
         return Err(ProofError::WrongPurpose(purpose.to_string()));
     }
@@ -327,16 +334,22 @@ pub fn verify(
             .as_str()
             .is_some_and(|s| crate::model::parse_datetime(s).is_ok());
         if !ok {
-            return Err(ProofError::Malformed("created is not a valid date-time".into()));
+            return Err(ProofError::Malformed(
+                "created is not a valid date-time".into(),
+            ));
         }
     }
-    let hashes = hash_data(processor, suite, &Value::Object(unsecured), &Value::Object(config))?;
+    let hashes = hash_data(
+        processor,
+        suite,
+        &Value::Object(unsecured),
+        &Value::Object(config),
+    )?;
     let message = hashes.concat();
     if suite == Suite::Ed25519Signature2018 {
-        let jws = proof
-            .get("jws")
-            .and_then(Value::as_str)
-            .ok_or_else(|| ProofError::Malformed("Ed25519Signature2018 proof without jws".into()))?;
+        let jws = proof.get("jws").and_then(Value::as_str).ok_or_else(|| {
+            ProofError::Malformed("Ed25519Signature2018 proof without jws".into())
+        })?;
         return backpack_crypto::jose::verify_detached_unencoded(jws, &message, key)
             .map(|_| suite)
             .map_err(|_| ProofError::BadSignature);

@@ -195,7 +195,10 @@ mod tests {
 
     #[test]
     fn all_passed_and_signed_is_verified() {
-        let checks = [c(CheckKind::Proof, Outcome::Passed, "ok"), c(CheckKind::Status, Outcome::NotChecked, "x")];
+        let checks = [
+            c(CheckKind::Proof, Outcome::Passed, "ok"),
+            c(CheckKind::Status, Outcome::NotChecked, "x"),
+        ];
         assert_eq!(Report::derive_verdict(&checks, true), Verdict::Verified);
         assert_eq!(Report::derive_verdict(&checks, false), Verdict::Unverified);
     }

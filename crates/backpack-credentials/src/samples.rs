@@ -97,7 +97,14 @@ fn hex_sha256(s: &str) -> String {
 /// A UUID-shaped deterministic identifier for (issuer, index).
 fn pseudo_uuid(issuer: &str, i: u64) -> String {
     let h = hex_sha256(&format!("{issuer} credential {i}"));
-    format!("{}-{}-5{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-5{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 /// The `i`-th unsigned OpenBadgeCredential from `issuer` (a DID).
@@ -151,10 +158,10 @@ pub fn open_badge_credential(i: u64, issuer: &str) -> Value {
             }
         }
     });
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         cred["validUntil"] = format!("2030-{month:02}-{day:02}T09:00:00Z").into();
     }
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         cred["credentialSubject"]["creditsEarned"] = json!(a.credits);
     }
     cred

@@ -97,7 +97,8 @@ impl IssuerKey {
 
     /// Read a key file (ours or the JavaScript peer's).
     pub fn from_key_file(bytes: &[u8]) -> Result<Self, KeyFileError> {
-        let v: Value = crate::json::parse_limited(bytes).map_err(|e| KeyFileError::Json(e.to_string()))?;
+        let v: Value =
+            crate::json::parse_limited(bytes).map_err(|e| KeyFileError::Json(e.to_string()))?;
         let secret = v
             .get("secretKeyMultibase")
             .and_then(Value::as_str)
@@ -166,7 +167,9 @@ pub fn prepare(doc: &Value, did: &str, now: time::OffsetDateTime) -> Result<Valu
         }
     }
     let vc2 = match out.get("@context") {
-        Some(Value::Array(a)) => a.first().and_then(Value::as_str) == Some("https://www.w3.org/ns/credentials/v2"),
+        Some(Value::Array(a)) => {
+            a.first().and_then(Value::as_str) == Some("https://www.w3.org/ns/credentials/v2")
+        }
         Some(Value::String(s)) => s == "https://www.w3.org/ns/credentials/v2",
         _ => false,
     };
@@ -177,6 +180,21 @@ pub fn prepare(doc: &Value, did: &str, now: time::OffsetDateTime) -> Result<Valu
         out.insert("validFrom".into(), proof::format_datetime(now).into());
     }
     Ok(Value::Object(out))
+}
+
+fn is_open_badge(doc: &Value) -> bool {
+    let ob = [
+        "OpenBadgeCredential",
+        "AchievementCredential",
+        "EndorsementCredential",
+    ];
+    match doc.get("type") {
+        Some(Value::String(t)) => ob.contains(&t.as_str()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .any(|t| t.as_str().is_some_and(|t| ob.contains(&t))),
+        _ => false,
+    }
 }
 
 /// How to secure a credential.
@@ -203,14 +221,26 @@ pub fn sign(
 ) -> Result<Secured, SignError> {
     let prepared = prepare(doc, &issuer.did, now)?;
     match format {
-        SignFormat::DataIntegrity(suite) => Ok(Secured::Json(proof::sign(
-            processor,
-            &prepared,
-            &issuer.key,
-            &issuer.verification_method,
-            suite,
-            now,
-        )?)),
+        SignFormat::DataIntegrity(suite) => {
+            let mut signed = proof::sign(
+                processor,
+                &prepared,
+                &issuer.key,
+                &issuer.verification_method,
+                suite,
+                now,
+            )?;
+            // The 1EdTech OB 3.0 schema wants `proof` as an array; VC 2.0
+            // allows both and the signature does not cover the proof.
+            if is_open_badge(&prepared) {
+                if let Some(p) = signed.get_mut("proof") {
+                    if p.is_object() {
+                        *p = Value::Array(vec![p.take()]);
+                    }
+                }
+            }
+            Ok(Secured::Json(signed))
+        }
         SignFormat::Jwt => {
             // The terms must be defined even though JWT signs bytes.
             processor

@@ -93,8 +93,12 @@ impl Bitstring {
         }
         let bits = self.len_bits();
         let out_of_range = StatusError::IndexOutOfRange { index, size, bits };
-        let start = index.checked_mul(u64::from(size)).ok_or(out_of_range.clone())?;
-        let end = start.checked_add(u64::from(size)).ok_or(out_of_range.clone())?;
+        let start = index
+            .checked_mul(u64::from(size))
+            .ok_or(out_of_range.clone())?;
+        let end = start
+            .checked_add(u64::from(size))
+            .ok_or(out_of_range.clone())?;
         if end > bits as u64 {
             return Err(out_of_range);
         }
@@ -257,7 +261,10 @@ mod tests {
             list.entry(MIN_LIST_BITS as u64, 1),
             Err(StatusError::IndexOutOfRange { .. })
         ));
-        assert!(matches!(list.entry(u64::MAX, 2), Err(StatusError::IndexOutOfRange { .. })));
+        assert!(matches!(
+            list.entry(u64::MAX, 2),
+            Err(StatusError::IndexOutOfRange { .. })
+        ));
     }
 
     #[test]
@@ -282,15 +289,27 @@ mod tests {
         );
         // Exactly at the cap is fine.
         let at = Bitstring::new(MAX_STATUS_LIST_BYTES * 8);
-        assert_eq!(Bitstring::decode(&at.encode()).unwrap().len_bits(), MAX_STATUS_LIST_BYTES * 8);
+        assert_eq!(
+            Bitstring::decode(&at.encode()).unwrap().len_bits(),
+            MAX_STATUS_LIST_BYTES * 8
+        );
     }
 
     #[test]
     fn oversized_and_malformed_encodings_are_refused() {
         let long = "u".repeat(MAX_STATUS_LIST_ENCODED + 1);
-        assert!(matches!(Bitstring::decode(&long), Err(StatusError::EncodedTooLarge { .. })));
-        assert!(matches!(Bitstring::decode("u!!!"), Err(StatusError::Base64(_))));
-        assert!(matches!(Bitstring::decode("uAAAA"), Err(StatusError::Gzip(_))));
+        assert!(matches!(
+            Bitstring::decode(&long),
+            Err(StatusError::EncodedTooLarge { .. })
+        ));
+        assert!(matches!(
+            Bitstring::decode("u!!!"),
+            Err(StatusError::Base64(_))
+        ));
+        assert!(matches!(
+            Bitstring::decode("uAAAA"),
+            Err(StatusError::Gzip(_))
+        ));
     }
 
     #[test]

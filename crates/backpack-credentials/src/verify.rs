@@ -87,12 +87,21 @@ impl Verifier<'_> {
             .into());
         }
         if let Some(kind) = backpack_bake::sniff(bytes) {
-            let baked = backpack_bake::unbake(bytes).map_err(|e| InputError::Image(e.to_string()))?;
+            let baked =
+                backpack_bake::unbake(bytes).map_err(|e| InputError::Image(e.to_string()))?;
             let container = match (kind, baked.format) {
-                (backpack_bake::ImageKind::Png, backpack_bake::BakedFormat::Ob3) => "png:openbadgecredential",
-                (backpack_bake::ImageKind::Png, backpack_bake::BakedFormat::Ob2) => "png:openbadges",
-                (backpack_bake::ImageKind::Svg, backpack_bake::BakedFormat::Ob3) => "svg:openbadges:credential",
-                (backpack_bake::ImageKind::Svg, backpack_bake::BakedFormat::Ob2) => "svg:openbadges:assertion",
+                (backpack_bake::ImageKind::Png, backpack_bake::BakedFormat::Ob3) => {
+                    "png:openbadgecredential"
+                }
+                (backpack_bake::ImageKind::Png, backpack_bake::BakedFormat::Ob2) => {
+                    "png:openbadges"
+                }
+                (backpack_bake::ImageKind::Svg, backpack_bake::BakedFormat::Ob3) => {
+                    "svg:openbadges:credential"
+                }
+                (backpack_bake::ImageKind::Svg, backpack_bake::BakedFormat::Ob2) => {
+                    "svg:openbadges:assertion"
+                }
             };
             let mut report = self.verify_text(baked.text.trim())?;
             report.container = Some(container.to_string());
@@ -121,6 +130,20 @@ impl Verifier<'_> {
         if text.starts_with("https://") || text.starts_with("http://") {
             return Ok(crate::ob2::hosted_url_report(text));
         }
+        if text.starts_with('<') {
+            let head: String = text.chars().take(4096).collect();
+            if head.contains("europass")
+                || head.contains("verifiablePresentation")
+                || head.contains("data.europa.eu")
+            {
+                return Err(InputError::Unsupported(
+                    "a European Digital Credential in ELM v2 XML with an XAdES signature; this format is superseded and not supported".into(),
+                ));
+            }
+            return Err(InputError::NotACredential(
+                "XML that is not a baked SVG badge".into(),
+            ));
+        }
         Err(InputError::NotACredential(
             "expected JSON, a compact JWT, or a baked PNG/SVG image".into(),
         ))
@@ -129,7 +152,14 @@ impl Verifier<'_> {
     /// Verify a parsed JSON document.
     pub fn verify_json(&self, doc: &Value) -> Result<Report, InputError> {
         if !doc.is_object() {
-            return Err(InputError::NotACredential("the JSON is not an object".into()));
+            return Err(InputError::NotACredential(
+                "the JSON is not an object".into(),
+            ));
+        }
+        if crate::ob2::is_edc(doc) {
+            return Err(InputError::Unsupported(
+                "a European Digital Credential (ELM) sealed with JAdES; EDC verification is not supported yet".into(),
+            ));
         }
         if is_vc(doc) {
             return Ok(self.verify_vc(doc, 0));
@@ -231,8 +261,10 @@ impl Verifier<'_> {
     }
 
     fn status_entry(&self, entry: &Value, issuer: &str, depth: usize) -> Check {
-        let failed = |code: &str, msg: String| Check::new(CheckKind::Status, Outcome::Failed, code, msg);
-        let not_checked = |code: &str, msg: String| Check::new(CheckKind::Status, Outcome::NotChecked, code, msg);
+        let failed =
+            |code: &str, msg: String| Check::new(CheckKind::Status, Outcome::Failed, code, msg);
+        let not_checked =
+            |code: &str, msg: String| Check::new(CheckKind::Status, Outcome::NotChecked, code, msg);
         let ty = entry.get("type").and_then(Value::as_str).unwrap_or("");
         if ty != "BitstringStatusListEntry" && ty != "StatusList2021Entry" {
             return not_checked(
@@ -240,14 +272,20 @@ impl Verifier<'_> {
                 format!("status type {ty:?} is not supported; status not checked"),
             );
         }
-        let purpose = entry.get("statusPurpose").and_then(Value::as_str).unwrap_or("");
+        let purpose = entry
+            .get("statusPurpose")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let index = match entry.get("statusListIndex") {
             Some(Value::String(s)) => s.parse::<u64>().ok(),
             Some(Value::Number(n)) => n.as_u64(),
             _ => None,
         };
         let Some(index) = index else {
-            return failed("status_entry_malformed", "statusListIndex is not a whole number".into());
+            return failed(
+                "status_entry_malformed",
+                "statusListIndex is not a whole number".into(),
+            );
         };
         let size = entry
             .get("statusSize")
@@ -255,7 +293,10 @@ impl Verifier<'_> {
             .and_then(|s| u32::try_from(s).ok())
             .unwrap_or(1);
         let Some(url) = entry.get("statusListCredential").and_then(Value::as_str) else {
-            return failed("status_entry_malformed", "statusListCredential is missing".into());
+            return failed(
+                "status_entry_malformed",
+                "statusListCredential is missing".into(),
+            );
         };
         let (list, warning) = match self.status_lists.status_list(url) {
             Ok(found) => found,
@@ -266,7 +307,10 @@ impl Verifier<'_> {
         if !list_report.is_verified() {
             return failed(
                 "status_list_untrusted",
-                format!("the status list does not verify ({})", list_report.verdict.code()),
+                format!(
+                    "the status list does not verify ({})",
+                    list_report.verdict.code()
+                ),
             );
         }
         if issuer_id(&list) != Some(issuer) {
@@ -278,7 +322,10 @@ impl Verifier<'_> {
                 ),
             );
         }
-        let subject = list.get("credentialSubject").cloned().unwrap_or(Value::Null);
+        let subject = list
+            .get("credentialSubject")
+            .cloned()
+            .unwrap_or(Value::Null);
         let list_purpose = subject.get("statusPurpose");
         let purpose_ok = match list_purpose {
             Some(Value::String(p)) => p == purpose,
@@ -292,7 +339,10 @@ impl Verifier<'_> {
             );
         }
         let Some(encoded) = subject.get("encodedList").and_then(Value::as_str) else {
-            return failed("status_list_malformed", "the status list has no encodedList".into());
+            return failed(
+                "status_list_malformed",
+                "the status list has no encodedList".into(),
+            );
         };
         let bits = match Bitstring::decode(encoded) {
             Ok(b) => b,
@@ -312,13 +362,28 @@ impl Verifier<'_> {
                 bits.len_bits()
             ));
         }
-        let note = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
+        let note = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join("; "))
+        };
         match (purpose, value) {
             ("revocation", 0) | ("suspension", 0) => Check::new(
                 CheckKind::Status,
-                if notes.is_empty() { Outcome::Passed } else { Outcome::Warning },
+                if notes.is_empty() {
+                    Outcome::Passed
+                } else {
+                    Outcome::Warning
+                },
                 "status_ok",
-                format!("not {}{note}", if purpose == "revocation" { "revoked" } else { "suspended" }),
+                format!(
+                    "not {}{note}",
+                    if purpose == "revocation" {
+                        "revoked"
+                    } else {
+                        "suspended"
+                    }
+                ),
             ),
             ("revocation", _) => failed("revoked", format!("revoked by the issuer{note}")),
             ("suspension", _) => failed("suspended", format!("suspended by the issuer{note}")),
@@ -340,8 +405,18 @@ impl Verifier<'_> {
         if proofs.is_empty() {
             // No proof: still check every context and term.
             match self.processor.to_rdf(doc) {
-                Ok(_) => checks.push(Check::new(CheckKind::Context, Outcome::Passed, "contexts_ok", "every context is pinned and every term is defined")),
-                Err(e) => checks.push(Check::new(CheckKind::Context, Outcome::Failed, e.code(), e.to_string())),
+                Ok(_) => checks.push(Check::new(
+                    CheckKind::Context,
+                    Outcome::Passed,
+                    "contexts_ok",
+                    "every context is pinned and every term is defined",
+                )),
+                Err(e) => checks.push(Check::new(
+                    CheckKind::Context,
+                    Outcome::Failed,
+                    e.code(),
+                    e.to_string(),
+                )),
             }
             checks.push(Check::new(
                 CheckKind::Proof,
@@ -363,7 +438,12 @@ impl Verifier<'_> {
                 let suite = match Suite::of(p) {
                     Ok(s) => s,
                     Err(e) => {
-                        checks.push(Check::new(CheckKind::Proof, Outcome::Warning, e.code(), format!("{e}; this proof was ignored")));
+                        checks.push(Check::new(
+                            CheckKind::Proof,
+                            Outcome::Warning,
+                            e.code(),
+                            format!("{e}; this proof was ignored"),
+                        ));
                         continue;
                     }
                 };
@@ -377,39 +457,109 @@ impl Verifier<'_> {
                     _ => None,
                 });
                 let Some(vm) = vm else {
-                    checks.push(Check::new(CheckKind::Proof, Outcome::Failed, "proof_malformed", "the proof names no verificationMethod"));
+                    checks.push(Check::new(
+                        CheckKind::Proof,
+                        Outcome::Failed,
+                        "proof_malformed",
+                        "the proof names no verificationMethod",
+                    ));
                     continue;
                 };
                 let (key, bound) = match bind_key(vm, issuer, self.resolver) {
                     Binding::Bound(b) => (Some(b.key), Ok(())),
-                    Binding::NotBound { key, code, reason } => (key.or_else(|| key_named_by(vm)), Err((code, reason))),
+                    Binding::NotBound { key, code, reason } => {
+                        (key.or_else(|| key_named_by(vm)), Err((code, reason)))
+                    }
                 };
                 let Some(key) = key else {
-                    checks.push(Check::new(CheckKind::Proof, Outcome::NotChecked, "key_unavailable", format!("the key {vm} could not be obtained, so the signature was not checked")));
+                    checks.push(Check::new(
+                        CheckKind::Proof,
+                        Outcome::NotChecked,
+                        "key_unavailable",
+                        format!(
+                            "the key {vm} could not be obtained, so the signature was not checked"
+                        ),
+                    ));
                     if let Err((code, reason)) = bound {
-                        checks.push(Check::new(CheckKind::KeyBinding, Outcome::Failed, code, reason));
+                        checks.push(Check::new(
+                            CheckKind::KeyBinding,
+                            Outcome::Failed,
+                            code,
+                            reason,
+                        ));
                     }
                     continue;
                 };
                 match proof::verify(self.processor, doc, p, &key) {
                     Ok(s) => {
-                        checks.push(Check::new(CheckKind::Proof, Outcome::Passed, "signature_valid", format!("{} signature is valid", s.name())));
+                        checks.push(Check::new(
+                            CheckKind::Proof,
+                            Outcome::Passed,
+                            "signature_valid",
+                            format!("{} signature is valid", s.name()),
+                        ));
                         match bound {
                             Ok(()) => {
                                 any_verified = true;
-                                checks.push(Check::new(CheckKind::KeyBinding, Outcome::Passed, "key_bound", format!("{vm} is an assertion key of the issuer")));
+                                checks.push(Check::new(
+                                    CheckKind::KeyBinding,
+                                    Outcome::Passed,
+                                    "key_bound",
+                                    format!("{vm} is an assertion key of the issuer"),
+                                ));
                             }
-                            Err((code, reason)) => checks.push(Check::new(CheckKind::KeyBinding, Outcome::Failed, code, format!("key not bound to issuer: {reason}"))),
+                            Err((code, reason)) => checks.push(Check::new(
+                                CheckKind::KeyBinding,
+                                Outcome::Failed,
+                                code,
+                                format!("key not bound to issuer: {reason}"),
+                            )),
                         }
                     }
                     Err(ProofError::JsonLd(msg)) => {
-                        checks.push(Check::new(CheckKind::Context, Outcome::Failed, "jsonld_error", msg));
+                        checks.push(Check::new(
+                            CheckKind::Context,
+                            Outcome::Failed,
+                            "jsonld_error",
+                            msg,
+                        ));
                     }
-                    Err(e) => checks.push(Check::new(CheckKind::Proof, Outcome::Failed, e.code(), e.to_string())),
+                    Err(e) => checks.push(Check::new(
+                        CheckKind::Proof,
+                        Outcome::Failed,
+                        e.code(),
+                        e.to_string(),
+                    )),
                 }
             }
             if !any_supported {
-                checks.push(Check::new(CheckKind::Proof, Outcome::NotChecked, "no_supported_proof", "no proof of a supported type"));
+                checks.push(Check::new(
+                    CheckKind::Proof,
+                    Outcome::NotChecked,
+                    "no_supported_proof",
+                    "no proof of a supported type",
+                ));
+            }
+            // JCS proofs and unsupported ones do not go through JSON-LD: the
+            // contexts must still all be pinned and every term defined.
+            let context_checked = checks.iter().any(|c| c.check == CheckKind::Context);
+            let rdf_verified = proofs
+                .iter()
+                .any(|p| matches!(Suite::of(p), Ok(s) if s != Suite::EddsaJcs2022))
+                && checks.iter().any(|c| {
+                    c.check == CheckKind::Proof
+                        && c.outcome != Outcome::NotChecked
+                        && c.code != "proof_unsupported"
+                });
+            if !context_checked && !rdf_verified {
+                if let Err(e) = self.processor.to_rdf(doc) {
+                    checks.push(Check::new(
+                        CheckKind::Context,
+                        Outcome::Failed,
+                        e.code(),
+                        e.to_string(),
+                    ));
+                }
             }
             signed = any_verified;
         }
@@ -417,7 +567,11 @@ impl Verifier<'_> {
         let verdict = Report::derive_verdict(&checks, signed);
         Report {
             verdict,
-            format: if proofs.is_empty() { Format::Unsigned } else { Format::DataIntegrity },
+            format: if proofs.is_empty() {
+                Format::Unsigned
+            } else {
+                Format::DataIntegrity
+            },
             id: doc.get("id").and_then(Value::as_str).map(str::to_string),
             issuer: issuer_id(doc).map(str::to_string),
             name: display_name(doc),
@@ -456,36 +610,79 @@ impl Verifier<'_> {
         match key {
             Some(key) => match backpack_crypto::jose::verify_compact(jws, &key) {
                 Ok(alg) => {
-                    checks.push(Check::new(CheckKind::Proof, Outcome::Passed, "signature_valid", format!("JWT signature ({alg:?}) is valid")));
+                    checks.push(Check::new(
+                        CheckKind::Proof,
+                        Outcome::Passed,
+                        "signature_valid",
+                        format!("JWT signature ({alg:?}) is valid"),
+                    ));
                     match &bound {
                         Ok(()) => {
                             signed = true;
-                            checks.push(Check::new(CheckKind::KeyBinding, Outcome::Passed, "key_bound", "the token's key is an assertion key of the issuer"));
+                            checks.push(Check::new(
+                                CheckKind::KeyBinding,
+                                Outcome::Passed,
+                                "key_bound",
+                                "the token's key is an assertion key of the issuer",
+                            ));
                         }
-                        Err((code, reason)) => checks.push(Check::new(CheckKind::KeyBinding, Outcome::Failed, code, format!("key not bound to issuer: {reason}"))),
+                        Err((code, reason)) => checks.push(Check::new(
+                            CheckKind::KeyBinding,
+                            Outcome::Failed,
+                            code,
+                            format!("key not bound to issuer: {reason}"),
+                        )),
                     }
                 }
-                Err(e) => checks.push(Check::new(CheckKind::Proof, Outcome::Failed, e.code(), e.to_string())),
+                Err(e) => checks.push(Check::new(
+                    CheckKind::Proof,
+                    Outcome::Failed,
+                    e.code(),
+                    e.to_string(),
+                )),
             },
             None => {
-                checks.push(Check::new(CheckKind::Proof, Outcome::NotChecked, "key_unavailable", "the signing key could not be obtained, so the signature was not checked"));
+                checks.push(Check::new(
+                    CheckKind::Proof,
+                    Outcome::NotChecked,
+                    "key_unavailable",
+                    "the signing key could not be obtained, so the signature was not checked",
+                ));
                 if let Err((code, reason)) = &bound {
-                    checks.push(Check::new(CheckKind::KeyBinding, Outcome::Failed, code, reason.clone()));
+                    checks.push(Check::new(
+                        CheckKind::KeyBinding,
+                        Outcome::Failed,
+                        code,
+                        reason.clone(),
+                    ));
                 }
             }
         }
         for m in crate::jwt::claim_mismatches(payload, &credential) {
-            checks.push(Check::new(CheckKind::Structure, Outcome::Failed, "jwt_claim_mismatch", m));
+            checks.push(Check::new(
+                CheckKind::Structure,
+                Outcome::Failed,
+                "jwt_claim_mismatch",
+                m,
+            ));
         }
         // Terms must still be defined: a JWT carries JSON-LD too.
         if let Err(e) = self.processor.to_rdf(&credential) {
-            checks.push(Check::new(CheckKind::Context, Outcome::Failed, e.code(), e.to_string()));
+            checks.push(Check::new(
+                CheckKind::Context,
+                Outcome::Failed,
+                e.code(),
+                e.to_string(),
+            ));
         }
         self.common_checks(&credential, 0, &mut checks);
         Report {
             verdict: Report::derive_verdict(&checks, signed),
             format: Format::VcJwt,
-            id: credential.get("id").and_then(Value::as_str).map(str::to_string),
+            id: credential
+                .get("id")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             issuer: Some(issuer).filter(|s| !s.is_empty()),
             name: display_name(&credential),
             container: None,
@@ -500,7 +697,11 @@ pub fn display_name(doc: &Value) -> Option<String> {
         match v {
             Value::String(s) => Some(s.clone()),
             Value::Object(o) => o.get("@value").and_then(Value::as_str).map(str::to_string),
-            Value::Array(a) => a.first().and_then(|x| x.get("@value").or(Some(x))).and_then(Value::as_str).map(str::to_string),
+            Value::Array(a) => a
+                .first()
+                .and_then(|x| x.get("@value").or(Some(x)))
+                .and_then(Value::as_str)
+                .map(str::to_string),
             _ => None,
         }
     };

@@ -1,0 +1,151 @@
+//! VC-JWT: the algorithm comes from the key, `none` and HMAC are refused,
+//! registered claims must agree with the credential, and a key carried in the
+//! header proves nothing about the issuer.
+
+use crate::common::*;
+use crate::tamper::{issuer, signed_sample};
+use backpack_credentials::sign::{Secured, SignFormat};
+use backpack_credentials::Verdict;
+use base64::Engine;
+use serde_json::{json, Value};
+
+fn b64(v: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v)
+}
+
+fn parts(token: &str) -> (Value, Value, String) {
+    let p: Vec<&str> = token.split('.').collect();
+    let dec = |s: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .unwrap()
+    };
+    (
+        serde_json::from_slice(&dec(p[0])).unwrap(),
+        serde_json::from_slice(&dec(p[1])).unwrap(),
+        p[2].to_string(),
+    )
+}
+
+fn token() -> String {
+    let (_, Secured::Jwt(t)) = signed_sample(3, SignFormat::Jwt) else {
+        panic!()
+    };
+    t
+}
+
+fn verdict(t: &str) -> Verdict {
+    match verify_offline(t.as_bytes(), corpus_day()) {
+        Ok(r) => r.verdict,
+        Err(_) => Verdict::Invalid,
+    }
+}
+
+#[test]
+fn a_signed_jwt_carries_the_registered_claims() {
+    let t = token();
+    let (header, payload, _) = parts(&t);
+    assert_eq!(header["alg"], "EdDSA");
+    assert!(header["kid"].as_str().unwrap().starts_with("did:key:"));
+    assert_eq!(payload["iss"], payload["issuer"]["id"]);
+    assert_eq!(payload["jti"], payload["id"]);
+    assert!(payload["nbf"].is_i64());
+    assert_eq!(verdict(&t), Verdict::Verified);
+}
+
+#[test]
+fn alg_none_and_hmac_are_refused() {
+    let t = token();
+    let (mut header, payload, _) = parts(&t);
+    for alg in ["none", "HS256"] {
+        header["alg"] = json!(alg);
+        let forged = format!(
+            "{}.{}.",
+            b64(&serde_json::to_vec(&header).unwrap()),
+            b64(&serde_json::to_vec(&payload).unwrap())
+        );
+        assert_eq!(verdict(&forged), Verdict::Invalid, "alg {alg}");
+        let forged = format!(
+            "{}.{}.{}",
+            b64(&serde_json::to_vec(&header).unwrap()),
+            b64(&serde_json::to_vec(&payload).unwrap()),
+            b64(b"secret")
+        );
+        assert_eq!(
+            verdict(&forged),
+            Verdict::Invalid,
+            "alg {alg} with a signature"
+        );
+    }
+}
+
+#[test]
+fn a_header_alg_that_does_not_fit_the_key_is_refused() {
+    let t = token();
+    let (mut header, _, _) = parts(&t);
+    header["alg"] = json!("ES256");
+    let p: Vec<&str> = t.split('.').collect();
+    let forged = format!(
+        "{}.{}.{}",
+        b64(&serde_json::to_vec(&header).unwrap()),
+        p[1],
+        p[2]
+    );
+    assert_eq!(verdict(&forged), Verdict::Invalid);
+}
+
+#[test]
+fn a_changed_payload_is_refused() {
+    let t = token();
+    let (_, mut payload, _) = parts(&t);
+    payload["name"] = json!("Something else");
+    let p: Vec<&str> = t.split('.').collect();
+    let forged = format!(
+        "{}.{}.{}",
+        p[0],
+        b64(&serde_json::to_vec(&payload).unwrap()),
+        p[2]
+    );
+    assert_eq!(verdict(&forged), Verdict::Invalid);
+}
+
+#[test]
+fn a_key_in_the_header_proves_nothing() {
+    let mallory = issuer(7);
+    let alice = issuer(1);
+    let doc = backpack_credentials::samples::open_badge_credential(2, &alice.did);
+    let doc = backpack_credentials::sign::prepare(&doc, &alice.did, corpus_day()).unwrap();
+    let mut header = serde_json::Map::new();
+    let pk = mallory.key.verifying_key().to_bytes();
+    header.insert(
+        "jwk".into(),
+        json!({"kty": "OKP", "crv": "Ed25519", "x": b64(&pk)}),
+    );
+    let mut payload = doc.as_object().unwrap().clone();
+    payload.insert("iss".into(), json!(alice.did));
+    let t = backpack_crypto::jose::sign_compact_eddsa(
+        &header,
+        &serde_json::to_vec(&Value::Object(payload)).unwrap(),
+        &mallory.key,
+    );
+    let r = verify_offline(t.as_bytes(), corpus_day()).unwrap();
+    assert_eq!(r.verdict, Verdict::KeyNotBound, "{}", summary(&r));
+}
+
+#[test]
+fn claims_that_contradict_the_credential_are_refused() {
+    let alice = issuer(1);
+    let doc = backpack_credentials::samples::open_badge_credential(2, &alice.did);
+    let doc = backpack_credentials::sign::prepare(&doc, &alice.did, corpus_day()).unwrap();
+    let mut payload = doc.as_object().unwrap().clone();
+    payload.insert("iss".into(), json!(alice.did));
+    payload.insert("nbf".into(), json!(0));
+    let mut header = serde_json::Map::new();
+    header.insert("kid".into(), json!(alice.verification_method));
+    let t = backpack_crypto::jose::sign_compact_eddsa(
+        &header,
+        &serde_json::to_vec(&Value::Object(payload)).unwrap(),
+        &alice.key,
+    );
+    assert_eq!(verdict(&t), Verdict::Invalid);
+}

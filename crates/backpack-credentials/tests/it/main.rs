@@ -1,0 +1,14 @@
+//! Integration tests of the credential engine: W3C vectors, the real-world
+//! corpus, tampering, VC-JWT, status lists, limits, the model and the 1EdTech
+//! JSON Schema.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod corpus;
+mod jwt;
+mod limits;
+mod model;
+mod status;
+mod tamper;
+mod vectors;
