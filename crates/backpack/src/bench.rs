@@ -40,7 +40,9 @@ pub fn run(n: u64, stream: u64) -> anyhow::Result<ExitCode> {
     let time = now();
     let format = SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022);
     let threads = rayon::current_num_threads();
-    let unsigned: Vec<Value> = (1..=n).map(|i| open_badge_credential(i, &issuer.did)).collect();
+    let unsigned: Vec<Value> = (1..=n)
+        .map(|i| open_badge_credential(i, &issuer.did))
+        .collect();
     let sign_one = |doc: &Value| -> anyhow::Result<String> {
         match sign(processor, doc, &issuer, format, time)? {
             Secured::Json(v) => Ok(serde_json::to_string(&v)?),
@@ -51,10 +53,16 @@ pub fn run(n: u64, stream: u64) -> anyhow::Result<ExitCode> {
     sign_one(&unsigned[0])?;
 
     let t = Instant::now();
-    let signed1: Vec<String> = unsigned.iter().map(sign_one).collect::<anyhow::Result<_>>()?;
+    let signed1: Vec<String> = unsigned
+        .iter()
+        .map(sign_one)
+        .collect::<anyhow::Result<_>>()?;
     let sign_1 = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let signed: Vec<String> = unsigned.par_iter().map(sign_one).collect::<anyhow::Result<_>>()?;
+    let signed: Vec<String> = unsigned
+        .par_iter()
+        .map(sign_one)
+        .collect::<anyhow::Result<_>>()?;
     let sign_p = t.elapsed().as_secs_f64();
     drop(signed1);
     drop(unsigned);
@@ -67,7 +75,12 @@ pub fn run(n: u64, stream: u64) -> anyhow::Result<ExitCode> {
         status_lists: &NoStatusLists,
         now: time,
     };
-    let verify_one = |s: &String| verifier.verify_bytes(s.as_bytes()).map(|r| r.is_verified()).unwrap_or(false);
+    let verify_one = |s: &String| {
+        verifier
+            .verify_bytes(s.as_bytes())
+            .map(|r| r.is_verified())
+            .unwrap_or(false)
+    };
     let t = Instant::now();
     let ok1 = signed.iter().filter(|s| verify_one(s)).count();
     let verify_1 = t.elapsed().as_secs_f64();
@@ -95,7 +108,10 @@ pub fn run(n: u64, stream: u64) -> anyhow::Result<ExitCode> {
     println!("  sign    1 core : {:>9.1} cred/s", rate(n, sign_1));
     println!("  sign    {threads} cores: {:>9.1} cred/s", rate(n, sign_p));
     println!("  verify  1 core : {:>9.1} cred/s", rate(n, verify_1));
-    println!("  verify  {threads} cores: {:>9.1} cred/s", rate(n, verify_p));
+    println!(
+        "  verify  {threads} cores: {:>9.1} cred/s",
+        rate(n, verify_p)
+    );
     println!("  canonicalise one document (to_rdf + RDFC-1.0): {canon_us:.1} µs");
     if let Some(m) = peak_rss_mib() {
         println!("  peak RSS: {m:.1} MiB (holds all {n} signed credentials in memory)");

@@ -31,7 +31,10 @@ pub fn read_limited(path: &str, limit: usize) -> anyhow::Result<Vec<u8>> {
 /// Write `bytes` to `path` atomically: a temporary file in the same folder,
 /// flushed, then renamed, so a crash leaves the old file or the new one.
 pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .context("the output path has no file name")?

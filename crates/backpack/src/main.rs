@@ -1,13 +1,13 @@
 //! The `backpack` binary: the only place that reads the command line, files,
 //! environment and clock. Subcommands live in their own modules.
 
+mod baking;
 mod bench;
 mod cli;
 mod io;
 mod keys;
 mod signing;
 mod verifying;
-mod baking;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -67,8 +67,12 @@ pub fn run(
         .with_context(|| format!("cannot use the key file {}", key.display()))?;
     let format = match (format, suite) {
         (SignFormatArg::Jwt, _) => SignFormat::Jwt,
-        (SignFormatArg::Di, SuiteArg::EddsaRdfc2022) => SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022),
-        (SignFormatArg::Di, SuiteArg::EddsaJcs2022) => SignFormat::DataIntegrity(SignSuite::EddsaJcs2022),
+        (SignFormatArg::Di, SuiteArg::EddsaRdfc2022) => {
+            SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022)
+        }
+        (SignFormatArg::Di, SuiteArg::EddsaJcs2022) => {
+            SignFormat::DataIntegrity(SignSuite::EddsaJcs2022)
+        }
     };
     let processor = Processor::shared();
     let time = now();
@@ -107,7 +111,8 @@ pub fn run(
             let mut whole = line.clone();
             whole.push(b'\n');
             whole.extend_from_slice(&rest);
-            let doc = parse_limited(&whole).with_context(|| format!("{input}: not a JSON credential"))?;
+            let doc =
+                parse_limited(&whole).with_context(|| format!("{input}: not a JSON credential"))?;
             let secured = sign(processor, &doc, &issuer, format, time)
                 .with_context(|| format!("{input}: cannot sign"))?;
             match secured {
@@ -152,7 +157,9 @@ pub fn run(
                     sign(processor, &doc, &issuer, format, time)
                         .map_err(|e| e.to_string())
                         .and_then(|s| match s {
-                            Secured::Json(v) => serde_json::to_string(&v).map_err(|e| e.to_string()),
+                            Secured::Json(v) => {
+                                serde_json::to_string(&v).map_err(|e| e.to_string())
+                            }
                             Secured::Jwt(t) => Ok(t),
                         })
                 });

@@ -53,7 +53,8 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(dir) = &opts.ob2_docs {
-        let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        let entries =
+            std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
         for entry in entries {
             let path = entry?.path();
             if path.extension().and_then(|e| e.to_str()) == Some("json") {
@@ -82,7 +83,13 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
     for input in &opts.inputs {
         if let Err(e) = verify_input(&verifier, input, opts.json, &mut out, &mut tally) {
             tally.unusable += 1;
-            print_unusable(&mut out, opts.json, input, "input_unreadable", &format!("{e:#}"))?;
+            print_unusable(
+                &mut out,
+                opts.json,
+                input,
+                "input_unreadable",
+                &format!("{e:#}"),
+            )?;
         }
     }
     out.flush()?;
@@ -149,7 +156,10 @@ fn verify_input(
         return emit(out, json, input, result, tally);
     }
     let mut rest_probe = Vec::new();
-    let more = read_line_limited(&mut *reader, MAX_CREDENTIAL_BYTES, &mut rest_probe).ok().flatten().is_some();
+    let more = read_line_limited(&mut *reader, MAX_CREDENTIAL_BYTES, &mut rest_probe)
+        .ok()
+        .flatten()
+        .is_some();
     if !more || !looks_like_line_item(&first) {
         // One document (possibly pretty-printed over many lines).
         let mut bytes = first;
@@ -207,9 +217,19 @@ fn verify_input(
     Ok(())
 }
 
-fn print_unusable(out: &mut dyn Write, json: bool, source: &str, code: &str, message: &str) -> anyhow::Result<()> {
+fn print_unusable(
+    out: &mut dyn Write,
+    json: bool,
+    source: &str,
+    code: &str,
+    message: &str,
+) -> anyhow::Result<()> {
     if json {
-        writeln!(out, "{}", json!({"source": source, "verdict": "unusable", "error": {"code": code, "message": message}}))?;
+        writeln!(
+            out,
+            "{}",
+            json!({"source": source, "verdict": "unusable", "error": {"code": code, "message": message}})
+        )?;
     } else {
         writeln!(out, "{source}: UNUSABLE INPUT: {message}")?;
     }

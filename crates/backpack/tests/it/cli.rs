@@ -1,0 +1,394 @@
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_backpack"))
+}
+
+struct Tmp(PathBuf);
+impl Tmp {
+    fn new(name: &str) -> Tmp {
+        let dir = std::env::temp_dir().join(format!("backpack-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Tmp(dir)
+    }
+    fn p(&self, f: &str) -> PathBuf {
+        self.0.join(f)
+    }
+}
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn shared() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("../shared is missing under CI");
+    }
+    eprintln!("skipped: ../shared not found");
+    None
+}
+
+/// A key file and N signed credentials (JSON Lines).
+fn setup(t: &Tmp, n: u64) -> (PathBuf, PathBuf) {
+    let key = t.p("key.json");
+    let o = run(&["key", "generate", "--out", s(&key)]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let unsigned = run(&["example", "-n", &n.to_string()]);
+    std::fs::write(t.p("unsigned.jsonl"), &unsigned.stdout).unwrap();
+    let o = run(&["sign", "--key", s(&key), s(&t.p("unsigned.jsonl"))]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    std::fs::write(t.p("signed.jsonl"), &o.stdout).unwrap();
+    (key, t.p("signed.jsonl"))
+}
+
+#[test]
+fn key_generate_writes_a_private_file_and_prints_the_did() {
+    let t = Tmp::new("key");
+    let key = t.p("k.json");
+    let o = run(&["key", "generate", "--out", s(&key)]);
+    assert_eq!(code(&o), 0);
+    let did = text(&o.stdout).trim().to_string();
+    assert!(did.starts_with("did:key:z6Mk"), "{did}");
+    let file: Value = serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
+    assert_eq!(file["did"], did.as_str());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let again = run(&["key", "generate", "--out", s(&key)]);
+    assert_eq!(code(&again), 2);
+    assert!(
+        text(&again.stderr).contains("--force"),
+        "{}",
+        text(&again.stderr)
+    );
+}
+
+#[test]
+fn signed_json_lines_verify_and_keep_their_order() {
+    let t = Tmp::new("lines");
+    let (_, signed) = setup(&t, 30);
+    let lines: Vec<Value> = std::fs::read_to_string(&signed)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let unsigned: Vec<Value> = std::fs::read_to_string(t.p("unsigned.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 30);
+    for (a, b) in lines.iter().zip(&unsigned) {
+        assert_eq!(a["id"], b["id"]);
+        assert!(a["proof"][0]["proofValue"]
+            .as_str()
+            .unwrap()
+            .starts_with('z'));
+    }
+    let o = run(&["verify", s(&signed)]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+    let o = run(&["verify", "--json", s(&signed)]);
+    let reports: Vec<Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 30);
+    assert!(reports
+        .iter()
+        .all(|r| r["verdict"] == "verified" && r["colour"] == "green"));
+    assert_eq!(reports[4]["source"], format!("{}:5", s(&signed)));
+}
+
+#[test]
+fn one_document_in_gives_one_document_out() {
+    let t = Tmp::new("one");
+    let (key, _) = setup(&t, 1);
+    let unsigned: Value = serde_json::from_slice(&run(&["example"]).stdout).unwrap();
+    let pretty = serde_json::to_string_pretty(&unsigned).unwrap();
+    let o = run_stdin(&["sign", "--key", s(&key)], pretty.as_bytes());
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let signed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        text(&o.stdout).lines().count() > 5,
+        "pretty output expected"
+    );
+    let o = run_stdin(
+        &["verify", "-"],
+        serde_json::to_string_pretty(&signed).unwrap().as_bytes(),
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+}
+
+#[test]
+fn a_bad_line_is_reported_and_the_rest_is_signed() {
+    let t = Tmp::new("badline");
+    let (key, _) = setup(&t, 1);
+    let good = text(&run(&["example", "-n", "2"]).stdout);
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines.insert(1, "{not json");
+    let o = run_stdin(&["sign", "--key", s(&key)], lines.join("\n").as_bytes());
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stderr).contains("-:2"), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).lines().count(), 2);
+}
+
+#[test]
+fn signing_refuses_a_foreign_issuer_and_a_bad_key_file() {
+    let t = Tmp::new("foreign");
+    let (key, _) = setup(&t, 1);
+    let other = run(&[
+        "example",
+        "--issuer",
+        "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",
+    ]);
+    let o = run_stdin(&["sign", "--key", s(&key)], &other.stdout);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("names issuer"),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::write(t.p("bad-key.json"), b"{\"secretKeyMultibase\": \"nope\"}").unwrap();
+    let o = run_stdin(&["sign", "--key", s(&t.p("bad-key.json"))], &other.stdout);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("secretKeyMultibase"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run_stdin(&["sign", "--key", s(&t.p("missing.json"))], &other.stdout);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn verify_exit_codes_are_0_1_2() {
+    let t = Tmp::new("codes");
+    let (_, signed) = setup(&t, 2);
+    let mut doc: Value = serde_json::from_str(
+        std::fs::read_to_string(&signed)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    doc["name"] = "Changed".into();
+    std::fs::write(t.p("tampered.json"), serde_json::to_vec(&doc).unwrap()).unwrap();
+    let o = run(&["verify", s(&t.p("tampered.json"))]);
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stdout).contains("INVALID"), "{}", text(&o.stdout));
+    std::fs::write(t.p("garbage.txt"), b"hello").unwrap();
+    let o = run(&["verify", s(&t.p("garbage.txt"))]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stdout).contains("UNUSABLE"), "{}", text(&o.stdout));
+    let o = run(&["verify", s(&t.p("nope.json"))]);
+    assert_eq!(code(&o), 2);
+    // 2 wins over 1, and everything is still reported.
+    let o = run(&[
+        "verify",
+        s(&signed),
+        s(&t.p("tampered.json")),
+        s(&t.p("garbage.txt")),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stdout).contains("VERIFIED") && text(&o.stdout).contains("INVALID"));
+    let o = run(&["verify", "--at", "yesterday", s(&signed)]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn jwt_and_jcs_formats_round_trip() {
+    let t = Tmp::new("fmt");
+    let (key, _) = setup(&t, 1);
+    let unsigned = t.p("unsigned.jsonl");
+    for args in [vec!["--format", "jwt"], vec!["--suite", "eddsa-jcs-2022"]] {
+        let mut a = vec!["sign", "--key", s(&key)];
+        a.extend(args.iter());
+        a.push(s(&unsigned));
+        let o = run(&a);
+        assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+        let o2 = run_stdin(&["verify", "-"], &o.stdout);
+        assert_eq!(code(&o2), 0, "{args:?}: {}", text(&o2.stdout));
+    }
+}
+
+#[test]
+fn bake_unbake_and_verify_png_and_svg() {
+    let t = Tmp::new("bake");
+    let (key, _) = setup(&t, 1);
+    let assets = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    let signed = run(&["sign", "--key", s(&key), s(&t.p("unsigned.jsonl"))]);
+    std::fs::write(t.p("cred.json"), &signed.stdout).unwrap();
+    let jwt = run(&[
+        "sign",
+        "--key",
+        s(&key),
+        "--format",
+        "jwt",
+        s(&t.p("unsigned.jsonl")),
+    ]);
+    std::fs::write(t.p("cred.jwt"), &jwt.stdout).unwrap();
+    for img in ["badge.png", "badge.svg"] {
+        for cred in ["cred.json", "cred.jwt"] {
+            let out = t.p(&format!("baked-{cred}-{img}"));
+            let o = run(&[
+                "bake",
+                "--image",
+                s(&assets.join(img)),
+                "--credential",
+                s(&t.p(cred)),
+                "-o",
+                s(&out),
+            ]);
+            assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+            // Re-bake into the baked image: replaces, never duplicates.
+            let again = t.p(&format!("again-{cred}-{img}"));
+            let o = run(&[
+                "bake",
+                "--image",
+                s(&out),
+                "--credential",
+                s(&t.p(cred)),
+                "-o",
+                s(&again),
+            ]);
+            assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+            let o = run(&["unbake", s(&again)]);
+            assert_eq!(code(&o), 0);
+            assert_eq!(
+                text(&o.stdout).trim(),
+                std::fs::read_to_string(t.p(cred)).unwrap().trim()
+            );
+            let o = run(&["verify", s(&again)]);
+            assert_eq!(code(&o), 0, "{img} {cred}: {}", text(&o.stdout));
+        }
+    }
+    let o = run(&[
+        "bake",
+        "--image",
+        s(&t.p("cred.json")),
+        "--credential",
+        s(&t.p("cred.json")),
+        "-o",
+        s(&t.p("x.png")),
+    ]);
+    assert_eq!(code(&o), 2);
+    let o = run(&[
+        "bake",
+        "--image",
+        s(&assets.join("badge.png")),
+        "--credential",
+        s(&t.p("unsigned.jsonl")),
+        "-o",
+        s(&t.p("x.png")),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("no proof"), "{}", text(&o.stderr));
+    let o = run(&["unbake", s(&assets.join("badge.png"))]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn status_lists_and_did_documents_from_files() {
+    let Some(shared) = shared() else { return };
+    let c = shared.join("corpus/dcc-vc-test-fixtures");
+    let cred = c.join("v2-dataIntegrityProof-didKey-noRegistry-revokedStatus-noExpiry.json");
+    let o = run(&["verify", s(&cred)]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stdout).contains("not checked"),
+        "{}",
+        text(&o.stdout)
+    );
+    // That list is signed by another key than the credential's issuer: not trusted.
+    let o = run(&[
+        "verify",
+        "--status-list",
+        s(&c.join("status/e5WK8CbZ1GjycuPombrj.json")),
+        s(&cred),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stdout).contains("not by the credential's issuer"),
+        "{}",
+        text(&o.stdout)
+    );
+    // The 1EdTech revoked credential, with its issuer's key pinned and its list given.
+    let t = Tmp::new("status");
+    let b = shared.join("corpus/1edtech-validator/ob30/bit-string-list");
+    let issuer = "https://1edtech.edu/issuers/565049";
+    let vm = format!("{issuer}#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi");
+    let doc = serde_json::json!({"id": issuer, "verificationMethod": [{"id": vm, "type": "Multikey", "controller": issuer,
+        "publicKeyMultibase": "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"}], "assertionMethod": [vm]});
+    std::fs::write(t.p("issuer.json"), doc.to_string()).unwrap();
+    let revoked = b.join("credential-status-revoked.json");
+    let o = run(&[
+        "verify",
+        "--did-document",
+        s(&t.p("issuer.json")),
+        "--status-list",
+        s(&b.join("testlist.json")),
+        s(&revoked),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stdout).contains("REVOKED"), "{}", text(&o.stdout));
+    let web = c.join("v2-dataIntegrityProof-didweb-oidf-noStatus-notExpired.json");
+    assert_eq!(code(&run(&["verify", s(&web)])), 1);
+    let o = run(&[
+        "verify",
+        "--did-document",
+        s(&c.join("dids/oidf-did.json")),
+        s(&web),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+    let ob20 = shared.join("corpus/1edtech-validator/ob20");
+    let o = run(&[
+        "verify",
+        "--ob2-docs",
+        s(&ob20.join("docs")),
+        s(&ob20.join("simple.jwt")),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+}
