@@ -7,7 +7,12 @@ use std::process::ExitCode;
 /// Backpack: issue, collect, share and verify learning credentials
 /// (W3C Verifiable Credentials 2.0 / 1EdTech Open Badges 3.0).
 #[derive(Debug, Parser)]
-#[command(name = "backpack", version, about, long_about = None)]
+#[command(
+    name = "backpack",
+    version,
+    about = "Backpack: issue, collect, share and verify learning credentials (W3C VC 2.0 / Open Badges 3.0)",
+    long_about = None
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -85,6 +90,13 @@ pub enum Command {
     Unbake {
         /// The baked image.
         image: PathBuf,
+    },
+    /// A guided tour on demo data: writes a key, signed, baked, revoked and
+    /// tampered credentials into a folder and verifies each.
+    Demo {
+        /// Where to write the demo files.
+        #[arg(long, default_value = "backpack-demo")]
+        dir: PathBuf,
     },
     /// Print realistic unsigned Open Badges 3.0 credentials as JSON Lines
     /// (multilingual samples, for trying `sign` and for benchmarks).
@@ -171,6 +183,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
         } => crate::baking::bake(&image, &credential, &output),
         Command::Unbake { image } => crate::baking::unbake(&image),
+        Command::Demo { dir } => crate::demo::run(&dir),
         Command::Example { n, issuer } => crate::bench::example(n, issuer.as_deref()),
         Command::Bench { n, stream } => crate::bench::run(n, stream),
     }

@@ -4,6 +4,7 @@
 mod baking;
 mod bench;
 mod cli;
+mod demo;
 mod io;
 mod keys;
 mod signing;
