@@ -13,8 +13,11 @@
 //!   given active context, are processed once.
 //! - **Bounded.** [`limits`] caps nesting, work, quads and canonicalisation.
 //!
-//! RDFC-1.0 itself is the `rdf-canon` crate (tested against the W3C suite).
+//! RDFC-1.0: a fast path for graphs whose blank nodes have distinct
+//! first-degree hashes (all real credentials), and the `rdf-canon` crate for
+//! the full algorithm otherwise (see `canon`).
 
+mod canon;
 pub mod context;
 pub mod contexts;
 mod error;
@@ -22,6 +25,7 @@ mod expand;
 pub mod limits;
 mod rdf;
 
+pub use canon::{canonicalize_with, RdfcHash};
 pub use error::JsonLdError;
 pub use oxrdf::Quad;
 pub use rdf::canonical_double;
@@ -164,32 +168,7 @@ impl Processor {
     }
 }
 
-/// The hash function of RDFC-1.0 (SHA-256 unless a suite says otherwise).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RdfcHash {
-    Sha256,
-    Sha384,
-}
-
 /// RDFC-1.0 (SHA-256) within [`limits::MAX_HNDQ_CALLS`].
 pub fn canonicalize(quads: &[Quad]) -> Result<String, JsonLdError> {
     canonicalize_with(quads, RdfcHash::Sha256)
-}
-
-/// RDFC-1.0 with the given hash function, within [`limits::MAX_HNDQ_CALLS`].
-pub fn canonicalize_with(quads: &[Quad], hash: RdfcHash) -> Result<String, JsonLdError> {
-    let options = rdf_canon::CanonicalizationOptions {
-        hndq_call_limit: Some(limits::MAX_HNDQ_CALLS),
-    };
-    let result = match hash {
-        RdfcHash::Sha256 => rdf_canon::canonicalize_quads_with::<sha2::Sha256>(quads, &options),
-        RdfcHash::Sha384 => rdf_canon::canonicalize_quads_with::<sha2::Sha384>(quads, &options),
-    };
-    result.map_err(|e| match e {
-        rdf_canon::CanonicalizationError::HndqCallLimitExceeded(_) => JsonLdError::LimitExceeded {
-            what: "canonicalisation work (Hash N-Degree Quads calls)",
-            limit: limits::MAX_HNDQ_CALLS,
-        },
-        other => JsonLdError::Canonicalization(other.to_string()),
-    })
 }

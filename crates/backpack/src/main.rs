@@ -11,6 +11,12 @@ mod signing;
 mod verifying;
 
 use clap::Parser;
+
+/// Credential work is allocation-heavy (JSON, JSON-LD, N-Quads): mimalloc
+/// makes signing and verification about a third faster than the system
+/// allocator (see `backpack bench`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

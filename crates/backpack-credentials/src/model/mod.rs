@@ -291,7 +291,7 @@ lossless_struct!(
 impl Credential {
     /// Read a credential; fails only when a named member has the wrong shape.
     pub fn from_value(v: &Value) -> Result<Self, serde_json::Error> {
-        serde_json::from_value(v.clone())
+        Self::deserialize(v)
     }
 
     /// Back to JSON, in the shapes it was read in.
