@@ -180,7 +180,7 @@ fn verify_input(
     let mut line_no = 2usize;
     let mut done = false;
     let mut line = Vec::new();
-    while !batch.is_empty() {
+    loop {
         while !done && batch.len() < BATCH {
             match read_line_limited(&mut *reader, MAX_CREDENTIAL_BYTES, &mut line) {
                 Ok(Some(())) => {
@@ -194,6 +194,9 @@ fn verify_input(
                     done = true;
                 }
             }
+        }
+        if batch.is_empty() {
+            break;
         }
         let results: Vec<(usize, Option<Result<Report, InputError>>)> = batch
             .par_drain(..)

@@ -392,3 +392,19 @@ fn status_lists_and_did_documents_from_files() {
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o.stdout));
 }
+
+#[test]
+fn long_json_lines_stream_through_several_batches() {
+    let t = Tmp::new("batches");
+    let (_, signed) = setup(&t, 5000);
+    let o = run(&["verify", "--json", s(&signed)]);
+    assert_eq!(code(&o), 0);
+    let reports = text(&o.stdout);
+    assert_eq!(reports.lines().count(), 5000);
+    assert_eq!(reports.matches("\"verdict\":\"verified\"").count(), 5000);
+    assert!(reports
+        .lines()
+        .last()
+        .unwrap()
+        .contains(&format!("{}:5000", s(&signed))));
+}
