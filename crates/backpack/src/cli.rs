@@ -67,6 +67,14 @@ pub enum Command {
         /// revocation lists) served by their `id` instead of fetching them.
         #[arg(long = "ob2-docs", value_name = "DIR")]
         ob2_docs: Option<PathBuf>,
+        /// Resolve did:web issuers and controller documents, and fetch status
+        /// lists, over HTTPS (public addresses only). Offline otherwise.
+        #[arg(long)]
+        online: bool,
+        /// With --online, also allow plain http to loopback addresses
+        /// (127.0.0.1, localhost): for local testing only.
+        #[arg(long, requires = "online")]
+        allow_local_http: bool,
         /// Judge validity at this time (RFC 3339) instead of now.
         #[arg(long)]
         at: Option<String>,
@@ -167,6 +175,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             status_lists,
             did_documents,
             ob2_docs,
+            online,
+            allow_local_http,
             at,
             inputs,
         } => crate::verifying::run(crate::verifying::Options {
@@ -174,6 +184,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             status_lists,
             did_documents,
             ob2_docs,
+            online,
+            allow_local_http,
             at,
             inputs,
         }),

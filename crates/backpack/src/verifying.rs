@@ -5,11 +5,11 @@
 use crate::io::{now, read_limited};
 use crate::signing::{read_line_limited, BATCH};
 use anyhow::Context;
-use backpack_credentials::did::OfflineResolver;
+use backpack_credentials::did::{DidResolver, OfflineResolver};
 use backpack_credentials::json::parse_limited;
 use backpack_credentials::limits::MAX_CREDENTIAL_BYTES;
 use backpack_credentials::report::{Outcome, Report};
-use backpack_credentials::status::LocalStatusLists;
+use backpack_credentials::status::{LocalStatusLists, StatusListSource};
 use backpack_credentials::{InputError, Processor, Verifier};
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -22,6 +22,8 @@ pub struct Options {
     pub status_lists: Vec<PathBuf>,
     pub did_documents: Vec<PathBuf>,
     pub ob2_docs: Option<PathBuf>,
+    pub online: bool,
+    pub allow_local_http: bool,
     pub at: Option<String>,
     pub inputs: Vec<String>,
 }
@@ -71,10 +73,27 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
             .map_err(|_| anyhow::anyhow!("--at {s:?} is not an RFC 3339 date-time"))?,
         None => now(),
     };
+    let fetcher = backpack_fetch::Fetcher::new(backpack_fetch::Policy {
+        allow_local_http: opts.allow_local_http,
+        ..Default::default()
+    });
+    let online_resolver = backpack_fetch::OnlineResolver {
+        offline: resolver,
+        fetcher: &fetcher,
+    };
+    let online_lists = backpack_fetch::OnlineStatusLists {
+        local: lists,
+        fetcher: &fetcher,
+    };
+    let (resolver, lists): (&dyn DidResolver, &dyn StatusListSource) = if opts.online {
+        (&online_resolver, &online_lists)
+    } else {
+        (&online_resolver.offline, &online_lists.local)
+    };
     let verifier = Verifier {
         processor: Processor::shared(),
-        resolver: &resolver,
-        status_lists: &lists,
+        resolver,
+        status_lists: lists,
         now: time,
     };
     let stdout = std::io::stdout();

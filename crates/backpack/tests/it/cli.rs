@@ -408,3 +408,122 @@ fn long_json_lines_stream_through_several_batches() {
         .unwrap()
         .contains(&format!("{}:5000", s(&signed))));
 }
+
+/// A tiny HTTP server on loopback serving `routes` (path → body), for the
+/// did:web and status list tests. It lives as long as the test process.
+fn serve(
+    routes: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(200) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) <= 2 {
+                    break;
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let body = routes.lock().unwrap().get(&path).cloned();
+            let response = match body {
+                Some(b) => format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}", b.len()),
+                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string(),
+            };
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    port
+}
+
+#[test]
+fn did_web_and_status_lists_resolve_online_only_when_asked() {
+    use backpack_credentials::status::{Bitstring, MIN_LIST_BITS};
+    let t = Tmp::new("online");
+    let routes = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let port = serve(routes.clone());
+    let did = format!("did:web:127.0.0.1%3A{port}");
+    let vm = format!("{did}#key-1");
+    // An issuer key that signs as the did:web identity.
+    let key = t.p("key.json");
+    run(&["key", "generate", "--out", s(&key)]);
+    let mut k: Value = serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
+    let public = k["publicKeyMultibase"].as_str().unwrap().to_string();
+    k["did"] = did.clone().into();
+    k["verificationMethod"] = vm.clone().into();
+    std::fs::write(&key, k.to_string()).unwrap();
+    let doc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did, "verificationMethod": [{"id": vm, "type": "Multikey", "controller": did, "publicKeyMultibase": public}],
+        "assertionMethod": [vm]
+    });
+    routes
+        .lock()
+        .unwrap()
+        .insert("/.well-known/did.json".into(), doc.to_string());
+    // A status list and a credential with an entry in it.
+    let list_url = format!("http://127.0.0.1:{port}/status/1");
+    let publish_list = |revoked: bool| {
+        let mut bits = Bitstring::new(MIN_LIST_BITS);
+        bits.set(5, revoked).unwrap();
+        let list = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"], "id": list_url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "credentialSubject": {"id": format!("{list_url}#list"), "type": "BitstringStatusList",
+                "statusPurpose": "revocation", "encodedList": bits.encode()}
+        });
+        let o = run_stdin(&["sign", "--key", s(&key)], list.to_string().as_bytes());
+        assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+        routes
+            .lock()
+            .unwrap()
+            .insert("/status/1".into(), text(&o.stdout));
+    };
+    publish_list(false);
+    let mut cred: Value =
+        serde_json::from_slice(&run(&["example", "--issuer", &did]).stdout).unwrap();
+    cred["credentialStatus"] = serde_json::json!({"id": format!("{list_url}#5"), "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation", "statusListIndex": "5", "statusListCredential": list_url});
+    let o = run_stdin(&["sign", "--key", s(&key)], cred.to_string().as_bytes());
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    std::fs::write(t.p("cred.json"), &o.stdout).unwrap();
+    let c = t.p("cred.json");
+
+    let offline = run(&["verify", s(&c)]);
+    assert_eq!(code(&offline), 1);
+    assert!(
+        text(&offline.stdout).contains("KEY NOT BOUND"),
+        "{}",
+        text(&offline.stdout)
+    );
+    // Online, but loopback over http is refused without the test flag.
+    let refused = run(&["verify", "--online", s(&c)]);
+    assert_eq!(code(&refused), 1);
+    assert!(
+        text(&refused.stdout).contains("refused"),
+        "{}",
+        text(&refused.stdout)
+    );
+    let online = run(&["verify", "--online", "--allow-local-http", s(&c)]);
+    assert_eq!(code(&online), 0, "{}", text(&online.stdout));
+    assert!(
+        text(&online.stdout).contains("not revoked"),
+        "{}",
+        text(&online.stdout)
+    );
+    publish_list(true);
+    let revoked = run(&["verify", "--online", "--allow-local-http", s(&c)]);
+    assert_eq!(code(&revoked), 1);
+    assert!(
+        text(&revoked.stdout).contains("REVOKED"),
+        "{}",
+        text(&revoked.stdout)
+    );
+    let bad = run(&["verify", "--allow-local-http", s(&c)]);
+    assert_eq!(code(&bad), 2, "--allow-local-http requires --online");
+}
