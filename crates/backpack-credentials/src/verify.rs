@@ -666,6 +666,28 @@ impl Verifier<'_> {
                 m,
             ));
         }
+        // The token's own window counts too, even where the credential has none.
+        let now = self.now.unix_timestamp();
+        if let Some(exp) = payload.get("exp").and_then(Value::as_i64) {
+            if now > exp {
+                checks.push(Check::new(
+                    CheckKind::Validity,
+                    Outcome::Failed,
+                    "expired",
+                    format!("the token expired (exp {exp})"),
+                ));
+            }
+        }
+        if let Some(nbf) = payload.get("nbf").and_then(Value::as_i64) {
+            if now < nbf {
+                checks.push(Check::new(
+                    CheckKind::Validity,
+                    Outcome::Failed,
+                    "not_yet_valid",
+                    format!("the token is not valid before nbf {nbf}"),
+                ));
+            }
+        }
         // Terms must still be defined: a JWT carries JSON-LD too.
         if let Err(e) = self.processor.to_rdf(&credential) {
             checks.push(Check::new(

@@ -149,3 +149,21 @@ fn claims_that_contradict_the_credential_are_refused() {
     );
     assert_eq!(verdict(&t), Verdict::Invalid);
 }
+
+#[test]
+fn the_tokens_own_exp_is_enforced() {
+    let alice = issuer(1);
+    let doc = backpack_credentials::samples::open_badge_credential(2, &alice.did);
+    let doc = backpack_credentials::sign::prepare(&doc, &alice.did, corpus_day()).unwrap();
+    let mut payload = doc.as_object().unwrap().clone();
+    payload.insert("iss".into(), json!(alice.did));
+    payload.insert("exp".into(), json!(corpus_day().unix_timestamp() - 60));
+    let mut header = serde_json::Map::new();
+    header.insert("kid".into(), json!(alice.verification_method));
+    let t = backpack_crypto::jose::sign_compact_eddsa(
+        &header,
+        &serde_json::to_vec(&Value::Object(payload)).unwrap(),
+        &alice.key,
+    );
+    assert_eq!(verdict(&t), Verdict::Expired);
+}

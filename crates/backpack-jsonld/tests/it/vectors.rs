@@ -76,3 +76,96 @@ fn open_badges_contexts_match_1edtech_published_files() {
         assert_eq!(a, b, "{name}");
     }
 }
+
+fn vocab_processor() -> Processor {
+    Processor::new().with_context("urn:test:vocab", json!({"@context": {"@vocab": "urn:v#"}}))
+}
+
+#[test]
+fn nesting_past_the_limit_fails_fast_and_within_it_works() {
+    use backpack_jsonld::limits::MAX_DEPTH;
+    let p = vocab_processor();
+    let nest = |levels: usize| {
+        let mut v = json!("leaf");
+        for _ in 0..levels {
+            v = json!({ "a": v });
+        }
+        v["@context"] = json!("urn:test:vocab");
+        v
+    };
+    assert!(p.to_rdf(&nest(MAX_DEPTH - 1)).is_ok());
+    assert_eq!(
+        p.to_rdf(&nest(MAX_DEPTH + 1)).err().map(|e| e.code()),
+        Some("jsonld_limit_exceeded")
+    );
+}
+
+#[test]
+fn quads_past_the_limit_are_refused() {
+    use backpack_jsonld::limits::MAX_QUADS;
+    let p = vocab_processor();
+    let doc = |n: usize| json!({"@context": "urn:test:vocab", "@id": "urn:x", "v": (0..n).collect::<Vec<_>>()});
+    assert_eq!(p.to_rdf(&doc(MAX_QUADS)).unwrap().len(), MAX_QUADS);
+    assert_eq!(
+        p.to_rdf(&doc(MAX_QUADS + 1)).err().map(|e| e.code()),
+        Some("jsonld_limit_exceeded")
+    );
+}
+
+#[test]
+fn undefined_terms_unknown_contexts_and_protected_terms_fail_closed() {
+    let p = Processor::shared();
+    let base = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+        "issuer": "did:example:1", "credentialSubject": {"id": "did:example:2"}});
+    assert!(p.to_rdf(&base).is_ok());
+    let mut d = base.clone();
+    d["credentialSubject"]["favouriteColour"] = json!("blue");
+    assert_eq!(
+        p.to_rdf(&d).err().map(|e| e.code()),
+        Some("jsonld_data_loss")
+    );
+    let mut d = base.clone();
+    d["@context"] = json!([
+        "https://www.w3.org/ns/credentials/v2",
+        "https://example.org/mine.json"
+    ]);
+    assert_eq!(
+        p.to_rdf(&d).err().map(|e| e.code()),
+        Some("context_not_bundled")
+    );
+    let mut d = base.clone();
+    d["@context"] = json!(["https://www.w3.org/ns/credentials/v2", {"name": "urn:evil#name"}]);
+    assert_eq!(
+        p.to_rdf(&d).err().map(|e| e.code()),
+        Some("protected_term_redefinition")
+    );
+    let mut d = base.clone();
+    d["id"] = json!("relative/id");
+    assert_eq!(
+        p.to_rdf(&d).err().map(|e| e.code()),
+        Some("jsonld_data_loss")
+    );
+}
+
+#[test]
+fn numbers_take_their_canonical_rdf_forms_and_nfd_text_is_kept() {
+    let p = vocab_processor();
+    let doc = json!({"@context": "urn:test:vocab", "@id": "urn:x", "i": 3.0, "d": 1.5, "b": true, "s": "comple\u{301}te\u{301}e"});
+    let nq = p.canonicalize_document(&doc).unwrap();
+    assert!(
+        nq.contains("\"3\"^^<http://www.w3.org/2001/XMLSchema#integer>"),
+        "{nq}"
+    );
+    assert!(
+        nq.contains("\"1.5E0\"^^<http://www.w3.org/2001/XMLSchema#double>"),
+        "{nq}"
+    );
+    assert!(
+        nq.contains("\"true\"^^<http://www.w3.org/2001/XMLSchema#boolean>"),
+        "{nq}"
+    );
+    assert!(
+        nq.contains("comple\u{301}te\u{301}e"),
+        "NFD must be kept: {nq}"
+    );
+}
