@@ -2,15 +2,7 @@ use backpack_bake::{bake, unbake, BakeError, BakedFormat, ImageKind, Payload};
 use std::path::PathBuf;
 
 fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("../shared is missing under CI");
-    }
-    eprintln!("skipped: ../shared not found");
-    None
+    backpack_testkit::shared().map(|s| s.join("corpus"))
 }
 
 #[test]

@@ -4,21 +4,8 @@ use backpack_credentials::did::OfflineResolver;
 use backpack_credentials::status::{LocalStatusLists, NoStatusLists, StatusListSource};
 use backpack_credentials::{InputError, Processor, Report, Verifier};
 use serde_json::{json, Value};
-use std::path::PathBuf;
 
-/// `../shared` next to the repository, or None (test skipped) outside CI.
-/// Under CI (`CI=true`) a missing folder fails the test.
-pub fn shared() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("../shared is missing: CI must have the shared test data beside the repository");
-    }
-    eprintln!("skipped: ../shared is not beside the repository");
-    None
-}
+pub use backpack_testkit::shared;
 
 pub fn read(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))

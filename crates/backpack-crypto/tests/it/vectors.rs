@@ -4,17 +4,7 @@ use backpack_crypto::CryptoError;
 use serde_json::Value;
 use std::path::PathBuf;
 
-fn shared() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("../shared is missing under CI");
-    }
-    eprintln!("skipped: ../shared not found");
-    None
-}
+use backpack_testkit::shared;
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())

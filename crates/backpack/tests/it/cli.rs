@@ -53,17 +53,7 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn shared() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("../shared is missing under CI");
-    }
-    eprintln!("skipped: ../shared not found");
-    None
-}
+use backpack_testkit::shared;
 
 /// A key file and N signed credentials (JSON Lines).
 fn setup(t: &Tmp, n: u64) -> (PathBuf, PathBuf) {
