@@ -150,9 +150,9 @@ fn public_key_of(method: &Value) -> Result<PublicKey, String> {
 /// listed in `verificationMethod` with the issuer as controller, and referenced
 /// from `assertionMethod`.
 pub fn bind_key(vm: &str, issuer: &str, resolver: &dyn DidResolver) -> Binding {
-    let named = key_named_by(vm);
+    // Decoding a key costs a point decompression: only when it is needed.
     let not_bound = |code: &'static str, reason: String| Binding::NotBound {
-        key: named.clone(),
+        key: key_named_by(vm),
         code,
         reason,
     };

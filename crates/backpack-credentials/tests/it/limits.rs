@@ -61,3 +61,38 @@ fn truncated_and_garbage_input_get_clear_errors() {
     assert_eq!(code(&[0xff; 64]), "not_utf8");
     assert_eq!(code(b"[]"), "not_a_credential");
 }
+
+#[test]
+fn random_mutations_of_a_signed_credential_never_panic() {
+    use backpack_credentials::proof::SignSuite;
+    use backpack_credentials::sign::{Secured, SignFormat};
+    let (_, Secured::Json(doc)) =
+        crate::tamper::signed_sample(3, SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022))
+    else {
+        panic!()
+    };
+    let text = serde_json::to_vec(&doc).unwrap();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut verified = 0;
+    for _ in 0..1500 {
+        let mut m = text.clone();
+        for _ in 0..1 + next() % 3 {
+            let i = (next() as usize) % m.len();
+            let alphabet: &[u8] = b" {}[],:\"0123456789abcz\\@";
+            m[i] = alphabet[(next() as usize) % alphabet.len()];
+        }
+        if let Ok(r) = verify_offline(&m, corpus_day()) {
+            if r.is_verified() {
+                verified += 1;
+            }
+        }
+    }
+    // A mutation may land in insignificant whitespace; almost none verify.
+    assert!(verified < 150, "{verified} mutated credentials verified");
+}
