@@ -515,19 +515,8 @@ fn create_term(
                 )))
             }
         }
-    } else if let Some(i) = term.find(':') {
-        let prefix = &term[..i];
-        if local.contains_key(prefix) {
-            create_term(
-                active,
-                local,
-                prefix,
-                defined,
-                protected_default,
-                override_protected,
-                depth,
-            )?;
-        }
+    } else if term.contains(':') {
+        ensure(active, defined, term)?;
         def.iri = active.expand_iri(term, false, true);
     } else if let Some(v) = &active.vocab {
         def.iri = Some(format!("{v}{term}"));

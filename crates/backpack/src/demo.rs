@@ -31,6 +31,29 @@ fn line(name: &str, r: &Report) {
     );
 }
 
+/// Add an eddsa-rdfc-2022 proof to a prepared document and write it, pretty.
+fn sign_and_write(
+    doc: &Value,
+    issuer: &IssuerKey,
+    time: time::OffsetDateTime,
+    path: &Path,
+) -> anyhow::Result<Value> {
+    let signed = proof::sign(
+        Processor::shared(),
+        doc,
+        &issuer.key,
+        &issuer.verification_method,
+        SignSuite::EddsaRdfc2022,
+        time,
+    )?;
+    write_atomic(
+        path,
+        serde_json::to_string_pretty(&signed)?.as_bytes(),
+        false,
+    )?;
+    Ok(signed)
+}
+
 pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(dir)?;
     let processor = Processor::shared();
@@ -92,35 +115,11 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
         "credentialSubject": {"id": format!("{list_url}#list"), "type": "BitstringStatusList",
             "statusPurpose": "revocation", "encodedList": bits.encode()}
     });
-    let list = proof::sign(
-        processor,
-        &list,
-        &issuer.key,
-        &issuer.verification_method,
-        SignSuite::EddsaRdfc2022,
-        time,
-    )?;
-    write_atomic(
-        &dir.join("status-list.json"),
-        serde_json::to_string_pretty(&list)?.as_bytes(),
-        false,
-    )?;
+    let list = sign_and_write(&list, &issuer, time, &dir.join("status-list.json"))?;
     let mut revoked = prepare(&open_badge_credential(8, &issuer.did), &issuer.did, time)?;
     revoked["credentialStatus"] = json!({"id": format!("{list_url}#42"), "type": "BitstringStatusListEntry",
         "statusPurpose": "revocation", "statusListIndex": "42", "statusListCredential": list_url});
-    let revoked = proof::sign(
-        processor,
-        &revoked,
-        &issuer.key,
-        &issuer.verification_method,
-        SignSuite::EddsaRdfc2022,
-        time,
-    )?;
-    write_atomic(
-        &dir.join("revoked.json"),
-        serde_json::to_string_pretty(&revoked)?.as_bytes(),
-        false,
-    )?;
+    let revoked = sign_and_write(&revoked, &issuer, time, &dir.join("revoked.json"))?;
     let mut tampered: Value = signed[1].clone();
     tampered["name"] = json!("Master of Everything");
     write_atomic(
