@@ -18,3 +18,76 @@ pub fn shared() -> Option<PathBuf> {
     eprintln!("skipped: ../shared is not beside the repository");
     None
 }
+
+/// The PostgreSQL server tests use: `BACKPACK_TEST_POSTGRES` or the local
+/// one (127.0.0.1:5432, trust auth, database `test`).
+pub fn postgres_admin_url() -> String {
+    std::env::var("BACKPACK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh, empty PostgreSQL database for one test; dropped with the guard.
+/// `None` (skip, with a notice) when no server answers, except under CI
+/// (`CI=true`), where that is a failure.
+pub struct PgDatabase {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+impl PgDatabase {
+    #[allow(clippy::panic)]
+    pub async fn create() -> Option<PgDatabase> {
+        use sqlx::Connection;
+        let admin_url = postgres_admin_url();
+        let mut conn = match sqlx::PgConnection::connect(&admin_url).await {
+            Ok(c) => c,
+            Err(e) => {
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("PostgreSQL is not reachable at {admin_url} under CI: {e}");
+                }
+                eprintln!("skipped: PostgreSQL is not reachable at {admin_url}: {e}");
+                return None;
+            }
+        };
+        let name = format!("bp_test_{}", uuid::Uuid::new_v4().simple());
+        if let Err(e) = sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+        {
+            panic!("cannot create a test database: {e}");
+        }
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        Some(PgDatabase {
+            url: format!("{base}/{name}"),
+            name,
+            admin_url,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        // Drop on a thread of its own: Drop may run inside a runtime.
+        let (admin, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut c)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}

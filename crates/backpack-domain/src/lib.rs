@@ -1,0 +1,26 @@
+//! Backpack's domain: entities, checked values, use cases and the ports the
+//! outside world implements.
+//!
+//! Which error type to use where:
+//! - [`StoreError`] is what a storage backend returns (not found, conflict,
+//!   backend failure). Backends map their driver's errors into it.
+//! - [`DomainError`] is what a use case returns: user-meaningful variants with
+//!   a stable snake_case [`DomainError::code`], which the web layer uses as the
+//!   i18n key of the message and in JSON problem bodies. `Internal` hides
+//!   I/O failures from users (they are logged, not shown).
+//!
+//! Architecture invariant: this crate names no SQL string, HTTP type, config
+//! file or wall clock; time comes from the [`ports::Clock`] port.
+
+pub mod accounts;
+pub mod backup;
+pub mod entities;
+pub mod error;
+pub mod files;
+pub mod passwords;
+pub mod ports;
+pub mod recipient;
+pub mod tokens;
+pub mod values;
+
+pub use error::{DomainError, FieldError, StoreError};

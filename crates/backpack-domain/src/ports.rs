@@ -1,0 +1,191 @@
+//! The ports: what the domain needs from the outside world. Storage
+//! backends, the blob store, the notifier (mail) and the clock implement them;
+//! the application holds them as `Arc<dyn …>` so everything above compiles once.
+//!
+//! Store methods are use-case sized and keep their transaction inside.
+//! Every method that reads or changes a user's object takes the owner's id and
+//! matches on it: ownership is checked in the query itself.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::backup::TableDump;
+use crate::entities::*;
+use crate::values::{Locale, Role};
+use crate::StoreError;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Insert an account with its primary (unconfirmed) address.
+    /// `Conflict` when the address is taken.
+    async fn insert_user(&self, user: &User, primary: &EmailAddress) -> StoreResult<()>;
+    async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>>;
+    /// The account that may log in with this address: its primary address,
+    /// or any confirmed one.
+    async fn find_user_by_login(&self, address: &str) -> StoreResult<Option<User>>;
+    async fn count_users(&self) -> StoreResult<i64>;
+    async fn count_admins(&self) -> StoreResult<i64>;
+    async fn list_users(&self, offset: i64, limit: i64) -> StoreResult<Vec<UserSummary>>;
+    async fn update_profile(
+        &self,
+        id: Uuid,
+        display_name: &str,
+        locale: Option<Locale>,
+    ) -> StoreResult<()>;
+    /// Replace the password hash and end every session of the account.
+    async fn update_password(&self, id: Uuid, password_hash: &str) -> StoreResult<()>;
+    async fn update_role(&self, id: Uuid, role: Role, disabled: bool) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait EmailStore: Send + Sync {
+    async fn list_emails(&self, user_id: Uuid) -> StoreResult<Vec<EmailAddress>>;
+    /// `Conflict` when any account already holds the address.
+    async fn insert_email(&self, email: &EmailAddress) -> StoreResult<()>;
+    async fn find_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<EmailAddress>>;
+    async fn confirm_email(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool>;
+    /// Delete a non-primary address; false when absent, not owned or primary.
+    async fn delete_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// Make a confirmed address the primary one; false when absent, not owned
+    /// or unconfirmed.
+    async fn set_primary_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait DidStore: Send + Sync {
+    async fn list_dids(&self, user_id: Uuid) -> StoreResult<Vec<DidEntry>>;
+    /// `Conflict` when the account already claims the DID.
+    async fn insert_did(&self, did: &DidEntry) -> StoreResult<()>;
+    async fn find_did(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<DidEntry>>;
+    async fn confirm_did(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool>;
+    async fn delete_did(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    /// The session and its (enabled) user, if the session has not expired.
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<(Session, User)>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn delete_expired(&self, now: i64) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn insert_token(&self, token: &OneTimeToken) -> StoreResult<()>;
+    /// Delete and return the token if it exists, has this purpose and has
+    /// not expired (one use only, even under concurrent requests).
+    async fn take_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: i64,
+    ) -> StoreResult<Option<OneTimeToken>>;
+}
+
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    async fn record_failure(&self, key: &str, at: i64) -> StoreResult<()>;
+    async fn count_failures(&self, key: &str, since: i64) -> StoreResult<i64>;
+    async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    async fn insert_file(&self, file: &StoredFile) -> StoreResult<()>;
+    async fn find_file(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<StoredFile>>;
+    async fn list_files(&self, user_id: Uuid) -> StoreResult<Vec<StoredFile>>;
+    /// Set (or clear) the account's photo; the previous photo file, if any,
+    /// is deleted as by [`FileStore::delete_file`].
+    async fn set_photo(
+        &self,
+        user_id: Uuid,
+        file_id: Option<Uuid>,
+        delete_after: i64,
+    ) -> StoreResult<()>;
+    /// Delete the row and queue its blob for deletion after `delete_after`
+    /// (a grace period, so that a backup taken meanwhile stays complete).
+    async fn delete_file(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool>;
+    /// Blob keys whose deletion is due; the caller deletes each blob, then
+    /// calls [`FileStore::forget_blob_deletion`].
+    async fn due_blob_deletions(&self, now: i64, limit: i64) -> StoreResult<Vec<String>>;
+    async fn forget_blob_deletion(&self, blob_key: &str) -> StoreResult<()>;
+}
+
+/// Whole-database export and import for backups: every table, in an order
+/// that satisfies foreign keys, read in one consistent snapshot.
+#[async_trait]
+pub trait BackupStore: Send + Sync {
+    async fn export_all(&self) -> StoreResult<Vec<TableDump>>;
+    /// Import into an empty database (refused with `Conflict` otherwise).
+    async fn import_all(&self, tables: &[TableDump]) -> StoreResult<()>;
+    /// True when the database holds no account.
+    async fn is_empty(&self) -> StoreResult<bool>;
+}
+
+/// The whole store, as the application holds it.
+#[async_trait]
+pub trait Store:
+    UserStore
+    + EmailStore
+    + DidStore
+    + SessionStore
+    + TokenStore
+    + ThrottleStore
+    + FileStore
+    + BackupStore
+{
+    /// `postgres` or `sqlite`.
+    fn backend(&self) -> &'static str;
+    /// Answers when the database does (for `/healthz`).
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Where file bytes live. A put is atomic: after a crash the object is
+/// complete or absent.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), String>;
+    async fn get(&self, key: &str) -> Result<Option<Bytes>, String>;
+    async fn delete(&self, key: &str) -> Result<(), String>;
+    async fn ping(&self) -> Result<(), String>;
+    fn describe(&self) -> String;
+}
+
+/// A message the domain wants a person to receive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notification {
+    /// Confirm an address (link carries the token).
+    ConfirmEmail {
+        to: String,
+        locale: Locale,
+        token: String,
+    },
+    /// Reset a forgotten password.
+    PasswordReset {
+        to: String,
+        locale: Locale,
+        token: String,
+    },
+}
+
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn notify(&self, n: Notification) -> Result<(), String>;
+}
+
+/// The one wall clock.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> OffsetDateTime;
+    fn unix(&self) -> i64 {
+        self.now().unix_timestamp()
+    }
+}

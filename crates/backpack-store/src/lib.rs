@@ -1,0 +1,217 @@
+//! The domain's [`Store`](backpack_domain::ports::Store) on two real
+//! databases, chosen at run time from the URL: SQLite (embedded default: WAL,
+//! foreign keys on) and PostgreSQL.
+//!
+//! One SQL text serves both backends: the queries are written once in
+//! [`sql_store!`] (portable SQL, `$n` parameters, `RETURNING`) and the macro
+//! is instantiated for each driver, so the two cannot drift; what differs
+//! (connection options, migrations, snapshot isolation) is in `sqlite.rs` and
+//! `postgres.rs`. Each backend has its own plain-SQL `migrations/` folder with
+//! the same file names (a test checks it), run at start.
+//!
+//! Every query on a user's object matches on the owner's id.
+
+use std::borrow::Cow;
+
+use backpack_domain::StoreError;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+#[macro_use]
+mod sql;
+mod postgres;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Column types of the portable backup format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ty {
+    Text,
+    Int,
+}
+
+/// Every table in foreign-key order, with its columns: the backup export and
+/// import walk this list (a test checks it against the live schema).
+pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
+    (
+        "users",
+        &[
+            ("id", Ty::Text),
+            ("display_name", Ty::Text),
+            ("role", Ty::Text),
+            ("locale", Ty::Text),
+            ("password_hash", Ty::Text),
+            ("photo_file_id", Ty::Text),
+            ("disabled", Ty::Int),
+            ("created_at", Ty::Int),
+        ],
+    ),
+    (
+        "emails",
+        &[
+            ("id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("address", Ty::Text),
+            ("confirmed_at", Ty::Int),
+            ("is_primary", Ty::Int),
+            ("created_at", Ty::Int),
+        ],
+    ),
+    (
+        "dids",
+        &[
+            ("id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("did", Ty::Text),
+            ("challenge", Ty::Text),
+            ("confirmed_at", Ty::Int),
+            ("created_at", Ty::Int),
+        ],
+    ),
+    (
+        "sessions",
+        &[
+            ("token_hash", Ty::Text),
+            ("user_id", Ty::Text),
+            ("created_at", Ty::Int),
+            ("expires_at", Ty::Int),
+        ],
+    ),
+    (
+        "one_time_tokens",
+        &[
+            ("token_hash", Ty::Text),
+            ("purpose", Ty::Text),
+            ("user_id", Ty::Text),
+            ("subject_id", Ty::Text),
+            ("expires_at", Ty::Int),
+        ],
+    ),
+    ("login_failures", &[("key", Ty::Text), ("at", Ty::Int)]),
+    (
+        "files",
+        &[
+            ("id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("purpose", Ty::Text),
+            ("filename", Ty::Text),
+            ("content_type", Ty::Text),
+            ("size", Ty::Int),
+            ("sha256", Ty::Text),
+            ("blob_key", Ty::Text),
+            ("created_at", Ty::Int),
+        ],
+    ),
+    (
+        "blob_deletions",
+        &[("blob_key", Ty::Text), ("delete_after", Ty::Int)],
+    ),
+];
+
+/// The migration files of one backend, embedded in the binary.
+pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
+    let migrations: Vec<Migration> = files
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                Cow::Borrowed(sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    }
+}
+
+/// File names of each backend's migrations (the test that they match reads these).
+pub const MIGRATION_FILES: &[&str] = &["0001_accounts.sql"];
+
+pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(d.message().to_owned())
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+pub(crate) fn parse_uuid(s: &str) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::parse_str(s)
+        .map_err(|e| StoreError::Backend(format!("bad id {s:?} in the database: {e}")))
+}
+
+/// Open the store a URL names: `sqlite://PATH` (created if missing) or
+/// `postgres://…`. Runs the backend's migrations.
+pub async fn connect(
+    url: &str,
+) -> Result<std::sync::Arc<dyn backpack_domain::ports::Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::Backend(format!(
+            "unsupported database URL scheme in {:?}: use sqlite://PATH or postgres://…",
+            redact_url(url)
+        )))
+    }
+}
+
+/// A URL with its password replaced by `***`, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://bob:secret@db/x"),
+            "postgres://bob:***@db/x"
+        );
+        assert_eq!(redact_url("postgres://db/x"), "postgres://db/x");
+        assert_eq!(
+            redact_url("sqlite://data/backpack.db"),
+            "sqlite://data/backpack.db"
+        );
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migration_files() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let names = |b: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(root.join(b))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names("sqlite"), names("postgres"));
+        assert_eq!(names("sqlite"), MIGRATION_FILES);
+    }
+}

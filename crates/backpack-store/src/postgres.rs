@@ -1,0 +1,46 @@
+//! PostgreSQL, by `postgres://` URL.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use backpack_domain::StoreError;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::{backend_err, migrator};
+
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "accounts",
+    include_str!("../migrations/postgres/0001_accounts.sql"),
+)];
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(backend_err)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(backend_err)?;
+        migrator(MIGRATIONS).run(&pool).await.map_err(backend_err)?;
+        Ok(PgStore { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+// Backups read every table in one repeatable-read snapshot.
+sql_store!(
+    PgStore,
+    sqlx::Postgres,
+    sqlx::postgres::PgRow,
+    "postgres",
+    Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+);

@@ -1,0 +1,752 @@
+//! The queries, written once and instantiated per driver.
+
+macro_rules! sql_store {
+    ($Store:ident, $Db:ty, $Row:ty, $name:literal, $snapshot:expr) => {
+        mod queries {
+            use async_trait::async_trait;
+            use backpack_domain::backup::TableDump;
+            use backpack_domain::entities::*;
+            use backpack_domain::ports::*;
+            use backpack_domain::values::{Locale, Role};
+            use backpack_domain::StoreError;
+            use sqlx::Row;
+            use uuid::Uuid;
+
+            use super::$Store;
+            use crate::{backend_err, map_err, parse_uuid, Ty, TABLES};
+
+            type R = $Row;
+
+            fn text(r: &R, col: &str) -> Result<String, StoreError> {
+                r.try_get::<String, _>(col).map_err(backend_err)
+            }
+            fn opt_text(r: &R, col: &str) -> Result<Option<String>, StoreError> {
+                r.try_get::<Option<String>, _>(col).map_err(backend_err)
+            }
+            fn int(r: &R, col: &str) -> Result<i64, StoreError> {
+                r.try_get::<i64, _>(col).map_err(backend_err)
+            }
+            fn opt_int(r: &R, col: &str) -> Result<Option<i64>, StoreError> {
+                r.try_get::<Option<i64>, _>(col).map_err(backend_err)
+            }
+            fn uuid(r: &R, col: &str) -> Result<Uuid, StoreError> {
+                parse_uuid(&text(r, col)?)
+            }
+
+            const USER_COLS: &str =
+                "u.id, u.display_name, u.role, u.locale, u.password_hash, u.photo_file_id, u.disabled, u.created_at";
+
+            fn user(r: &R) -> Result<User, StoreError> {
+                let role = text(r, "role")?;
+                Ok(User {
+                    id: uuid(r, "id")?,
+                    display_name: text(r, "display_name")?,
+                    role: Role::parse(&role).ok_or_else(|| backend_err(format!("bad role {role:?}")))?,
+                    locale: opt_text(r, "locale")?.as_deref().and_then(Locale::parse),
+                    password_hash: text(r, "password_hash")?,
+                    photo_file_id: opt_text(r, "photo_file_id")?.as_deref().map(parse_uuid).transpose()?,
+                    disabled: int(r, "disabled")? != 0,
+                    created_at: int(r, "created_at")?,
+                })
+            }
+
+            fn email(r: &R) -> Result<EmailAddress, StoreError> {
+                Ok(EmailAddress {
+                    id: uuid(r, "id")?,
+                    user_id: uuid(r, "user_id")?,
+                    address: text(r, "address")?,
+                    confirmed_at: opt_int(r, "confirmed_at")?,
+                    is_primary: int(r, "is_primary")? != 0,
+                    created_at: int(r, "created_at")?,
+                })
+            }
+
+            fn did(r: &R) -> Result<DidEntry, StoreError> {
+                Ok(DidEntry {
+                    id: uuid(r, "id")?,
+                    user_id: uuid(r, "user_id")?,
+                    did: text(r, "did")?,
+                    challenge: text(r, "challenge")?,
+                    confirmed_at: opt_int(r, "confirmed_at")?,
+                    created_at: int(r, "created_at")?,
+                })
+            }
+
+            fn file(r: &R) -> Result<StoredFile, StoreError> {
+                Ok(StoredFile {
+                    id: uuid(r, "id")?,
+                    user_id: uuid(r, "user_id")?,
+                    purpose: text(r, "purpose")?,
+                    filename: text(r, "filename")?,
+                    content_type: text(r, "content_type")?,
+                    size: int(r, "size")?,
+                    sha256: text(r, "sha256")?,
+                    blob_key: text(r, "blob_key")?,
+                    created_at: int(r, "created_at")?,
+                })
+            }
+
+            const FILE_COLS: &str = "id, user_id, purpose, filename, content_type, size, sha256, blob_key, created_at";
+
+            #[async_trait]
+            impl UserStore for $Store {
+                async fn insert_user(&self, u: &User, primary: &EmailAddress) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    sqlx::query(
+                        "INSERT INTO users (id, display_name, role, locale, password_hash, photo_file_id, disabled, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)",
+                    )
+                    .bind(u.id.to_string())
+                    .bind(&u.display_name)
+                    .bind(u.role.as_str())
+                    .bind(u.locale.map(|l| l.code()))
+                    .bind(&u.password_hash)
+                    .bind(i64::from(u.disabled))
+                    .bind(u.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    sqlx::query(
+                        "INSERT INTO emails (id, user_id, address, confirmed_at, is_primary, created_at) VALUES ($1, $2, $3, $4, 1, $5)",
+                    )
+                    .bind(primary.id.to_string())
+                    .bind(u.id.to_string())
+                    .bind(&primary.address)
+                    .bind(primary.confirmed_at)
+                    .bind(primary.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)
+                }
+
+                async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>> {
+                    sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+                        .bind(id.to_string())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .as_ref()
+                        .map(user)
+                        .transpose()
+                }
+
+                async fn find_user_by_login(&self, address: &str) -> StoreResult<Option<User>> {
+                    sqlx::query(&format!(
+                        "SELECT {USER_COLS} FROM users u JOIN emails e ON e.user_id = u.id \
+                         WHERE e.address = $1 AND (e.is_primary = 1 OR e.confirmed_at IS NOT NULL)"
+                    ))
+                    .bind(address)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(user)
+                    .transpose()
+                }
+
+                async fn count_users(&self) -> StoreResult<i64> {
+                    let r = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await.map_err(map_err)?;
+                    int(&r, "n")
+                }
+
+                async fn count_admins(&self) -> StoreResult<i64> {
+                    let r = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    int(&r, "n")
+                }
+
+                async fn list_users(&self, offset: i64, limit: i64) -> StoreResult<Vec<UserSummary>> {
+                    let rows = sqlx::query(
+                        "SELECT u.id, u.display_name, u.role, u.disabled, u.created_at, e.address \
+                         FROM users u JOIN emails e ON e.user_id = u.id AND e.is_primary = 1 \
+                         ORDER BY u.created_at, u.id LIMIT $1 OFFSET $2",
+                    )
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    rows.iter()
+                        .map(|r| {
+                            let role = text(r, "role")?;
+                            Ok(UserSummary {
+                                id: uuid(r, "id")?,
+                                display_name: text(r, "display_name")?,
+                                role: Role::parse(&role).ok_or_else(|| backend_err(format!("bad role {role:?}")))?,
+                                primary_email: text(r, "address")?,
+                                disabled: int(r, "disabled")? != 0,
+                                created_at: int(r, "created_at")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn update_profile(&self, id: Uuid, display_name: &str, locale: Option<Locale>) -> StoreResult<()> {
+                    sqlx::query("UPDATE users SET display_name = $1, locale = $2 WHERE id = $3")
+                        .bind(display_name)
+                        .bind(locale.map(|l| l.code()))
+                        .bind(id.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn update_password(&self, id: Uuid, password_hash: &str) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                        .bind(password_hash)
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    sqlx::query("DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset'")
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)
+                }
+
+                async fn update_role(&self, id: Uuid, role: Role, disabled: bool) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    sqlx::query("UPDATE users SET role = $1, disabled = $2 WHERE id = $3")
+                        .bind(role.as_str())
+                        .bind(i64::from(disabled))
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if disabled {
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(id.to_string())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    tx.commit().await.map_err(map_err)
+                }
+            }
+
+            #[async_trait]
+            impl EmailStore for $Store {
+                async fn list_emails(&self, user_id: Uuid) -> StoreResult<Vec<EmailAddress>> {
+                    sqlx::query(
+                        "SELECT id, user_id, address, confirmed_at, is_primary, created_at FROM emails \
+                         WHERE user_id = $1 ORDER BY is_primary DESC, created_at, address",
+                    )
+                    .bind(user_id.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .iter()
+                    .map(email)
+                    .collect()
+                }
+
+                async fn insert_email(&self, e: &EmailAddress) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO emails (id, user_id, address, confirmed_at, is_primary, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
+                    )
+                    .bind(e.id.to_string())
+                    .bind(e.user_id.to_string())
+                    .bind(&e.address)
+                    .bind(e.confirmed_at)
+                    .bind(e.created_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn find_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<EmailAddress>> {
+                    sqlx::query(
+                        "SELECT id, user_id, address, confirmed_at, is_primary, created_at FROM emails WHERE id = $1 AND user_id = $2",
+                    )
+                    .bind(id.to_string())
+                    .bind(user_id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(email)
+                    .transpose()
+                }
+
+                async fn confirm_email(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool> {
+                    let r = sqlx::query(
+                        "UPDATE emails SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2 AND user_id = $3",
+                    )
+                    .bind(at)
+                    .bind(id.to_string())
+                    .bind(user_id.to_string())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(r.rows_affected() == 1)
+                }
+
+                async fn delete_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                    let r = sqlx::query("DELETE FROM emails WHERE id = $1 AND user_id = $2 AND is_primary = 0")
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(r.rows_affected() == 1)
+                }
+
+                async fn set_primary_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let ok = sqlx::query(
+                        "SELECT id FROM emails WHERE id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL",
+                    )
+                    .bind(id.to_string())
+                    .bind(user_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .is_some();
+                    if !ok {
+                        return Ok(false);
+                    }
+                    sqlx::query("UPDATE emails SET is_primary = CASE WHEN id = $1 THEN 1 ELSE 0 END WHERE user_id = $2")
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(true)
+                }
+            }
+
+            #[async_trait]
+            impl DidStore for $Store {
+                async fn list_dids(&self, user_id: Uuid) -> StoreResult<Vec<DidEntry>> {
+                    sqlx::query(
+                        "SELECT id, user_id, did, challenge, confirmed_at, created_at FROM dids WHERE user_id = $1 ORDER BY created_at, did",
+                    )
+                    .bind(user_id.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .iter()
+                    .map(did)
+                    .collect()
+                }
+
+                async fn insert_did(&self, d: &DidEntry) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO dids (id, user_id, did, challenge, confirmed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(d.id.to_string())
+                    .bind(d.user_id.to_string())
+                    .bind(&d.did)
+                    .bind(&d.challenge)
+                    .bind(d.confirmed_at)
+                    .bind(d.created_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn find_did(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<DidEntry>> {
+                    sqlx::query(
+                        "SELECT id, user_id, did, challenge, confirmed_at, created_at FROM dids WHERE id = $1 AND user_id = $2",
+                    )
+                    .bind(id.to_string())
+                    .bind(user_id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(did)
+                    .transpose()
+                }
+
+                async fn confirm_did(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool> {
+                    let r = sqlx::query("UPDATE dids SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2 AND user_id = $3")
+                        .bind(at)
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(r.rows_affected() == 1)
+                }
+
+                async fn delete_did(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                    let r = sqlx::query("DELETE FROM dids WHERE id = $1 AND user_id = $2")
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(r.rows_affected() == 1)
+                }
+            }
+
+            #[async_trait]
+            impl SessionStore for $Store {
+                async fn insert_session(&self, s: &Session) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                        .bind(&s.token_hash)
+                        .bind(s.user_id.to_string())
+                        .bind(s.created_at)
+                        .bind(s.expires_at)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn find_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<(Session, User)>> {
+                    let row = sqlx::query(&format!(
+                        "SELECT {USER_COLS}, s.token_hash, s.created_at AS s_created, s.expires_at FROM sessions s \
+                         JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0"
+                    ))
+                    .bind(token_hash)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    let Some(r) = row else { return Ok(None) };
+                    let u = user(&r)?;
+                    let s = Session {
+                        token_hash: text(&r, "token_hash")?,
+                        user_id: u.id,
+                        created_at: int(&r, "s_created")?,
+                        expires_at: int(&r, "expires_at")?,
+                    };
+                    Ok(Some((s, u)))
+                }
+
+                async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn delete_expired(&self, now: i64) -> StoreResult<u64> {
+                    let a = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await.map_err(map_err)?;
+                    let b = sqlx::query("DELETE FROM one_time_tokens WHERE expires_at <= $1").bind(now).execute(&self.pool).await.map_err(map_err)?;
+                    // Failures older than a day no longer count in any window we allow.
+                    let c = sqlx::query("DELETE FROM login_failures WHERE at <= $1").bind(now - 86_400).execute(&self.pool).await.map_err(map_err)?;
+                    Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl TokenStore for $Store {
+                async fn insert_token(&self, t: &OneTimeToken) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO one_time_tokens (token_hash, purpose, user_id, subject_id, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&t.token_hash)
+                    .bind(t.purpose.as_str())
+                    .bind(t.user_id.to_string())
+                    .bind(t.subject_id.map(|s| s.to_string()))
+                    .bind(t.expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn take_token(&self, token_hash: &str, purpose: TokenPurpose, now: i64) -> StoreResult<Option<OneTimeToken>> {
+                    let row = sqlx::query(
+                        "DELETE FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 \
+                         RETURNING token_hash, purpose, user_id, subject_id, expires_at",
+                    )
+                    .bind(token_hash)
+                    .bind(purpose.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    let Some(r) = row else { return Ok(None) };
+                    let t = OneTimeToken {
+                        token_hash: text(&r, "token_hash")?,
+                        purpose,
+                        user_id: uuid(&r, "user_id")?,
+                        subject_id: opt_text(&r, "subject_id")?.as_deref().map(parse_uuid).transpose()?,
+                        expires_at: int(&r, "expires_at")?,
+                    };
+                    Ok((t.expires_at > now).then_some(t))
+                }
+            }
+
+            #[async_trait]
+            impl ThrottleStore for $Store {
+                async fn record_failure(&self, key: &str, at: i64) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                        .bind(key)
+                        .bind(at)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn count_failures(&self, key: &str, since: i64) -> StoreResult<i64> {
+                    let r = sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE key = $1 AND at > $2")
+                        .bind(key)
+                        .bind(since)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    int(&r, "n")
+                }
+
+                async fn clear_failures(&self, key: &str) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&self.pool).await.map_err(map_err)?;
+                    Ok(())
+                }
+            }
+
+            #[async_trait]
+            impl FileStore for $Store {
+                async fn insert_file(&self, f: &StoredFile) -> StoreResult<()> {
+                    sqlx::query(&format!("INSERT INTO files ({FILE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+                        .bind(f.id.to_string())
+                        .bind(f.user_id.to_string())
+                        .bind(&f.purpose)
+                        .bind(&f.filename)
+                        .bind(&f.content_type)
+                        .bind(f.size)
+                        .bind(&f.sha256)
+                        .bind(&f.blob_key)
+                        .bind(f.created_at)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn find_file(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<StoredFile>> {
+                    sqlx::query(&format!("SELECT {FILE_COLS} FROM files WHERE id = $1 AND user_id = $2"))
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .as_ref()
+                        .map(file)
+                        .transpose()
+                }
+
+                async fn list_files(&self, user_id: Uuid) -> StoreResult<Vec<StoredFile>> {
+                    sqlx::query(&format!("SELECT {FILE_COLS} FROM files WHERE user_id = $1 ORDER BY created_at, id"))
+                        .bind(user_id.to_string())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .iter()
+                        .map(file)
+                        .collect()
+                }
+
+                async fn set_photo(&self, user_id: Uuid, file_id: Option<Uuid>, delete_after: i64) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let old = sqlx::query("SELECT photo_file_id FROM users WHERE id = $1")
+                        .bind(user_id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    let old = match old {
+                        Some(r) => opt_text(&r, "photo_file_id")?,
+                        None => None,
+                    };
+                    sqlx::query("UPDATE users SET photo_file_id = $1 WHERE id = $2")
+                        .bind(file_id.map(|f| f.to_string()))
+                        .bind(user_id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if let Some(old) = old.filter(|o| Some(o.as_str()) != file_id.map(|f| f.to_string()).as_deref()) {
+                        let gone = sqlx::query("DELETE FROM files WHERE id = $1 AND user_id = $2 RETURNING blob_key")
+                            .bind(&old)
+                            .bind(user_id.to_string())
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        if let Some(r) = gone {
+                            sqlx::query("INSERT INTO blob_deletions (blob_key, delete_after) VALUES ($1, $2)")
+                                .bind(text(&r, "blob_key")?)
+                                .bind(delete_after)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_err)?;
+                        }
+                    }
+                    tx.commit().await.map_err(map_err)
+                }
+
+                async fn delete_file(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let gone = sqlx::query("DELETE FROM files WHERE id = $1 AND user_id = $2 RETURNING blob_key")
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    let Some(r) = gone else { return Ok(false) };
+                    sqlx::query("INSERT INTO blob_deletions (blob_key, delete_after) VALUES ($1, $2)")
+                        .bind(text(&r, "blob_key")?)
+                        .bind(delete_after)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    sqlx::query("UPDATE users SET photo_file_id = NULL WHERE id = $1 AND photo_file_id = $2")
+                        .bind(user_id.to_string())
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(true)
+                }
+
+                async fn due_blob_deletions(&self, now: i64, limit: i64) -> StoreResult<Vec<String>> {
+                    sqlx::query("SELECT blob_key FROM blob_deletions WHERE delete_after <= $1 ORDER BY delete_after LIMIT $2")
+                        .bind(now)
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .iter()
+                        .map(|r| text(r, "blob_key"))
+                        .collect()
+                }
+
+                async fn forget_blob_deletion(&self, blob_key: &str) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM blob_deletions WHERE blob_key = $1")
+                        .bind(blob_key)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+            }
+
+            #[async_trait]
+            impl BackupStore for $Store {
+                async fn export_all(&self) -> StoreResult<Vec<TableDump>> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let snapshot: Option<&str> = $snapshot;
+                    if let Some(sql) = snapshot {
+                        sqlx::query(sql).execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                    let mut out = Vec::new();
+                    for (table, cols) in TABLES {
+                        let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+                        let rows = sqlx::query(&format!("SELECT {} FROM {table} ORDER BY {}", names.join(", "), names[0]))
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        let mut dump = Vec::with_capacity(rows.len());
+                        for r in &rows {
+                            let mut obj = serde_json::Map::new();
+                            for (name, ty) in cols.iter() {
+                                let v = match ty {
+                                    Ty::Text => opt_text(r, name)?.map(serde_json::Value::from),
+                                    Ty::Int => opt_int(r, name)?.map(serde_json::Value::from),
+                                };
+                                obj.insert((*name).to_owned(), v.unwrap_or(serde_json::Value::Null));
+                            }
+                            dump.push(obj);
+                        }
+                        out.push(TableDump { table: (*table).to_owned(), rows: dump });
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(out)
+                }
+
+                async fn import_all(&self, tables: &[TableDump]) -> StoreResult<()> {
+                    if !self.is_empty().await? {
+                        return Err(StoreError::Conflict("the database is not empty".into()));
+                    }
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    for (table, cols) in TABLES {
+                        let Some(dump) = tables.iter().find(|d| d.table == *table) else { continue };
+                        let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+                        let params: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+                        let sql = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), params.join(", "));
+                        for row in &dump.rows {
+                            let mut q = sqlx::query(&sql);
+                            for (name, ty) in cols.iter() {
+                                let v = row.get(*name).unwrap_or(&serde_json::Value::Null);
+                                q = match ty {
+                                    Ty::Text => q.bind(match v {
+                                        serde_json::Value::Null => None,
+                                        serde_json::Value::String(s) => Some(s.clone()),
+                                        other => return Err(backend_err(format!("{table}.{name}: expected text, found {other}"))),
+                                    }),
+                                    Ty::Int => q.bind(match v {
+                                        serde_json::Value::Null => None,
+                                        serde_json::Value::Number(n) => Some(n.as_i64().ok_or_else(|| backend_err(format!("{table}.{name}: not an integer")))?),
+                                        other => return Err(backend_err(format!("{table}.{name}: expected an integer, found {other}"))),
+                                    }),
+                                };
+                            }
+                            q.execute(&mut *tx).await.map_err(map_err)?;
+                        }
+                    }
+                    tx.commit().await.map_err(map_err)
+                }
+
+                async fn is_empty(&self) -> StoreResult<bool> {
+                    Ok(self.count_users().await? == 0)
+                }
+            }
+
+            impl $Store {
+                /// Columns the live schema has that the backup format does
+                /// not list (`table.column`), or listed ones it lacks: must be
+                /// empty, or a backup would lose data.
+                pub async fn backup_schema_drift(&self) -> StoreResult<Vec<String>> {
+                    use sqlx::{Column, Executor};
+                    let mut drift = Vec::new();
+                    for (table, cols) in TABLES {
+                        let d = (&self.pool).describe(&format!("SELECT * FROM {table}")).await.map_err(map_err)?;
+                        let live: Vec<String> = d.columns().iter().map(|c| c.name().to_owned()).collect();
+                        for name in &live {
+                            if !cols.iter().any(|(n, _)| n == name) {
+                                drift.push(format!("{table}.{name} (not in the backup format)"));
+                            }
+                        }
+                        for (name, _) in cols.iter() {
+                            if !live.iter().any(|l| l == name) {
+                                drift.push(format!("{table}.{name} (not in the database)"));
+                            }
+                        }
+                    }
+                    Ok(drift)
+                }
+            }
+
+            #[async_trait]
+            impl Store for $Store {
+                fn backend(&self) -> &'static str {
+                    $name
+                }
+                async fn ping(&self) -> StoreResult<()> {
+                    sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
+                    Ok(())
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,54 @@
+//! SQLite: the embedded default. WAL journal, foreign keys on, a busy timeout
+//! so concurrent writers wait instead of failing.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use backpack_domain::StoreError;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::{backend_err, migrator};
+
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "accounts",
+    include_str!("../migrations/sqlite/0001_accounts.sql"),
+)];
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(backend_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(backend_err)?;
+        migrator(MIGRATIONS).run(&pool).await.map_err(backend_err)?;
+        Ok(SqliteStore { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+// A read transaction in WAL mode is a consistent snapshot from its first read.
+sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    sqlx::sqlite::SqliteRow,
+    "sqlite",
+    None
+);

@@ -1,0 +1,391 @@
+//! Storage stories: each is one realistic sequence of use-case-sized calls.
+
+use backpack_domain::entities::*;
+use backpack_domain::values::{Locale, Role};
+use backpack_domain::StoreError;
+use uuid::Uuid;
+
+use crate::{story, Backend};
+
+pub fn user(name: &str, role: Role) -> User {
+    User {
+        id: Uuid::new_v4(),
+        display_name: name.into(),
+        role,
+        locale: None,
+        password_hash: format!("hash-of-{name}"),
+        photo_file_id: None,
+        disabled: false,
+        created_at: 1_000,
+    }
+}
+
+pub fn primary(u: &User, address: &str) -> EmailAddress {
+    EmailAddress {
+        id: Uuid::new_v4(),
+        user_id: u.id,
+        address: address.into(),
+        confirmed_at: None,
+        is_primary: true,
+        created_at: 1_000,
+    }
+}
+
+fn file(u: &User, key: &str) -> StoredFile {
+    StoredFile {
+        id: Uuid::new_v4(),
+        user_id: u.id,
+        purpose: "photo".into(),
+        filename: "p.png".into(),
+        content_type: "image/png".into(),
+        size: 3,
+        sha256: "00".into(),
+        blob_key: key.into(),
+        created_at: 1_000,
+    }
+}
+
+story!(backup_format_lists_every_column, |b: Backend| async move {
+    assert!(b.drift.is_empty(), "{}: {:?}", b.name, b.drift);
+});
+
+story!(
+    accounts_are_unique_by_address_and_found_by_login,
+    |b: Backend| async move {
+        let s = b.store;
+        let ada = user("Ada", Role::Admin);
+        s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+            .await
+            .unwrap();
+        let bob = user("Bob", Role::Learner);
+        let err = s
+            .insert_user(&bob, &primary(&bob, "ada@example.org"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        // Nothing half-written: Bob's user row rolled back with his address.
+        assert!(s.find_user(bob.id).await.unwrap().is_none());
+        s.insert_user(&bob, &primary(&bob, "bob@example.org"))
+            .await
+            .unwrap();
+        assert_eq!(s.count_users().await.unwrap(), 2);
+        assert_eq!(s.count_admins().await.unwrap(), 1);
+
+        assert_eq!(
+            s.find_user_by_login("ada@example.org")
+                .await
+                .unwrap()
+                .unwrap(),
+            ada
+        );
+        // A second address logs in only once confirmed.
+        let extra = EmailAddress {
+            is_primary: false,
+            ..primary(&ada, "ada@work.example")
+        };
+        s.insert_email(&extra).await.unwrap();
+        assert!(s
+            .find_user_by_login("ada@work.example")
+            .await
+            .unwrap()
+            .is_none());
+        assert!(s.confirm_email(ada.id, extra.id, 2_000).await.unwrap());
+        assert_eq!(
+            s.find_user_by_login("ada@work.example")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            ada.id
+        );
+
+        s.update_profile(ada.id, "Ada L.", Some(Locale::Fr))
+            .await
+            .unwrap();
+        let got = s.find_user(ada.id).await.unwrap().unwrap();
+        assert_eq!(
+            (got.display_name.as_str(), got.locale),
+            ("Ada L.", Some(Locale::Fr))
+        );
+
+        let list = s.list_users(0, 10).await.unwrap();
+        assert_eq!(
+            list.iter()
+                .map(|u| u.primary_email.as_str())
+                .collect::<Vec<_>>(),
+            ["ada@example.org", "bob@example.org"]
+        );
+        assert_eq!(s.list_users(1, 10).await.unwrap().len(), 1);
+
+        s.update_role(bob.id, Role::IssuerStaff, false)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.find_user(bob.id).await.unwrap().unwrap().role,
+            Role::IssuerStaff
+        );
+    }
+);
+
+story!(addresses_belong_to_their_owner, |b: Backend| async move {
+    let s = b.store;
+    let (ada, bob) = (user("Ada", Role::Learner), user("Bob", Role::Learner));
+    s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+        .await
+        .unwrap();
+    s.insert_user(&bob, &primary(&bob, "bob@example.org"))
+        .await
+        .unwrap();
+    let extra = EmailAddress {
+        is_primary: false,
+        ..primary(&ada, "ada@two.example")
+    };
+    s.insert_email(&extra).await.unwrap();
+    assert!(matches!(
+        s.insert_email(&EmailAddress {
+            id: Uuid::new_v4(),
+            ..extra.clone()
+        })
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Bob can neither see, confirm, promote nor delete Ada's address.
+    assert!(s.find_email(bob.id, extra.id).await.unwrap().is_none());
+    assert!(!s.confirm_email(bob.id, extra.id, 5).await.unwrap());
+    assert!(!s.set_primary_email(bob.id, extra.id).await.unwrap());
+    assert!(!s.delete_email(bob.id, extra.id).await.unwrap());
+
+    // Unconfirmed cannot become primary; confirmed can; the primary cannot be deleted.
+    assert!(!s.set_primary_email(ada.id, extra.id).await.unwrap());
+    assert!(s.confirm_email(ada.id, extra.id, 5).await.unwrap());
+    assert!(s.set_primary_email(ada.id, extra.id).await.unwrap());
+    let list = s.list_emails(ada.id).await.unwrap();
+    assert_eq!(list[0].address, "ada@two.example");
+    assert!(list[0].is_primary && !list[1].is_primary);
+    assert!(!s.delete_email(ada.id, extra.id).await.unwrap());
+    assert!(s.delete_email(ada.id, list[1].id).await.unwrap());
+    assert_eq!(s.list_emails(ada.id).await.unwrap().len(), 1);
+});
+
+story!(dids_belong_to_their_owner, |b: Backend| async move {
+    let s = b.store;
+    let (ada, bob) = (user("Ada", Role::Learner), user("Bob", Role::Learner));
+    s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+        .await
+        .unwrap();
+    s.insert_user(&bob, &primary(&bob, "bob@example.org"))
+        .await
+        .unwrap();
+    let d = DidEntry {
+        id: Uuid::new_v4(),
+        user_id: ada.id,
+        did: "did:key:z6Mk".into(),
+        challenge: "c".into(),
+        confirmed_at: None,
+        created_at: 1,
+    };
+    s.insert_did(&d).await.unwrap();
+    assert!(matches!(
+        s.insert_did(&DidEntry {
+            id: Uuid::new_v4(),
+            ..d.clone()
+        })
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Another account may claim the same DID; only a signature confirms it.
+    s.insert_did(&DidEntry {
+        id: Uuid::new_v4(),
+        user_id: bob.id,
+        ..d.clone()
+    })
+    .await
+    .unwrap();
+    assert!(s.find_did(bob.id, d.id).await.unwrap().is_none());
+    assert!(!s.confirm_did(bob.id, d.id, 9).await.unwrap());
+    assert!(!s.delete_did(bob.id, d.id).await.unwrap());
+    assert!(s.confirm_did(ada.id, d.id, 9).await.unwrap());
+    assert_eq!(s.list_dids(ada.id).await.unwrap()[0].confirmed_at, Some(9));
+    assert!(s.delete_did(ada.id, d.id).await.unwrap());
+    assert!(s.list_dids(ada.id).await.unwrap().is_empty());
+});
+
+story!(
+    sessions_expire_and_end_with_password_change_or_disabling,
+    |b: Backend| async move {
+        let s = b.store;
+        let ada = user("Ada", Role::Learner);
+        s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+            .await
+            .unwrap();
+        let sess = |h: &str, exp| Session {
+            token_hash: h.into(),
+            user_id: ada.id,
+            created_at: 10,
+            expires_at: exp,
+        };
+        s.insert_session(&sess("a", 100)).await.unwrap();
+        s.insert_session(&sess("b", 100)).await.unwrap();
+        s.insert_session(&sess("old", 50)).await.unwrap();
+        assert_eq!(s.find_session("a", 60).await.unwrap().unwrap().1.id, ada.id);
+        assert!(s.find_session("old", 60).await.unwrap().is_none());
+        assert!(s.find_session("nope", 60).await.unwrap().is_none());
+        assert_eq!(s.delete_expired(60).await.unwrap(), 1);
+        s.delete_session("a").await.unwrap();
+        assert!(s.find_session("a", 60).await.unwrap().is_none());
+        assert!(s.find_session("b", 60).await.unwrap().is_some());
+        s.update_password(ada.id, "new-hash").await.unwrap();
+        assert!(s.find_session("b", 60).await.unwrap().is_none());
+        assert_eq!(
+            s.find_user(ada.id).await.unwrap().unwrap().password_hash,
+            "new-hash"
+        );
+        s.insert_session(&sess("c", 100)).await.unwrap();
+        s.update_role(ada.id, Role::Learner, true).await.unwrap();
+        assert!(s.find_session("c", 60).await.unwrap().is_none());
+    }
+);
+
+story!(one_time_tokens_work_once, |b: Backend| async move {
+    let s = b.store;
+    let ada = user("Ada", Role::Learner);
+    s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+        .await
+        .unwrap();
+    let t = |h: &str, exp| OneTimeToken {
+        token_hash: h.into(),
+        purpose: TokenPurpose::PasswordReset,
+        user_id: ada.id,
+        subject_id: None,
+        expires_at: exp,
+    };
+    s.insert_token(&t("r1", 100)).await.unwrap();
+    s.insert_token(&t("r2", 10)).await.unwrap();
+    assert!(s
+        .take_token("r1", TokenPurpose::EmailConfirmation, 50)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        s.take_token("r1", TokenPurpose::PasswordReset, 50)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id,
+        ada.id
+    );
+    assert!(s
+        .take_token("r1", TokenPurpose::PasswordReset, 50)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        s.take_token("r2", TokenPurpose::PasswordReset, 50)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+});
+
+story!(login_failures_count_in_a_window, |b: Backend| async move {
+    let s = b.store;
+    for at in [10, 20, 30] {
+        s.record_failure("k", at).await.unwrap();
+    }
+    s.record_failure("other", 30).await.unwrap();
+    assert_eq!(s.count_failures("k", 15).await.unwrap(), 2);
+    assert_eq!(s.count_failures("k", 0).await.unwrap(), 3);
+    s.clear_failures("k").await.unwrap();
+    assert_eq!(s.count_failures("k", 0).await.unwrap(), 0);
+    assert_eq!(s.count_failures("other", 0).await.unwrap(), 1);
+});
+
+story!(
+    files_are_owned_and_their_blobs_deleted_after_a_grace_period,
+    |b: Backend| async move {
+        let s = b.store;
+        let (ada, bob) = (user("Ada", Role::Learner), user("Bob", Role::Learner));
+        s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+            .await
+            .unwrap();
+        s.insert_user(&bob, &primary(&bob, "bob@example.org"))
+            .await
+            .unwrap();
+        let f1 = file(&ada, "files/a/1");
+        let f2 = file(&ada, "files/a/2");
+        s.insert_file(&f1).await.unwrap();
+        s.insert_file(&f2).await.unwrap();
+        assert!(s.find_file(bob.id, f1.id).await.unwrap().is_none());
+        assert!(!s.delete_file(bob.id, f1.id, 0).await.unwrap());
+        assert_eq!(s.find_file(ada.id, f1.id).await.unwrap().unwrap(), f1);
+
+        s.set_photo(ada.id, Some(f1.id), 100).await.unwrap();
+        s.set_photo(ada.id, Some(f2.id), 100).await.unwrap();
+        assert_eq!(
+            s.find_user(ada.id).await.unwrap().unwrap().photo_file_id,
+            Some(f2.id)
+        );
+        assert!(
+            s.find_file(ada.id, f1.id).await.unwrap().is_none(),
+            "the replaced photo is deleted"
+        );
+        assert!(
+            s.due_blob_deletions(99, 10).await.unwrap().is_empty(),
+            "not before the grace period"
+        );
+        assert_eq!(s.due_blob_deletions(100, 10).await.unwrap(), ["files/a/1"]);
+        s.forget_blob_deletion("files/a/1").await.unwrap();
+        assert!(s.delete_file(ada.id, f2.id, 200).await.unwrap());
+        assert_eq!(
+            s.find_user(ada.id).await.unwrap().unwrap().photo_file_id,
+            None
+        );
+        assert_eq!(s.due_blob_deletions(300, 10).await.unwrap(), ["files/a/2"]);
+        assert!(s.list_files(ada.id).await.unwrap().is_empty());
+    }
+);
+
+story!(
+    backup_round_trips_into_an_empty_database,
+    |b: Backend| async move {
+        let s = b.store;
+        let ada = user("Ada \"quotes\" ✓", Role::Admin);
+        s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+            .await
+            .unwrap();
+        s.insert_session(&Session {
+            token_hash: "h".into(),
+            user_id: ada.id,
+            created_at: 1,
+            expires_at: 99,
+        })
+        .await
+        .unwrap();
+        s.insert_file(&file(&ada, "files/x")).await.unwrap();
+        s.record_failure("k", 5).await.unwrap();
+        let dump = s.export_all().await.unwrap();
+        assert_eq!(dump.len(), 8);
+
+        // Into a fresh database of each backend: the same rows come back.
+        for target in [Some(crate::sqlite().await), crate::postgres().await]
+            .into_iter()
+            .flatten()
+        {
+            let _guard = target.guard();
+            target.store.import_all(&dump).await.unwrap();
+            assert_eq!(
+                target.store.export_all().await.unwrap(),
+                dump,
+                "{} -> {}",
+                b.name,
+                target.name
+            );
+            assert!(matches!(
+                target.store.import_all(&dump).await,
+                Err(StoreError::Conflict(_))
+            ));
+        }
+    }
+);
