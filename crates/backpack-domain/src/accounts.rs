@@ -249,7 +249,8 @@ impl Accounts {
         }
     }
 
-    async fn start_session(&self, user_id: Uuid) -> Result<NewSession, DomainError> {
+    /// Start a session for an account (after login or registration).
+    pub async fn start_session(&self, user_id: Uuid) -> Result<NewSession, DomainError> {
         let token = random_token();
         let now = self.now();
         let expires_at = now + self.policy.session_ttl_secs;

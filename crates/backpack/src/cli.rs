@@ -117,6 +117,35 @@ pub enum Command {
         #[arg(long)]
         issuer: Option<String>,
     },
+    /// Run the Backpack server (web pages, accounts, storage).
+    ///
+    /// Starts on an embedded SQLite database and local files in the data
+    /// folder unless configured otherwise, runs migrations, and prints its URL.
+    #[command(after_long_help = backpack_server::config::HELP)]
+    Serve {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Create demo accounts (a learner, an issuer staff member, an
+        /// administrator) if they do not exist; their passwords are printed once.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Write a consistent backup (database and files) to FILE, while the server runs.
+    #[command(after_long_help = backpack_server::config::HELP)]
+    Backup {
+        /// The backup file to write (a tar archive).
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Restore a backup into an empty data folder (or empty database).
+    #[command(after_long_help = backpack_server::config::HELP)]
+    Restore {
+        /// The backup file to read.
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
     /// Measure signing and verification speed and memory (prints figures).
     Bench {
         /// Number of credentials.
@@ -126,6 +155,26 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         stream: u64,
     },
+}
+
+/// Where the configuration comes from (see the CONFIGURATION section).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigArgs {
+    /// A TOML configuration file (also BACKPACK_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The data folder (database, files, mail) [default: backpack-data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080; port 0 picks a free port].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data folder].
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// The URL people use to reach the server (links in mail).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +188,15 @@ pub enum KeyCommand {
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
+    },
+    /// Sign a challenge (for example the one Backpack shows to confirm a
+    /// DID) with a key file; prints a compact JWS.
+    SignChallenge {
+        /// Key file written by `backpack key generate`.
+        #[arg(long)]
+        key: PathBuf,
+        /// The challenge text.
+        challenge: String,
     },
 }
 
@@ -163,6 +221,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Key {
             command: KeyCommand::Generate { out, force },
         } => crate::keys::generate(out.as_deref(), force),
+        Command::Key {
+            command: KeyCommand::SignChallenge { key, challenge },
+        } => crate::keys::sign_challenge(&key, &challenge),
+        Command::Serve { config, demo } => crate::serve::serve(&config, demo),
+        Command::Backup { file, config } => crate::serve::backup(&config, &file),
+        Command::Restore { file, config } => crate::serve::restore(&config, &file),
         Command::Sign {
             key,
             format,

@@ -7,6 +7,7 @@ mod cli;
 mod demo;
 mod io;
 mod keys;
+mod serve;
 mod signing;
 mod verifying;
 

@@ -1,0 +1,252 @@
+//! Open everything the configuration names and serve.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use backpack_blobs::{Blobs, S3Settings};
+use backpack_domain::accounts::{Accounts, Policy};
+use backpack_domain::ports::{BlobStore, Clock, Notifier, Store};
+use backpack_domain::values::{DisplayName, Email, Role};
+use backpack_web::i18n::I18n;
+use backpack_web::{AppState, WebSettings};
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::mail::Mailer;
+
+/// The wall clock: the one place the server reads the time.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// Everything a running server holds.
+pub struct App {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub accounts: Arc<Accounts>,
+    pub i18n: Arc<I18n>,
+    pub mail: String,
+}
+
+pub fn open_blobs(config: &Config) -> Result<Arc<dyn BlobStore>, String> {
+    Ok(match config.storage.kind.as_str() {
+        "s3" => Arc::new(Blobs::s3(&S3Settings {
+            bucket: config.storage.bucket.clone(),
+            region: config.storage.region.clone(),
+            endpoint: config.storage.endpoint.clone(),
+            access_key_id: config.storage.access_key_id.clone(),
+            secret_access_key: config.storage.secret_access_key.0.clone(),
+            allow_http: config.storage.allow_http,
+        })?),
+        _ => Arc::new(Blobs::local(&config.files_dir())?),
+    })
+}
+
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!(
+                "cannot create the data folder {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let url = config.database_url();
+    backpack_store::connect(&url)
+        .await
+        .map_err(|e| format!("database {}: {e}", backpack_store::redact_url(&url)))
+}
+
+impl App {
+    /// Open the store (running migrations), the blob store and the mailer.
+    /// `public_url` is what links in mail point to.
+    pub async fn open(config: Config, public_url: &str) -> Result<App, String> {
+        let store = open_store(&config).await?;
+        let blobs = open_blobs(&config)?;
+        let i18n = Arc::new(I18n::load()?);
+        let mailer = match config.mail.transport.as_str() {
+            "smtp" => Mailer::smtp(
+                &config.mail.smtp_url.0,
+                &config.mail.from,
+                public_url,
+                i18n.clone(),
+            )?,
+            _ => Mailer::folder(
+                config.mail_dir(),
+                &config.mail.from,
+                public_url,
+                i18n.clone(),
+            )?,
+        };
+        let mail = mailer.describe();
+        let notifier: Arc<dyn Notifier> = Arc::new(mailer);
+        let policy = Policy {
+            login_attempts: config.auth.login_attempts,
+            login_window_secs: config.auth.login_window_secs,
+            session_ttl_secs: config.auth.session_ttl_hours * 3600,
+            max_upload_bytes: config.max_upload_bytes,
+            ..Policy::default()
+        };
+        let accounts = Arc::new(Accounts::new(
+            store.clone(),
+            blobs.clone(),
+            notifier,
+            Arc::new(SystemClock),
+            policy,
+        ));
+        Ok(App {
+            config,
+            store,
+            blobs,
+            accounts,
+            i18n,
+            mail,
+        })
+    }
+
+    pub fn router(&self, public_url: &str) -> axum::Router {
+        let settings = WebSettings {
+            public_url: public_url.to_owned(),
+            cookie_secure: self.config.cookie_secure,
+            max_form_bytes: 64 * 1024,
+        };
+        let st = AppState::new(self.accounts.clone(), self.i18n.clone(), settings);
+        backpack_web::router(st, self.config.max_upload_bytes)
+    }
+
+    /// Create the demo accounts that do not exist yet; returns
+    /// (role, address, password) for each one created now.
+    pub async fn seed_demo(&self) -> Result<Vec<(Role, String, String)>, String> {
+        let mut created = Vec::new();
+        for (role, address, name) in [
+            (Role::Learner, "learner@demo.backpack.test", "Lea Learner"),
+            (Role::IssuerStaff, "issuer@demo.backpack.test", "Ian Issuer"),
+            (Role::Admin, "admin@demo.backpack.test", "Ada Admin"),
+        ] {
+            if self
+                .store
+                .find_user_by_login(address)
+                .await
+                .map_err(|e| e.to_string())?
+                .is_some()
+            {
+                continue;
+            }
+            let password = demo_password();
+            let email = Email::parse("email", address).map_err(|e| e.code.to_owned())?;
+            let name = DisplayName::parse("name", name).map_err(|e| e.code.to_owned())?;
+            self.accounts
+                .create_account(&email, &password, &name, role, None, true)
+                .await
+                .map_err(|e| e.to_string())?;
+            created.push((role, address.to_owned(), password));
+        }
+        Ok(created)
+    }
+}
+
+/// A readable random password: four groups of five letters and digits.
+fn demo_password() -> String {
+    let t = backpack_domain::tokens::random_token();
+    let clean: String = t
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(20)
+        .collect();
+    clean
+        .as_bytes()
+        .chunks(5)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    pub app: App,
+    pub listener: TcpListener,
+    pub addr: SocketAddr,
+    pub public_url: String,
+}
+
+impl Server {
+    /// Open everything and bind the listening socket (port 0 picks a free one).
+    pub async fn bind(config: Config) -> Result<Server, String> {
+        let listener = TcpListener::bind(&config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let app = App::open(config, &public_url).await?;
+        Ok(Server {
+            app,
+            listener,
+            addr,
+            public_url,
+        })
+    }
+
+    /// Serve until `shutdown` resolves, then finish the requests in flight.
+    /// Expired sessions and deleted files' bytes are swept every ten minutes.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), String> {
+        let router = self.app.router(&self.public_url);
+        let accounts = self.app.accounts.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                match accounts.sweep().await {
+                    Ok(n) if n > 0 => tracing::info!(deleted_blobs = n, "sweep"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweep failed"),
+                }
+            }
+        });
+        let result = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| e.to_string());
+        sweeper.abort();
+        result
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

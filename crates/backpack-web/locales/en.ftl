@@ -1,0 +1,158 @@
+# Backpack — English. Every message here must also be in every other language.
+
+## Layout
+skip-to-content = Skip to main content
+nav-label = Main
+nav-account = My account
+nav-admin = Users
+nav-login = Log in
+nav-logout = Log out
+nav-register = Create an account
+language-label = Language
+language-apply = Apply
+language-browser = Same as my browser
+footer-text = Backpack — collect, share and verify your learning credentials.
+
+## Home
+home-title = Your e-Backpack
+home-intro = Backpack keeps your certificates, badges and learning records in one place, ready to share and verify.
+home-welcome-user = Welcome, { $name }.
+home-areas-title = Your backpack
+home-areas-text = Certificates, badges, portal certificates, your portfolio and notes will appear here.
+home-manage-account = Manage your account, e-mail addresses and DIDs
+
+## Forms
+field-email = E-mail address
+field-password = Password
+field-new-password = New password
+field-current-password = Current password
+field-display-name = Name
+field-language = Interface language
+field-new-email = Add an e-mail address
+field-did = Add a DID
+field-role = Role
+field-disabled = Account disabled
+password-hint = At least 10 characters. A long phrase is easier to remember and harder to guess.
+form-has-errors = Some fields need your attention. Each problem is described next to its field.
+save = Save
+status = Status
+actions = Actions
+status-confirmed = Confirmed
+status-pending = Waiting for confirmation
+status-active = Active
+status-disabled = Disabled
+confirm-sure = Are you sure?
+pagination = Pages
+previous = Previous page
+next = Next page
+
+## Log in, register, passwords
+login-title = Log in
+login-submit = Log in
+login-forgot = Forgot your password?
+login-no-account = No account yet?
+register-title = Create an account
+register-submit = Create my account
+register-have-account = Already have an account?
+forgot-title = Reset your password
+forgot-intro = Enter your e-mail address. If it belongs to an account, we will send you a link to choose a new password.
+forgot-submit = Send the link
+forgot-sent = If this address belongs to an account, a link is on its way. It works for one hour.
+reset-title = Choose a new password
+reset-submit = Set the new password
+confirm-title = Confirm your e-mail address
+confirm-intro = Confirm that this address is yours, so that credentials sent to it are recognised as yours.
+confirm-submit = Confirm the address
+
+## Account
+account-title = My account
+account-profile = Profile
+account-photo = Photo
+account-photo-alt = Your profile photo
+account-photo-choose = Choose a photo
+account-photo-hint = PNG, JPEG, WebP or GIF, up to { $size }.
+account-photo-upload = Upload the photo
+account-photo-remove = Remove the photo
+account-emails = E-mail addresses
+account-emails-intro = Credentials issued to any confirmed address of yours are recognised as yours.
+account-dids = Decentralised identifiers (DIDs)
+account-dids-intro = Credentials issued to a DID you confirmed are recognised as yours. To confirm a DID, sign the challenge with its key (for example: backpack key sign-challenge --key your-key.json CHALLENGE) and paste the result.
+account-password = Password
+email-primary = Primary
+email-make-primary = Make { $address } the primary address
+email-resend = Send the confirmation to { $address } again
+email-remove = Remove { $address }
+email-add = Add the address
+did-hint = For example did:key:z6Mk… or did:web:example.org
+did-add = Add the DID
+did-challenge = Challenge to sign:
+did-proof = Signed challenge (compact JWS)
+did-confirm = Confirm the DID
+did-remove = Remove the DID
+password-change = Change the password
+
+## Administration
+admin-users-title = Users
+admin-back = Back to the users
+role-learner = Learner
+role-issuer-staff = Issuer staff
+role-admin = Administrator
+
+## Notices after an action
+done-profile-saved = Your profile is saved.
+done-password-changed = Your password is changed. Every other session has been logged out.
+done-email-added = The address is added. We sent it a confirmation link.
+done-email-confirmed = The address is confirmed.
+done-email-removed = The address is removed.
+done-email-primary-set = This is now your primary address.
+done-email-resent = We sent the confirmation link again.
+done-did-added = The DID is added. Sign its challenge to confirm it.
+done-did-confirmed = The DID is confirmed.
+done-did-removed = The DID is removed.
+done-photo-saved = Your photo is saved.
+done-photo-removed = Your photo is removed.
+done-user-updated = The user is updated.
+done-password-reset = Your password is set. You can log in with it now.
+done-registered = Welcome! Your account is ready. We sent a confirmation link to your e-mail address.
+done-logged-out = You are logged out.
+
+## Errors
+error-title = Something went wrong
+error-home = Go to the home page
+err-required = This field is required.
+err-email-invalid = Enter an e-mail address like name@example.org.
+err-password-too-short = The password must have at least 10 characters.
+err-too-long = This is too long.
+err-invalid = This value is not valid.
+err-did-invalid = Enter a DID like did:key:z6Mk… or did:web:example.org.
+err-email-taken = This address is already registered.
+err-password-wrong = The current password is not correct.
+err-email-primary = The primary address cannot be removed. Make another confirmed address primary first.
+err-email-unconfirmed = Only a confirmed address can become the primary one.
+err-too-many = You have reached the limit of 20.
+err-did-taken = You have already added this DID.
+err-did-method-unsupported = Only did:key identifiers can be confirmed for now.
+err-proof-malformed = The signed challenge is not a compact JWS (three parts separated by dots).
+err-proof-invalid = The signature does not verify with this DID's key, or it signs something other than the challenge.
+err-file-empty = Choose a file.
+err-last-admin = The instance must keep at least one active administrator.
+err-invalid-input = Some fields need your attention.
+err-invalid-credentials = The e-mail address or the password is not correct.
+err-too-many-attempts = Too many attempts. Wait 15 minutes and try again.
+err-not-found = This page does not exist, or you cannot see it.
+err-forbidden = You cannot do this.
+err-token-invalid = This link has expired or has already been used. Ask for a new one.
+err-file-too-large = The file is too large.
+err-file-type-not-allowed = This type of file is not accepted. Choose a PNG, JPEG, WebP or GIF image.
+err-internal = Something went wrong on our side. Nothing was changed; please try again.
+err-payload-too-large = What you sent is too large.
+err-unsupported-media-type = This kind of request is not accepted here.
+err-bad-request = The request is not valid.
+err-method-not-allowed = This action is not possible on this page.
+err-csrf-failed = This form has expired or comes from another site. Reload the page and try again.
+
+## Mail
+mail-confirm-subject = Confirm your e-mail address for Backpack
+mail-confirm-body = Hello, please confirm that this address is yours by opening this link: { $link } — If you did not ask for this, ignore this message.
+mail-reset-subject = Reset your Backpack password
+mail-reset-body = Hello, to choose a new password, open this link within one hour: { $link } — If you did not ask for this, ignore this message; your password stays as it is.

@@ -1,0 +1,158 @@
+# Backpack — français. Chaque message doit aussi exister dans toutes les autres langues.
+
+## Mise en page
+skip-to-content = Aller au contenu principal
+nav-label = Principal
+nav-account = Mon compte
+nav-admin = Utilisateurs
+nav-login = Se connecter
+nav-logout = Se déconnecter
+nav-register = Créer un compte
+language-label = Langue
+language-apply = Appliquer
+language-browser = Celle de mon navigateur
+footer-text = Backpack — rassemblez, partagez et faites vérifier vos attestations d'apprentissage.
+
+## Accueil
+home-title = Votre e-Backpack
+home-intro = Backpack rassemble vos certificats, badges et attestations d'apprentissage, prêts à être partagés et vérifiés.
+home-welcome-user = Bienvenue, { $name }.
+home-areas-title = Votre sac à dos
+home-areas-text = Vos certificats, badges, certificats du portail, votre portfolio et vos notes apparaîtront ici.
+home-manage-account = Gérer votre compte, vos adresses électroniques et vos DID
+
+## Formulaires
+field-email = Adresse électronique
+field-password = Mot de passe
+field-new-password = Nouveau mot de passe
+field-current-password = Mot de passe actuel
+field-display-name = Nom
+field-language = Langue de l'interface
+field-new-email = Ajouter une adresse électronique
+field-did = Ajouter un DID
+field-role = Rôle
+field-disabled = Compte désactivé
+password-hint = Au moins 10 caractères. Une longue phrase est plus facile à retenir et plus difficile à deviner.
+form-has-errors = Certains champs demandent votre attention. Chaque problème est décrit à côté de son champ.
+save = Enregistrer
+status = État
+actions = Actions
+status-confirmed = Confirmée
+status-pending = En attente de confirmation
+status-active = Actif
+status-disabled = Désactivé
+confirm-sure = Êtes-vous sûr ?
+pagination = Pages
+previous = Page précédente
+next = Page suivante
+
+## Connexion, inscription, mots de passe
+login-title = Connexion
+login-submit = Se connecter
+login-forgot = Mot de passe oublié ?
+login-no-account = Pas encore de compte ?
+register-title = Créer un compte
+register-submit = Créer mon compte
+register-have-account = Vous avez déjà un compte ?
+forgot-title = Réinitialiser votre mot de passe
+forgot-intro = Saisissez votre adresse électronique. Si elle correspond à un compte, nous vous enverrons un lien pour choisir un nouveau mot de passe.
+forgot-submit = Envoyer le lien
+forgot-sent = Si cette adresse correspond à un compte, un lien vous a été envoyé. Il est valable une heure.
+reset-title = Choisir un nouveau mot de passe
+reset-submit = Enregistrer le nouveau mot de passe
+confirm-title = Confirmer votre adresse électronique
+confirm-intro = Confirmez que cette adresse est la vôtre, pour que les attestations qui lui sont envoyées vous soient reconnues.
+confirm-submit = Confirmer l'adresse
+
+## Compte
+account-title = Mon compte
+account-profile = Profil
+account-photo = Photo
+account-photo-alt = Votre photo de profil
+account-photo-choose = Choisir une photo
+account-photo-hint = PNG, JPEG, WebP ou GIF, jusqu'à { $size }.
+account-photo-upload = Envoyer la photo
+account-photo-remove = Supprimer la photo
+account-emails = Adresses électroniques
+account-emails-intro = Les attestations délivrées à l'une de vos adresses confirmées vous sont reconnues.
+account-dids = Identifiants décentralisés (DID)
+account-dids-intro = Les attestations délivrées à un DID que vous avez confirmé vous sont reconnues. Pour confirmer un DID, signez le défi avec sa clé (par exemple : backpack key sign-challenge --key votre-cle.json DEFI) et collez le résultat.
+account-password = Mot de passe
+email-primary = Principale
+email-make-primary = Faire de { $address } l'adresse principale
+email-resend = Renvoyer la confirmation à { $address }
+email-remove = Supprimer { $address }
+email-add = Ajouter l'adresse
+did-hint = Par exemple did:key:z6Mk… ou did:web:example.org
+did-add = Ajouter le DID
+did-challenge = Défi à signer :
+did-proof = Défi signé (JWS compact)
+did-confirm = Confirmer le DID
+did-remove = Supprimer le DID
+password-change = Changer le mot de passe
+
+## Administration
+admin-users-title = Utilisateurs
+admin-back = Retour aux utilisateurs
+role-learner = Apprenant
+role-issuer-staff = Personnel émetteur
+role-admin = Administrateur
+
+## Messages après une action
+done-profile-saved = Votre profil est enregistré.
+done-password-changed = Votre mot de passe est changé. Toutes vos autres sessions ont été fermées.
+done-email-added = L'adresse est ajoutée. Nous lui avons envoyé un lien de confirmation.
+done-email-confirmed = L'adresse est confirmée.
+done-email-removed = L'adresse est supprimée.
+done-email-primary-set = C'est désormais votre adresse principale.
+done-email-resent = Nous avons renvoyé le lien de confirmation.
+done-did-added = Le DID est ajouté. Signez son défi pour le confirmer.
+done-did-confirmed = Le DID est confirmé.
+done-did-removed = Le DID est supprimé.
+done-photo-saved = Votre photo est enregistrée.
+done-photo-removed = Votre photo est supprimée.
+done-user-updated = L'utilisateur est mis à jour.
+done-password-reset = Votre mot de passe est enregistré. Vous pouvez vous connecter avec lui.
+done-registered = Bienvenue ! Votre compte est prêt. Nous avons envoyé un lien de confirmation à votre adresse électronique.
+done-logged-out = Vous êtes déconnecté.
+
+## Erreurs
+error-title = Un problème est survenu
+error-home = Aller à l'accueil
+err-required = Ce champ est obligatoire.
+err-email-invalid = Saisissez une adresse électronique comme nom@example.org.
+err-password-too-short = Le mot de passe doit comporter au moins 10 caractères.
+err-too-long = C'est trop long.
+err-invalid = Cette valeur n'est pas valide.
+err-did-invalid = Saisissez un DID comme did:key:z6Mk… ou did:web:example.org.
+err-email-taken = Cette adresse est déjà enregistrée.
+err-password-wrong = Le mot de passe actuel n'est pas correct.
+err-email-primary = L'adresse principale ne peut pas être supprimée. Choisissez d'abord une autre adresse confirmée comme principale.
+err-email-unconfirmed = Seule une adresse confirmée peut devenir l'adresse principale.
+err-too-many = Vous avez atteint la limite de 20.
+err-did-taken = Vous avez déjà ajouté ce DID.
+err-did-method-unsupported = Seuls les identifiants did:key peuvent être confirmés pour l'instant.
+err-proof-malformed = Le défi signé n'est pas un JWS compact (trois parties séparées par des points).
+err-proof-invalid = La signature ne se vérifie pas avec la clé de ce DID, ou elle ne signe pas le défi.
+err-file-empty = Choisissez un fichier.
+err-last-admin = L'instance doit garder au moins un administrateur actif.
+err-invalid-input = Certains champs demandent votre attention.
+err-invalid-credentials = L'adresse électronique ou le mot de passe n'est pas correct.
+err-too-many-attempts = Trop de tentatives. Attendez 15 minutes puis réessayez.
+err-not-found = Cette page n'existe pas, ou vous ne pouvez pas la voir.
+err-forbidden = Vous ne pouvez pas faire cela.
+err-token-invalid = Ce lien a expiré ou a déjà servi. Demandez-en un nouveau.
+err-file-too-large = Le fichier est trop volumineux.
+err-file-type-not-allowed = Ce type de fichier n'est pas accepté. Choisissez une image PNG, JPEG, WebP ou GIF.
+err-internal = Un problème est survenu de notre côté. Rien n'a été modifié ; veuillez réessayer.
+err-payload-too-large = Ce que vous avez envoyé est trop volumineux.
+err-unsupported-media-type = Ce type de requête n'est pas accepté ici.
+err-bad-request = La requête n'est pas valide.
+err-method-not-allowed = Cette action n'est pas possible sur cette page.
+err-csrf-failed = Ce formulaire a expiré ou provient d'un autre site. Rechargez la page et réessayez.
+
+## Courriel
+mail-confirm-subject = Confirmez votre adresse électronique pour Backpack
+mail-confirm-body = Bonjour, confirmez que cette adresse est la vôtre en ouvrant ce lien : { $link } — Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.
+mail-reset-subject = Réinitialisez votre mot de passe Backpack
+mail-reset-body = Bonjour, pour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure : { $link } — Si vous n'êtes pas à l'origine de cette demande, ignorez ce message ; votre mot de passe reste inchangé.

@@ -1,0 +1,196 @@
+//! Backpack's web layer: parse, call the domain, render.
+//!
+//! Start at [`routes`]: every page route is one line of that table, with who
+//! may use it. The table builds the router and is what the authorization and
+//! CSRF tests walk, so a new route cannot escape them.
+//!
+//! Architecture invariant: no SQL and no business rule here; handlers call
+//! [`backpack_domain::accounts::Accounts`] and render templates.
+
+pub mod ctx;
+pub mod errors;
+pub mod i18n;
+pub mod metrics;
+pub mod page;
+pub mod pages;
+pub mod security;
+pub mod state;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+
+pub use state::{AppState, WebSettings};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (log in, register, the home page …).
+    Public,
+    /// A signed-in user, on their own objects.
+    User,
+    /// An administrator.
+    Admin,
+}
+
+/// One page route.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    /// True when the path names an object (`{id}`): such a route must have a
+    /// two-user authorization test.
+    pub fn has_object_id(&self) -> bool {
+        self.path.contains('{')
+    }
+}
+
+fn r(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        handler,
+    }
+}
+
+/// Every page route. Body limits: forms are capped by the CSRF middleware
+/// (`max_form_bytes`); the photo upload by the upload limit.
+pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
+    use pages::{account, admin, auth};
+    use Access::*;
+    let upload_limit = usize::try_from(max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    vec![
+        r(Method::GET, "/", Public, get(auth::home)),
+        r(Method::GET, "/login", Public, get(auth::login_page)),
+        r(Method::POST, "/login", Public, post(auth::login)),
+        r(Method::POST, "/logout", Public, post(auth::logout)),
+        r(Method::GET, "/register", Public, get(auth::register_page)),
+        r(Method::POST, "/register", Public, post(auth::register)),
+        r(
+            Method::GET,
+            "/forgot-password",
+            Public,
+            get(auth::forgot_page),
+        ),
+        r(Method::POST, "/forgot-password", Public, post(auth::forgot)),
+        r(
+            Method::GET,
+            "/reset-password",
+            Public,
+            get(auth::reset_page),
+        ),
+        r(Method::POST, "/reset-password", Public, post(auth::reset)),
+        r(
+            Method::GET,
+            "/confirm-email",
+            Public,
+            get(auth::confirm_page),
+        ),
+        r(Method::POST, "/confirm-email", Public, post(auth::confirm)),
+        r(Method::POST, "/language", Public, post(auth::language)),
+        r(Method::GET, "/account", User, get(account::show)),
+        r(
+            Method::POST,
+            "/account/profile",
+            User,
+            post(account::profile),
+        ),
+        r(
+            Method::POST,
+            "/account/password",
+            User,
+            post(account::password),
+        ),
+        r(
+            Method::POST,
+            "/account/photo",
+            User,
+            post(account::upload_photo).layer(DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
+            Method::POST,
+            "/account/photo/delete",
+            User,
+            post(account::delete_photo),
+        ),
+        r(
+            Method::POST,
+            "/account/emails",
+            User,
+            post(account::add_email),
+        ),
+        r(
+            Method::POST,
+            "/account/emails/{id}/delete",
+            User,
+            post(account::delete_email),
+        ),
+        r(
+            Method::POST,
+            "/account/emails/{id}/primary",
+            User,
+            post(account::primary_email),
+        ),
+        r(
+            Method::POST,
+            "/account/emails/{id}/resend",
+            User,
+            post(account::resend_email),
+        ),
+        r(Method::POST, "/account/dids", User, post(account::add_did)),
+        r(
+            Method::POST,
+            "/account/dids/{id}/confirm",
+            User,
+            post(account::confirm_did),
+        ),
+        r(
+            Method::POST,
+            "/account/dids/{id}/delete",
+            User,
+            post(account::delete_did),
+        ),
+        r(Method::GET, "/files/{id}", User, get(account::download)),
+        r(Method::GET, "/admin/users", Admin, get(admin::users)),
+        r(Method::GET, "/admin/users/{id}", Admin, get(admin::user)),
+        r(
+            Method::POST,
+            "/admin/users/{id}",
+            Admin,
+            post(admin::update_user),
+        ),
+    ]
+}
+
+/// The whole application.
+pub fn router(st: AppState, max_upload_bytes: u64) -> Router {
+    let mut pages = Router::new();
+    for route in routes(max_upload_bytes) {
+        pages = pages.route(route.path, route.handler);
+    }
+    let pages = pages
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            ctx::context,
+        ));
+    Router::new()
+        .route("/healthz", get(pages::ops::healthz))
+        .route("/metrics", get(pages::ops::metrics))
+        .route("/static/{name}", get(pages::ops::asset))
+        .merge(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            metrics::observe,
+        ))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(st)
+}

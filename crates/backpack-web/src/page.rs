@@ -1,0 +1,191 @@
+//! What every page template receives: language, direction, CSRF token, the
+//! signed-in user, and translated strings.
+
+use std::collections::BTreeMap;
+
+use backpack_domain::values::{Locale, Role};
+use backpack_domain::FieldError;
+
+use crate::ctx::Ctx;
+use crate::state::AppState;
+
+pub struct UserBrief {
+    pub name: String,
+    pub is_admin: bool,
+}
+
+pub struct LocaleOption {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub selected: bool,
+}
+
+/// The page context every template's `p` is.
+pub struct Page {
+    pub lang: &'static str,
+    pub dir: &'static str,
+    pub csrf: String,
+    pub path: String,
+    pub user: Option<UserBrief>,
+    pub locales: Vec<LocaleOption>,
+    pub notice: Option<String>,
+    locale: Locale,
+    st: AppState,
+}
+
+impl Page {
+    pub fn new(st: &AppState, ctx: &Ctx, notice: Option<&str>) -> Page {
+        let notice = notice
+            .filter(|c| DONE_CODES.contains(c))
+            .map(|c| st.i18n.t(ctx.locale, &done_key(c), &[]));
+        Page {
+            lang: ctx.locale.code(),
+            dir: ctx.locale.dir(),
+            csrf: ctx.csrf.clone(),
+            path: ctx.path.clone(),
+            user: ctx.user.as_ref().map(|u| UserBrief {
+                name: u.display_name.clone(),
+                is_admin: u.role == Role::Admin,
+            }),
+            locales: Locale::ALL
+                .into_iter()
+                .map(|l| LocaleOption {
+                    code: l.code(),
+                    name: l.native_name(),
+                    selected: l == ctx.locale,
+                })
+                .collect(),
+            notice,
+            locale: ctx.locale,
+            st: st.clone(),
+        }
+    }
+
+    /// A translated message.
+    pub fn t(&self, key: &str) -> String {
+        self.st.i18n.t(self.locale, key, &[])
+    }
+
+    /// A translated message with one argument.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.st
+            .i18n
+            .t(self.locale, key, &[(name, &value.to_string())])
+    }
+}
+
+/// Field errors, translated, by field name.
+#[derive(Default)]
+pub struct FieldErrors(BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn new(st: &AppState, locale: Locale, errors: &[FieldError]) -> Self {
+        let mut map = BTreeMap::new();
+        for e in errors {
+            map.entry(e.field)
+                .or_insert_with(|| st.i18n.t(locale, &field_key(e.code), &[]));
+        }
+        FieldErrors(map)
+    }
+    pub fn one(st: &AppState, locale: Locale, field: &'static str, code: &str) -> Self {
+        let mut map = BTreeMap::new();
+        map.insert(field, st.i18n.t(locale, &field_key(code), &[]));
+        FieldErrors(map)
+    }
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.0.get(field)
+    }
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+pub fn field_key(code: &str) -> String {
+    format!("err-{}", code.replace('_', "-"))
+}
+
+pub fn done_key(code: &str) -> String {
+    format!("done-{}", code.replace('_', "-"))
+}
+
+/// The notices a page may show after a redirect (`?done=…`).
+pub const DONE_CODES: &[&str] = &[
+    "profile_saved",
+    "password_changed",
+    "email_added",
+    "email_confirmed",
+    "email_removed",
+    "email_primary_set",
+    "email_resent",
+    "did_added",
+    "did_confirmed",
+    "did_removed",
+    "photo_saved",
+    "photo_removed",
+    "user_updated",
+    "password_reset",
+    "registered",
+    "logged_out",
+];
+
+/// Percent-encode a query value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A local path to go back to after a form: must start with one `/`
+/// (never `//host` or a scheme), else the home page.
+pub fn safe_next(next: &str) -> String {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.len() <= 512
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if ok {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/account"), "/account");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "",
+            "javascript:x",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_code_has_a_message_in_every_language() {
+        use crate::errors::{ERROR_CODES, FIELD_CODES};
+        for (_, source) in crate::i18n::SOURCES {
+            let ids = crate::i18n::I18n::ids(source);
+            for code in ERROR_CODES.iter().chain(FIELD_CODES) {
+                assert!(ids.contains(&field_key(code)), "{code}");
+            }
+            for code in DONE_CODES {
+                assert!(ids.contains(&done_key(code)), "{code}");
+            }
+        }
+    }
+}

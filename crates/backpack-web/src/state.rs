@@ -1,0 +1,49 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use backpack_domain::accounts::Accounts;
+
+use crate::i18n::I18n;
+use crate::metrics::Metrics;
+
+/// Web settings, from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The address people use, e.g. `https://backpack.example.org` (links in
+    /// mail, the allowed `Origin`).
+    pub public_url: String,
+    /// Secure, `__Host-` cookies. Off only for plain-HTTP development on a
+    /// host name other than localhost.
+    pub cookie_secure: bool,
+    /// Largest urlencoded form body.
+    pub max_form_bytes: usize,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub accounts: Arc<Accounts>,
+    pub i18n: Arc<I18n>,
+    pub settings: WebSettings,
+    pub metrics: Metrics,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(accounts: Arc<Accounts>, i18n: Arc<I18n>, settings: WebSettings) -> Self {
+        AppState(Arc::new(Inner {
+            accounts,
+            i18n,
+            settings,
+            metrics: Metrics::new(),
+        }))
+    }
+}

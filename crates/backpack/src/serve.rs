@@ -1,0 +1,125 @@
+//! `backpack serve`, `backup` and `restore`: read the configuration (file,
+//! environment, flags), install logging, and hand over to `backpack-server`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use backpack_server::app::{shutdown_signal, Server};
+use backpack_server::config::{Config, Overrides};
+
+use crate::cli::ConfigArgs;
+
+fn load_config(args: &ConfigArgs) -> anyhow::Result<Config> {
+    let path = args
+        .config
+        .clone()
+        .or_else(|| std::env::var_os("BACKPACK_CONFIG").map(Into::into));
+    let text = match &path {
+        Some(p) => Some(
+            String::from_utf8(crate::io::read_limited(&p.to_string_lossy(), 1024 * 1024)?)
+                .with_context(|| format!("{} is not UTF-8 text", p.display()))?,
+        ),
+        None => None,
+    };
+    let name = path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let overrides = Overrides {
+        data_dir: args.data_dir.clone(),
+        listen: args.listen.clone(),
+        database_url: args.database_url.clone(),
+        public_url: args.public_url.clone(),
+    };
+    Config::load(
+        text.as_deref().map(|t| (name.as_str(), t)),
+        std::env::vars(),
+        &overrides,
+    )
+    .map_err(|e| anyhow!("configuration: {e}"))
+}
+
+fn install_logging(config: &Config) -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let filter = std::env::var("BACKPACK_LOG").unwrap_or_else(|_| config.log.level.clone());
+    let filter =
+        EnvFilter::try_new(&filter).map_err(|e| anyhow!("configuration: key `log.level`: {e}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let result = if config.log.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    result.map_err(|e| anyhow!("logging: {e}"))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+pub fn serve(args: &ConfigArgs, demo: bool) -> anyhow::Result<ExitCode> {
+    let config = load_config(args)?;
+    install_logging(&config)?;
+    runtime()?.block_on(async move {
+        let server = Server::bind(config).await.map_err(|e| anyhow!(e))?;
+        let app = &server.app;
+        println!("Backpack {} is running at {}", env!("CARGO_PKG_VERSION"), server.public_url);
+        println!("  database: {}", backpack_store::redact_url(&app.config.database_url()));
+        println!("  files:    {}", app.blobs.describe());
+        println!("  mail:     {}", app.mail);
+        if demo {
+            let created = app.seed_demo().await.map_err(|e| anyhow!("demo data: {e}"))?;
+            if created.is_empty() {
+                println!("Demo accounts exist from an earlier run (learner@, issuer@ and admin@demo.backpack.test);");
+                println!("  their passwords were shown then. \"Forgot your password?\" sends a new link to the mail folder.");
+            } else {
+                println!("Demo accounts (passwords are shown only now):");
+                for (role, address, password) in &created {
+                    println!("  {:<13} {:<28} {}", role.as_str(), address, password);
+                }
+            }
+        }
+        println!("Press Ctrl-C to stop.");
+        server.run(shutdown_signal()).await.map_err(|e| anyhow!(e))?;
+        println!("Backpack stopped.");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn backup(args: &ConfigArgs, file: &Path) -> anyhow::Result<ExitCode> {
+    let config = load_config(args)?;
+    runtime()?.block_on(async {
+        let m = backpack_server::backup::backup(&config, file, crate::io::now())
+            .await
+            .map_err(|e| anyhow!("backup: {e}"))?;
+        println!(
+            "backup written to {}: {} rows, {} files ({} database)",
+            file.display(),
+            m.rows,
+            m.files,
+            m.backend
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn restore(args: &ConfigArgs, file: &Path) -> anyhow::Result<ExitCode> {
+    let config = load_config(args)?;
+    runtime()?.block_on(async {
+        let m = backpack_server::backup::restore(&config, file)
+            .await
+            .map_err(|e| anyhow!("restore: {e}"))?;
+        println!(
+            "restored {} rows and {} files from a backup of {} (taken {})",
+            m.rows, m.files, m.backend, m.created_at
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
