@@ -113,11 +113,13 @@ impl BlobStore for Blobs {
     }
 
     async fn ping(&self) -> Result<(), String> {
-        // A HEAD of a key that need not exist: answers NotFound when the store is up.
-        match self.inner.head(&Path::from("healthz-probe")).await {
-            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e.to_string()),
-        }
+        // List a prefix that need not exist: an empty answer when the store
+        // (and, on S3, the bucket) is there; an error otherwise.
+        self.inner
+            .list_with_delimiter(Some(&Path::from("healthz-probe")))
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     fn describe(&self) -> String {

@@ -166,7 +166,12 @@ pub async fn restore(config: &Config, input: &Path) -> Result<Manifest, String> 
         .entries()
         .map_err(|e| format!("{} is not a backup (tar): {e}", input.display()))?
     {
-        let mut entry = entry.map_err(|e| format!("{} is damaged: {e}", input.display()))?;
+        let mut entry = entry.map_err(|e| {
+            format!(
+                "{} is not a readable backup (damaged archive): {e}",
+                input.display()
+            )
+        })?;
         let path = entry
             .path()
             .map_err(|e| e.to_string())?

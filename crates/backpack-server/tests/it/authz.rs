@@ -1,0 +1,151 @@
+//! Per-object authorization, proved for every route: walk the route table;
+//! every route whose path names an object (`{id}`) must have a case here, in
+//! which user B owns the object and user A gets 404 on it, while B does not.
+//! A new route with an id and no case fails this test.
+
+use backpack_web::{routes, Access};
+
+use crate::client::id_after;
+use crate::{Client, TestServer};
+
+const PW: &str = "correct horse battery";
+
+/// How to make B's object for a route; returns its id.
+type Setup = fn(&TestServer, &mut Client) -> String;
+
+fn email_of(s: &TestServer, b: &mut Client) -> String {
+    let _ = s;
+    b.post_form("/account/emails", &[("email", "b-second@example.org")]);
+    id_after(
+        &b.get("/account").body,
+        "b-second@example.org",
+        "/account/emails/",
+    )
+}
+
+fn confirmed_email_of(s: &TestServer, b: &mut Client) -> String {
+    let id = email_of(s, b);
+    let token = s.mailed_token("b-second@example.org", "/confirm-email");
+    b.post_form("/confirm-email", &[("token", &token)]);
+    id
+}
+
+fn did_of(_: &TestServer, b: &mut Client) -> String {
+    b.post_form("/account/dids", &[("did", "did:web:b.example")]);
+    id_after(
+        &b.get("/account").body,
+        "did:web:b.example",
+        "/account/dids/",
+    )
+}
+
+fn file_of(_: &TestServer, b: &mut Client) -> String {
+    let png = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/badge.png"
+    ))
+    .unwrap();
+    b.upload("/account/photo", "b.png", "image/png", &png);
+    b.get("/account")
+        .body
+        .split("/files/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn user_of(_: &TestServer, b: &mut Client) -> String {
+    // B is the administrator here; the object is B's own account.
+    crate::client::id_before(&b.get("/admin/users").body, ">Bea</a>", "/admin/users/")
+}
+
+/// (method, path, setup, form fields for the attempt)
+const CASES: &[(&str, &str, Setup, &[(&str, &str)])] = &[
+    ("POST", "/account/emails/{id}/delete", email_of, &[]),
+    (
+        "POST",
+        "/account/emails/{id}/primary",
+        confirmed_email_of,
+        &[],
+    ),
+    ("POST", "/account/emails/{id}/resend", email_of, &[]),
+    (
+        "POST",
+        "/account/dids/{id}/confirm",
+        did_of,
+        &[("proof", "a.b.c")],
+    ),
+    ("POST", "/account/dids/{id}/delete", did_of, &[]),
+    ("GET", "/files/{id}", file_of, &[]),
+    ("GET", "/admin/users/{id}", user_of, &[]),
+    ("POST", "/admin/users/{id}", user_of, &[("role", "learner")]),
+];
+
+fn attempt(c: &mut Client, method: &str, path: &str, fields: &[(&str, &str)]) -> u16 {
+    if method == "GET" {
+        c.get(path).status
+    } else {
+        c.post_form(path, fields).status
+    }
+}
+
+fn check(db: crate::Db) {
+    let table = routes(1024);
+    let with_ids: Vec<_> = table.iter().filter(|r| r.has_object_id()).collect();
+    assert!(with_ids.len() >= 8);
+    for r in &with_ids {
+        assert!(
+            CASES.iter().any(|(m, p, _, _)| *m == r.method.as_str() && *p == r.path),
+            "route {} {} names an object but has no two-user authorization case in tests/it/authz.rs",
+            r.method,
+            r.path
+        );
+        assert_ne!(
+            r.access,
+            Access::Public,
+            "{} {} names an object but is public",
+            r.method,
+            r.path
+        );
+    }
+    for (method, path, setup, fields) in CASES {
+        assert!(
+            table
+                .iter()
+                .any(|r| r.method.as_str() == *method && r.path == *path),
+            "case for a route that no longer exists: {path}"
+        );
+        // A fresh pair of users per case: B (the first account, so an administrator) owns the object.
+        let Some(s) = TestServer::start(db) else {
+            return;
+        };
+        let mut b = s.register("Bea", "b@example.org", PW);
+        let mut a = s.register("Abe", "a@example.org", PW);
+        let id = setup(&s, &mut b);
+        let concrete = path.replace("{id}", &id);
+        let status = attempt(&mut a, method, &concrete, fields);
+        assert_eq!(
+            status, 404,
+            "user A reached user B's object: {method} {concrete}"
+        );
+        // The same request by the owner is not a 404: the test can tell.
+        let owner = attempt(&mut b, method, &concrete, fields);
+        assert_ne!(
+            owner, 404,
+            "the owner cannot reach their own object: {method} {concrete}"
+        );
+    }
+}
+
+#[test]
+fn user_a_gets_404_for_user_bs_objects_on_sqlite() {
+    check(crate::Db::Sqlite);
+}
+
+#[test]
+fn user_a_gets_404_for_user_bs_objects_on_postgres() {
+    check(crate::Db::Postgres);
+}

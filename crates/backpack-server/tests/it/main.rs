@@ -1,0 +1,211 @@
+//! The server over HTTP: a real server on port 0 with a fresh database
+//! (SQLite always, PostgreSQL too: required under CI), driven by a small
+//! cookie-keeping client.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod authz;
+mod backup;
+mod client;
+mod flows;
+mod s3;
+mod security;
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use backpack_server::app::Server;
+use backpack_server::config::{Config, Overrides};
+use backpack_testkit::PgDatabase;
+
+pub use client::Client;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server and what it owns.
+pub struct TestServer {
+    pub url: String,
+    pub data_dir: PathBuf,
+    pub config: Config,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _pg: Option<PgDatabase>,
+}
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("bp-{tag}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+impl TestServer {
+    /// A fresh server; `None` when PostgreSQL is asked for but absent (outside CI).
+    pub fn start(db: Db) -> Option<TestServer> {
+        Self::start_with(db, &[])
+    }
+
+    /// With extra `BACKPACK_*` settings.
+    pub fn start_with(db: Db, env: &[(&str, &str)]) -> Option<TestServer> {
+        let data_dir = temp_dir("srv");
+        let pg = match db {
+            Db::Sqlite => None,
+            Db::Postgres => Some(runtime().block_on(PgDatabase::create())?),
+        };
+        Some(Self::start_in(data_dir, pg, env))
+    }
+
+    pub fn start_in(data_dir: PathBuf, pg: Option<PgDatabase>, env: &[(&str, &str)]) -> TestServer {
+        let overrides = Overrides {
+            data_dir: Some(data_dir.clone()),
+            listen: Some("127.0.0.1:0".into()),
+            database_url: pg.as_ref().map(|p| p.url.clone()),
+            public_url: None,
+        };
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let config = Config::load(None, env, &overrides).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let cfg = config.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = runtime();
+            rt.block_on(async move {
+                let server = Server::bind(cfg).await.unwrap();
+                tx.send(server.public_url.clone()).unwrap();
+                server
+                    .run(async move {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let url = rx.recv().unwrap();
+        TestServer {
+            url,
+            data_dir,
+            config,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+            _pg: pg,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// Register an account through the pages and return its signed-in client.
+    pub fn register(&self, name: &str, email: &str, password: &str) -> Client {
+        let mut c = self.client();
+        c.get("/register");
+        let r = c.post_form(
+            "/register",
+            &[
+                ("display_name", name),
+                ("email", email),
+                ("password", password),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        c
+    }
+
+    pub fn login(&self, email: &str, password: &str) -> Client {
+        let mut c = self.client();
+        c.get("/login");
+        let r = c.post_form("/login", &[("email", email), ("password", password)]);
+        assert_eq!(r.status, 303, "login failed: {}", r.body);
+        c
+    }
+
+    /// The newest mail sent to `to`, decoded: (subject, text).
+    pub fn last_mail(&self, to: &str) -> (String, String) {
+        let dir = self.data_dir.join("mail");
+        let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let p = e.ok()?.path();
+                let text = std::fs::read_to_string(&p).ok()?;
+                let modified = std::fs::metadata(&p).ok()?.modified().ok()?;
+                text.contains(&format!("To: {to}"))
+                    .then_some((modified, text))
+            })
+            .collect();
+        found.sort_by_key(|(m, _)| *m);
+        let (_, raw) = found
+            .pop()
+            .unwrap_or_else(|| panic!("no mail to {to} in {}", dir.display()));
+        client::decode_mail(&raw)
+    }
+
+    /// The token in the newest mail's link for `path` (`/reset-password`, `/confirm-email`).
+    pub fn mailed_token(&self, to: &str, path: &str) -> String {
+        let (_, text) = self.last_mail(to);
+        let marker = format!("{path}?token=");
+        let start = text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {path} link in {text}"))
+            + marker.len();
+        text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+
+    pub fn stop(mut self) -> PathBuf {
+        self.shutdown();
+        self.data_dir.clone()
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Run a test body against every database.
+#[macro_export]
+macro_rules! on_every_db {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[test]
+            fn sqlite() {
+                if let Some(s) = $crate::TestServer::start($crate::Db::Sqlite) {
+                    ($body)(s);
+                }
+            }
+            #[test]
+            fn postgres() {
+                if let Some(s) = $crate::TestServer::start($crate::Db::Postgres) {
+                    ($body)(s);
+                }
+            }
+        }
+    };
+}
