@@ -62,8 +62,11 @@ fn user_of(_: &TestServer, b: &mut Client) -> String {
     crate::client::id_before(&b.get("/admin/users").body, ">Bea</a>", "/admin/users/")
 }
 
+/// Form fields sent with the attempt.
+type Fields = &'static [(&'static str, &'static str)];
+
 /// (method, path, setup, form fields for the attempt)
-const CASES: &[(&str, &str, Setup, &[(&str, &str)])] = &[
+const CASES: &[(&str, &str, Setup, Fields)] = &[
     ("POST", "/account/emails/{id}/delete", email_of, &[]),
     (
         "POST",

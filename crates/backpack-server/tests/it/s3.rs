@@ -57,6 +57,7 @@ fn moto() -> Option<Moto> {
         if agent.get(&m.endpoint).call().is_ok() {
             return Some(m);
         }
+        #[allow(clippy::disallowed_methods)] // waiting for a child process to listen
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("moto_server did not start on {}", m.endpoint);
