@@ -117,6 +117,7 @@ impl App {
             public_url: public_url.to_owned(),
             cookie_secure: self.config.cookie_secure,
             max_form_bytes: 64 * 1024,
+            client_ip_header: self.config.client_ip_header.clone(),
         };
         let st = AppState::new(self.accounts.clone(), self.i18n.clone(), settings);
         backpack_web::router(st, self.config.max_upload_bytes)

@@ -40,6 +40,9 @@ pub struct Config {
     /// Largest file upload, in bytes.
     #[serde(deserialize_with = "de_u64")]
     pub max_upload_bytes: u64,
+    /// Behind a reverse proxy: the header with the client's address
+    /// (`X-Forwarded-For`: its last entry). Unset: the peer address.
+    pub client_ip_header: Option<String>,
     pub log: LogConfig,
     pub storage: StorageConfig,
     pub mail: MailConfig,
@@ -104,6 +107,7 @@ impl Default for Config {
             database_url: None,
             cookie_secure: true,
             max_upload_bytes: 20 * 1024 * 1024,
+            client_ip_header: None,
             log: LogConfig::default(),
             storage: StorageConfig::default(),
             mail: MailConfig::default(),
@@ -293,6 +297,13 @@ impl Config {
                 ));
             }
         }
+        if let Some(h) = &self.client_ip_header {
+            if h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                return Err(format!(
+                    "key `client_ip_header`: {h:?} is not a header name"
+                ));
+            }
+        }
         if self.max_upload_bytes == 0 || self.max_upload_bytes > 1024 * 1024 * 1024 {
             return Err("key `max_upload_bytes`: must be between 1 and 1073741824".into());
         }
@@ -406,6 +417,8 @@ CONFIGURATION
                                                           BACKPACK_DATABASE_URL
   cookie_secure              true                         BACKPACK_COOKIE_SECURE
   max_upload_bytes           20971520 (20 MB)             BACKPACK_MAX_UPLOAD_BYTES
+  client_ip_header           (peer address; behind a proxy: X-Forwarded-For)
+                                                          BACKPACK_CLIENT_IP_HEADER
   log.format                 human (or json)              BACKPACK_LOG__FORMAT
   log.level                  info                         BACKPACK_LOG__LEVEL
   storage.kind               local (or s3)                BACKPACK_STORAGE__KIND

@@ -18,6 +18,10 @@ pub struct WebSettings {
     pub cookie_secure: bool,
     /// Largest urlencoded form body.
     pub max_form_bytes: usize,
+    /// Behind a reverse proxy: the header carrying the client's address
+    /// (e.g. `X-Forwarded-For`; its last entry, the one the proxy added).
+    /// Unset: the connection's peer address.
+    pub client_ip_header: Option<String>,
 }
 
 #[derive(Clone)]

@@ -496,3 +496,47 @@ fn health_reports_a_broken_store() {
     assert_eq!(h.status, 503, "{}", h.body);
     assert!(h.body.contains(r#""storage":"unavailable""#));
 }
+
+#[test]
+fn behind_a_proxy_the_limit_is_per_forwarded_client() {
+    let s = TestServer::start_with(
+        crate::Db::Sqlite,
+        &[("BACKPACK_CLIENT_IP_HEADER", "X-Forwarded-For")],
+    )
+    .unwrap();
+    s.register("Ada", "ada@example.org", PW);
+    let mut c = s.client();
+    c.get("/login");
+    let attempt = |c: &mut crate::Client, ip: &str, email: &str, pw: &str| {
+        let body =
+            crate::client::encode_form(&[("_csrf", &c.csrf()), ("email", email), ("password", pw)]);
+        c.post_raw(
+            "/login",
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+            &[("X-Forwarded-For", ip)],
+        )
+        .status
+    };
+    for i in 0..5 {
+        assert_eq!(
+            attempt(
+                &mut c,
+                "203.0.113.7",
+                &format!("nobody{i}@example.org"),
+                "wrong password"
+            ),
+            401
+        );
+    }
+    assert_eq!(
+        attempt(&mut c, "203.0.113.7", "ada@example.org", PW),
+        429,
+        "the noisy client waits"
+    );
+    assert_eq!(
+        attempt(&mut c, "198.51.100.1, 203.0.113.9", "ada@example.org", PW),
+        303,
+        "another client behind the same proxy does not"
+    );
+}

@@ -517,3 +517,162 @@ fn did_web_and_status_lists_resolve_online_only_when_asked() {
     let bad = run(&["verify", "--allow-local-http", s(&c)]);
     assert_eq!(code(&bad), 2, "--allow-local-http requires --online");
 }
+
+/// Start `backpack serve`, wait for its banner, stop it with SIGTERM; returns stdout.
+fn serve_once(args: &[&str]) -> (String, i32) {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin()
+        .arg("serve")
+        .args(args)
+        .env("BACKPACK_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    loop {
+        let mut line = String::new();
+        if lines.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        out.push_str(&line);
+        if line.starts_with("Press Ctrl-C") {
+            // Graceful shutdown on SIGTERM.
+            Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap();
+        }
+    }
+    let status = child.wait().unwrap();
+    (out, status.code().unwrap_or(-1))
+}
+
+#[test]
+fn serve_demo_creates_accounts_once_and_stops_gracefully() {
+    let t = Tmp::new("serve-demo");
+    let data = t.p("data");
+    let (first, code1) = serve_once(&["--demo", "--listen", "127.0.0.1:0", "--data-dir", s(&data)]);
+    assert_eq!(code1, 0, "{first}");
+    assert!(first.contains("is running at http://127.0.0.1:"), "{first}");
+    for who in [
+        "learner@demo.backpack.test",
+        "issuer@demo.backpack.test",
+        "admin@demo.backpack.test",
+    ] {
+        assert!(first.contains(who), "{first}");
+    }
+    assert!(first.contains("Backpack stopped."), "{first}");
+    assert!(data.join("backpack.db").exists());
+    let (second, code2) =
+        serve_once(&["--demo", "--listen", "127.0.0.1:0", "--data-dir", s(&data)]);
+    assert_eq!(code2, 0);
+    assert!(
+        second.contains("Demo accounts exist from an earlier run"),
+        "{second}"
+    );
+    assert!(!second.contains("passwords are shown only now"), "{second}");
+}
+
+#[test]
+fn serve_refuses_bad_configuration_naming_the_key() {
+    let t = Tmp::new("serve-config");
+    std::fs::write(
+        t.p("c.toml"),
+        "listen = \"127.0.0.1:0\"\n[storage]\nkind = \"ftp\"\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "serve",
+        "--config",
+        s(&t.p("c.toml")),
+        "--data-dir",
+        s(&t.p("d")),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("storage.kind"),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::write(t.p("u.toml"), "listne = \"127.0.0.1:0\"\n").unwrap();
+    let o = run(&["serve", "--config", s(&t.p("u.toml"))]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("listne"), "{}", text(&o.stderr));
+    let o = bin()
+        .args(["serve", "--data-dir", s(&t.p("d"))])
+        .env("BACKPACK_AUTH__LOGIN_ATTEMPTS", "lots")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("BACKPACK_AUTH__LOGIN_ATTEMPTS"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&[
+        "serve",
+        "--database-url",
+        "mysql://x",
+        "--data-dir",
+        s(&t.p("d")),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("database_url"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!t.p("d").exists(), "nothing was created");
+    let help = text(&run(&["serve", "--help"]).stdout);
+    assert!(
+        help.contains("BACKPACK_STORAGE__BUCKET") && help.contains("max_upload_bytes"),
+        "{help}"
+    );
+}
+
+#[test]
+fn backup_and_restore_report_bad_files_clearly() {
+    let t = Tmp::new("backup-cli");
+    let o = run(&[
+        "restore",
+        s(&t.p("missing.tar")),
+        "--data-dir",
+        s(&t.p("d")),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("cannot open"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&["backup", s(&t.p("b.tar")), "--data-dir", s(&t.p("d"))]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("backup written"));
+    let o = run(&["restore", s(&t.p("b.tar")), "--data-dir", s(&t.p("e"))]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_signed_challenge_confirms_control_of_a_did() {
+    let t = Tmp::new("challenge");
+    let key = t.p("key.json");
+    assert_eq!(code(&run(&["key", "generate", "--out", s(&key)])), 0);
+    let o = run(&[
+        "key",
+        "sign-challenge",
+        "--key",
+        s(&key),
+        "backpack-did-challenge:abc",
+    ]);
+    assert_eq!(code(&o), 0);
+    let jws = text(&o.stdout).trim().to_owned();
+    let parsed = backpack_crypto::jose::parse_compact(&jws).unwrap();
+    assert_eq!(parsed.payload, b"backpack-did-challenge:abc");
+    let kf: Value = serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
+    let pk = backpack_crypto::did_key::public_key(kf["did"].as_str().unwrap()).unwrap();
+    backpack_crypto::jose::verify_compact(&parsed, &pk).unwrap();
+    let o = run(&["key", "sign-challenge", "--key", s(&t.p("nope.json")), "x"]);
+    assert_eq!(code(&o), 2);
+}
