@@ -1,5 +1,11 @@
 //! argon2id password hashes (PHC strings), with the OWASP-recommended
-//! parameters (19 MiB, 2 passes, 1 lane). Hashing runs on a blocking thread.
+//! parameters (19 MiB, 2 passes, 1 lane). Hashing runs on a blocking thread,
+//! at most one per core at a time: each takes 19 MiB, so a burst of logins
+//! cannot exhaust memory, it waits.
+
+use std::sync::OnceLock;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -29,13 +35,26 @@ pub fn verify_blocking(password: &str, phc: &str) -> Result<bool, DomainError> {
         .is_ok())
 }
 
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        Semaphore::new(
+            std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(8),
+        )
+    })
+}
+
 pub async fn hash(password: String) -> Result<String, DomainError> {
+    let _permit = permits().acquire().await.map_err(DomainError::internal)?;
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
         .map_err(DomainError::internal)?
 }
 
 pub async fn verify(password: String, phc: String) -> Result<bool, DomainError> {
+    let _permit = permits().acquire().await.map_err(DomainError::internal)?;
     tokio::task::spawn_blocking(move || verify_blocking(&password, &phc))
         .await
         .map_err(DomainError::internal)?
