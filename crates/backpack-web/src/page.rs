@@ -98,6 +98,10 @@ impl FieldErrors {
     pub fn any(&self) -> bool {
         !self.0.is_empty()
     }
+    /// (field, message) pairs, for the error summary's links to each field.
+    pub fn entries(&self) -> Vec<(&'static str, &String)> {
+        self.0.iter().map(|(k, v)| (*k, v)).collect()
+    }
 }
 
 pub fn field_key(code: &str) -> String {

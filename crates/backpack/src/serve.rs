@@ -68,6 +68,7 @@ pub fn serve(args: &ConfigArgs, demo: bool) -> anyhow::Result<ExitCode> {
     let config = load_config(args)?;
     install_logging(&config)?;
     runtime()?.block_on(async move {
+        let shutdown = shutdown_signal();
         let server = Server::bind(config).await.map_err(|e| anyhow!(e))?;
         let app = &server.app;
         println!("Backpack {} is running at {}", env!("CARGO_PKG_VERSION"), server.public_url);
@@ -87,7 +88,7 @@ pub fn serve(args: &ConfigArgs, demo: bool) -> anyhow::Result<ExitCode> {
             }
         }
         println!("Press Ctrl-C to stop.");
-        server.run(shutdown_signal()).await.map_err(|e| anyhow!(e))?;
+        server.run(shutdown).await.map_err(|e| anyhow!(e))?;
         println!("Backpack stopped.");
         Ok(ExitCode::SUCCESS)
     })
