@@ -132,8 +132,8 @@ impl TestServer {
         c
     }
 
-    /// The newest mail sent to `to`, decoded: (subject, text).
-    pub fn last_mail(&self, to: &str) -> (String, String) {
+    /// Every mail sent to `to`, decoded, oldest first: (subject, text).
+    pub fn mails(&self, to: &str) -> Vec<(String, String)> {
         let dir = self.data_dir.join("mail");
         let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&dir)
             .unwrap()
@@ -146,20 +146,23 @@ impl TestServer {
             })
             .collect();
         found.sort_by_key(|(m, _)| *m);
-        let (_, raw) = found
-            .pop()
-            .unwrap_or_else(|| panic!("no mail to {to} in {}", dir.display()));
-        client::decode_mail(&raw)
+        found
+            .iter()
+            .map(|(_, raw)| client::decode_mail(raw))
+            .collect()
     }
 
-    /// The token in the newest mail's link for `path` (`/reset-password`, `/confirm-email`).
+    /// The token in the newest mail to `to` with a link to `path`
+    /// (`/reset-password`, `/confirm-email`).
     pub fn mailed_token(&self, to: &str, path: &str) -> String {
-        let (_, text) = self.last_mail(to);
         let marker = format!("{path}?token=");
-        let start = text
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {path} link in {text}"))
-            + marker.len();
+        let mails = self.mails(to);
+        let (_, text) = mails
+            .iter()
+            .rev()
+            .find(|(_, t)| t.contains(&marker))
+            .unwrap_or_else(|| panic!("no mail to {to} with a {path} link"));
+        let start = text.find(&marker).unwrap_or(0) + marker.len();
         text[start..]
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
