@@ -8,7 +8,7 @@
 // Usage: node run.mjs [path/to/backpack]   (default: ../target/debug/backpack)
 // Later issues add their pages to PAGES and their flows to TESTS.
 
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -246,6 +246,42 @@ const TESTS = [
     },
   ],
 ];
+
+TESTS.push([
+  "a learner imports a baked badge, sees it verified check by check, and the pages pass axe",
+  async ({ browser, server }) => {
+    // A real baked badge, made with this binary: key, sample, sign, bake.
+    const dir = mkdtempSync(join(tmpdir(), "bp-e2e-badge-"));
+    execFileSync(BINARY, ["key", "generate", "--out", join(dir, "key.json")]);
+    const unsigned = execFileSync(BINARY, ["example", "-n", "1"]);
+    const signed = execFileSync(BINARY, ["sign", "--key", join(dir, "key.json"), "-"], { input: unsigned });
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, "signed.json"), signed);
+    execFileSync(BINARY, ["bake", "--image", join(here, "..", "assets", "badge.png"), "--credential", join(dir, "signed.json"), "-o", join(dir, "baked.png")]);
+
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await login(page, server.url, server.demo.learner.email, server.demo.learner.password);
+    await page.getByRole("link", { name: "My badges" }).click();
+    await axeScan(page, "/backpack/badges (empty)");
+    await page.getByLabel("Badge file").setInputFiles(join(dir, "baked.png"));
+    await page.getByRole("button", { name: "Import and verify" }).click();
+    await page.waitForURL(/done=badge_imported/);
+    assert((await page.getByRole("status").first().textContent()).includes("imported"), "notice");
+    assert((await page.textContent(".verdict-box")).includes("Verified"), "verified verdict");
+    const rows = await page.getByRole("row").allTextContents();
+    assert(rows.some((r) => r.includes("Signature") && r.includes("Passed")), `signature row: ${rows}`);
+    await axeScan(page, "/backpack/badges/{id}");
+    // A pasted non-badge is refused with a message tied to the field.
+    await page.goto(`${server.url}/backpack/badges`);
+    await page.getByLabel("Or paste the badge (JSON or JWT)").fill("{ this is not json");
+    await page.getByRole("button", { name: "Import and verify" }).click();
+    await page.waitForSelector("#f-file-error");
+    await axeScan(page, "/backpack/badges with an error");
+    rmSync(dir, { recursive: true, force: true });
+    await ctx.close();
+  },
+]);
 
 TESTS.push([
   "the accessibility scan itself catches a violation (so a clean scan means something)",

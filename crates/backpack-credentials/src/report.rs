@@ -74,6 +74,22 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    pub const ALL: [Verdict; 8] = [
+        Verdict::Invalid,
+        Verdict::KeyNotBound,
+        Verdict::Revoked,
+        Verdict::Suspended,
+        Verdict::Expired,
+        Verdict::NotYetValid,
+        Verdict::Unverified,
+        Verdict::Verified,
+    ];
+
+    /// The verdict a stable code names.
+    pub fn parse(code: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.code() == code)
+    }
+
     /// green / amber / red for a page.
     pub fn colour(self) -> &'static str {
         match self {

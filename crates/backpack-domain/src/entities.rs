@@ -109,3 +109,33 @@ pub struct StoredFile {
     pub blob_key: String,
     pub created_at: i64,
 }
+
+/// A digital badge a learner imported. The original bytes are in the blob
+/// store, exactly as received; the row keeps what lists and search need and
+/// the verification made at import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Badge {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub blob_key: String,
+    pub sha256: String,
+    /// SHA-256 of the credential document inside (JSON as parsed), so the
+    /// same credential in another container is recognised.
+    pub content_sha256: String,
+    /// `application/json`, `application/jwt`, `image/png` or `image/svg+xml`.
+    pub media_type: String,
+    pub filename: String,
+    pub credential_id: Option<String>,
+    pub name: String,
+    pub issuer_name: Option<String>,
+    pub issuer_id: Option<String>,
+    pub description: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    /// The engine's verdict at import (`verified`, `revoked`, …).
+    pub verdict: String,
+    /// The engine's report at import, as JSON.
+    pub report: String,
+    pub checked_at: i64,
+    pub imported_at: i64,
+}

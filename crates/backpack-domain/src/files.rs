@@ -74,6 +74,11 @@ pub fn check_upload(
 /// printable ASCII letters, digits and `.-_` only, at most 100 characters,
 /// with the extension the content has.
 pub fn safe_filename(raw: &str, kind: FileKind) -> String {
+    clean_stem(raw, "file", kind.extension())
+}
+
+/// A safe file name with a given extension (see [`safe_filename`]).
+pub fn clean_stem(raw: &str, fallback: &str, extension: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
     let mut clean: String = stem
@@ -88,9 +93,9 @@ pub fn safe_filename(raw: &str, kind: FileKind) -> String {
         .take(100)
         .collect();
     if clean.trim_matches('_').is_empty() {
-        clean = "file".into();
+        clean = fallback.into();
     }
-    format!("{clean}.{}", kind.extension())
+    format!("{clean}.{extension}")
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod backup;
+pub mod badges;
 pub mod entities;
 pub mod error;
 pub mod files;

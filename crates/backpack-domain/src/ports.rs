@@ -120,6 +120,25 @@ pub trait FileStore: Send + Sync {
     async fn forget_blob_deletion(&self, blob_key: &str) -> StoreResult<()>;
 }
 
+#[async_trait]
+pub trait BadgeStore: Send + Sync {
+    /// `Conflict` when the account already holds the same bytes.
+    async fn insert_badge(&self, badge: &Badge) -> StoreResult<()>;
+    async fn find_badge(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Badge>>;
+    /// The account's badge with these bytes, or with the same credential
+    /// document in another container (a JSON file and its baked PNG).
+    async fn find_same_badge(
+        &self,
+        user_id: Uuid,
+        sha256: &str,
+        content_sha256: &str,
+    ) -> StoreResult<Option<Badge>>;
+    /// Newest first.
+    async fn list_badges(&self, user_id: Uuid) -> StoreResult<Vec<Badge>>;
+    /// Delete the row and queue its blob for deletion after `delete_after`.
+    async fn delete_badge(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool>;
+}
+
 /// Whole-database export and import for backups: every table, in an order
 /// that satisfies foreign keys, read in one consistent snapshot.
 #[async_trait]
@@ -141,6 +160,7 @@ pub trait Store:
     + TokenStore
     + ThrottleStore
     + FileStore
+    + BadgeStore
     + BackupStore
 {
     /// `postgres` or `sqlite`.

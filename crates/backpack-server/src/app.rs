@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use backpack_blobs::{Blobs, S3Settings};
 use backpack_domain::accounts::{Accounts, Policy};
+use backpack_domain::badges::{Badges, OfflineCheck};
 use backpack_domain::ports::{BlobStore, Clock, Notifier, Store};
 use backpack_domain::values::{DisplayName, Email, Role};
 use backpack_web::i18n::I18n;
@@ -32,6 +33,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn BlobStore>,
     pub accounts: Arc<Accounts>,
+    pub badges: Arc<Badges>,
     pub i18n: Arc<I18n>,
     pub mail: String,
 }
@@ -95,6 +97,7 @@ impl App {
             max_upload_bytes: config.max_upload_bytes,
             ..Policy::default()
         };
+        let grace = policy.blob_grace_secs;
         let accounts = Arc::new(Accounts::new(
             store.clone(),
             blobs.clone(),
@@ -102,11 +105,19 @@ impl App {
             Arc::new(SystemClock),
             policy,
         ));
+        let badges = Arc::new(Badges::new(
+            store.clone(),
+            blobs.clone(),
+            Arc::new(OfflineCheck),
+            Arc::new(SystemClock),
+            grace,
+        ));
         Ok(App {
             config,
             store,
             blobs,
             accounts,
+            badges,
             i18n,
             mail,
         })
@@ -119,7 +130,12 @@ impl App {
             max_form_bytes: 64 * 1024,
             client_ip_header: self.config.client_ip_header.clone(),
         };
-        let st = AppState::new(self.accounts.clone(), self.i18n.clone(), settings);
+        let st = AppState::new(
+            self.accounts.clone(),
+            self.badges.clone(),
+            self.i18n.clone(),
+            settings,
+        );
         backpack_web::router(st, self.config.max_upload_bytes)
     }
 

@@ -42,8 +42,9 @@ pub struct Manifest {
 }
 
 fn files_of(dump: &[TableDump]) -> Vec<(String, String)> {
+    // Every table whose rows name a blob (with its SHA-256).
     dump.iter()
-        .filter(|t| t.table == "files")
+        .filter(|t| t.table == "files" || t.table == "badges")
         .flat_map(|t| t.rows.iter())
         .filter_map(|r| {
             let key = r.get("blob_key")?.as_str()?.to_owned();

@@ -132,7 +132,7 @@ pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator 
 }
 
 /// File names of each backend's migrations (the test that they match reads these).
-pub const MIGRATION_FILES: &[&str] = &["0001_accounts.sql"];
+pub const MIGRATION_FILES: &[&str] = &["0001_accounts.sql", "0002_badges.sql"];
 
 pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
@@ -213,5 +213,16 @@ mod tests {
         };
         assert_eq!(names("sqlite"), names("postgres"));
         assert_eq!(names("sqlite"), MIGRATION_FILES);
+    }
+
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        for embedded in [sqlite::MIGRATIONS, postgres::MIGRATIONS] {
+            assert_eq!(embedded.len(), MIGRATION_FILES.len());
+            for ((version, description, sql), file) in embedded.iter().zip(MIGRATION_FILES) {
+                assert_eq!(file, &format!("{version:04}_{description}.sql"));
+                assert!(!sql.trim().is_empty());
+            }
+        }
     }
 }

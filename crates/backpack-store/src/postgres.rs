@@ -12,11 +12,18 @@ pub struct PgStore {
     pub(crate) pool: PgPool,
 }
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "accounts",
-    include_str!("../migrations/postgres/0001_accounts.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "accounts",
+        include_str!("../migrations/postgres/0001_accounts.sql"),
+    ),
+    (
+        2,
+        "badges",
+        include_str!("../migrations/postgres/0002_badges.sql"),
+    ),
+];
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {

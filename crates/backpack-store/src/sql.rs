@@ -88,6 +88,121 @@ macro_rules! sql_store {
 
             const FILE_COLS: &str = "id, user_id, purpose, filename, content_type, size, sha256, blob_key, created_at";
 
+            const BADGE_COLS: &str = "id, user_id, blob_key, sha256, content_sha256, media_type, filename, credential_id, name, issuer_name, \
+                issuer_id, description, valid_from, valid_until, verdict, report, checked_at, imported_at";
+
+            fn badge(r: &R) -> Result<Badge, StoreError> {
+                Ok(Badge {
+                    id: uuid(r, "id")?,
+                    user_id: uuid(r, "user_id")?,
+                    blob_key: text(r, "blob_key")?,
+                    sha256: text(r, "sha256")?,
+                    content_sha256: text(r, "content_sha256")?,
+                    media_type: text(r, "media_type")?,
+                    filename: text(r, "filename")?,
+                    credential_id: opt_text(r, "credential_id")?,
+                    name: text(r, "name")?,
+                    issuer_name: opt_text(r, "issuer_name")?,
+                    issuer_id: opt_text(r, "issuer_id")?,
+                    description: opt_text(r, "description")?,
+                    valid_from: opt_text(r, "valid_from")?,
+                    valid_until: opt_text(r, "valid_until")?,
+                    verdict: text(r, "verdict")?,
+                    report: text(r, "report")?,
+                    checked_at: int(r, "checked_at")?,
+                    imported_at: int(r, "imported_at")?,
+                })
+            }
+
+            #[async_trait]
+            impl BadgeStore for $Store {
+                async fn insert_badge(&self, b: &Badge) -> StoreResult<()> {
+                    sqlx::query(&format!(
+                        "INSERT INTO badges ({BADGE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                    ))
+                    .bind(b.id.to_string())
+                    .bind(b.user_id.to_string())
+                    .bind(&b.blob_key)
+                    .bind(&b.sha256)
+                    .bind(&b.content_sha256)
+                    .bind(&b.media_type)
+                    .bind(&b.filename)
+                    .bind(&b.credential_id)
+                    .bind(&b.name)
+                    .bind(&b.issuer_name)
+                    .bind(&b.issuer_id)
+                    .bind(&b.description)
+                    .bind(&b.valid_from)
+                    .bind(&b.valid_until)
+                    .bind(&b.verdict)
+                    .bind(&b.report)
+                    .bind(b.checked_at)
+                    .bind(b.imported_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn find_badge(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Badge>> {
+                    sqlx::query(&format!("SELECT {BADGE_COLS} FROM badges WHERE id = $1 AND user_id = $2"))
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .as_ref()
+                        .map(badge)
+                        .transpose()
+                }
+
+                async fn find_same_badge(&self, user_id: Uuid, sha256: &str, content_sha256: &str) -> StoreResult<Option<Badge>> {
+                    sqlx::query(&format!(
+                        "SELECT {BADGE_COLS} FROM badges WHERE user_id = $1 AND (sha256 = $2 OR content_sha256 = $3) \
+                         ORDER BY imported_at LIMIT 1"
+                    ))
+                    .bind(user_id.to_string())
+                    .bind(sha256)
+                    .bind(content_sha256)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(badge)
+                    .transpose()
+                }
+
+                async fn list_badges(&self, user_id: Uuid) -> StoreResult<Vec<Badge>> {
+                    sqlx::query(&format!("SELECT {BADGE_COLS} FROM badges WHERE user_id = $1 ORDER BY imported_at DESC, id"))
+                        .bind(user_id.to_string())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .iter()
+                        .map(badge)
+                        .collect()
+                }
+
+                async fn delete_badge(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let gone = sqlx::query("DELETE FROM badges WHERE id = $1 AND user_id = $2 RETURNING blob_key")
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    let Some(r) = gone else { return Ok(false) };
+                    sqlx::query("INSERT INTO blob_deletions (blob_key, delete_after) VALUES ($1, $2)")
+                        .bind(text(&r, "blob_key")?)
+                        .bind(delete_after)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(true)
+                }
+            }
+
             #[async_trait]
             impl UserStore for $Store {
                 async fn insert_user(&self, u: &User, primary: &EmailAddress) -> StoreResult<()> {

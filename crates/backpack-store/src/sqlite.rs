@@ -15,11 +15,18 @@ pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
 }
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "accounts",
-    include_str!("../migrations/sqlite/0001_accounts.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "accounts",
+        include_str!("../migrations/sqlite/0001_accounts.sql"),
+    ),
+    (
+        2,
+        "badges",
+        include_str!("../migrations/sqlite/0002_badges.sql"),
+    ),
+];
 
 impl SqliteStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {

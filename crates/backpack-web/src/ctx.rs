@@ -184,8 +184,19 @@ pub async fn context(State(st): State<AppState>, req: Request, next: Next) -> Re
     // State-changing requests: same origin and the right token.
     let mut body = body;
     if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        let refuse = |status: StatusCode, code: &'static str, body: Body| {
+            let st = st.clone();
+            let ctx = ctx.clone();
+            async move {
+                // Read (a little of) what the client sent before answering:
+                // closing a socket with unread data resets the connection,
+                // and the client would never see the answer.
+                let _ = axum::body::to_bytes(body, 64 * 1024).await;
+                error_page(&st, &ctx, status, code)
+            }
+        };
         if !origin_ok(&parts.headers, &st.settings.public_url) {
-            return error_page(&st, &ctx, StatusCode::FORBIDDEN, "csrf_failed");
+            return refuse(StatusCode::FORBIDDEN, "csrf_failed", body).await;
         }
         let content_type = parts
             .headers
@@ -215,15 +226,15 @@ pub async fn context(State(st): State<AppState>, req: Request, next: Next) -> Re
             }
             body = Body::from(bytes);
         } else if !content_type.starts_with("multipart/form-data") {
-            return error_page(
-                &st,
-                &ctx,
+            return refuse(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-            );
+                body,
+            )
+            .await;
         }
         if new_csrf || !sent.is_some_and(|s| secrets_equal(&s, &csrf)) {
-            return error_page(&st, &ctx, StatusCode::FORBIDDEN, "csrf_failed");
+            return refuse(StatusCode::FORBIDDEN, "csrf_failed", body).await;
         }
     }
 

@@ -127,4 +127,9 @@ pub const FIELD_CODES: &[&str] = &[
     "proof_invalid",
     "file_empty",
     "last_admin",
+    "badge_too_large",
+    "badge_malformed",
+    "badge_image_unreadable",
+    "badge_unsupported",
+    "badge_not_a_credential",
 ];

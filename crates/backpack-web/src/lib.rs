@@ -62,9 +62,12 @@ fn r(method: Method, path: &'static str, access: Access, handler: MethodRouter<A
 /// Every page route. Body limits: forms are capped by the CSRF middleware
 /// (`max_form_bytes`); the photo upload by the upload limit.
 pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
-    use pages::{account, admin, auth};
+    use pages::{account, admin, auth, badges};
     use Access::*;
     let upload_limit = usize::try_from(max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    let badge_limit = usize::try_from(backpack_domain::badges::MAX_BADGE_BYTES)
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
     vec![
@@ -159,6 +162,31 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             post(account::delete_did),
         ),
         r(Method::GET, "/files/{id}", User, get(account::download)),
+        r(Method::GET, "/backpack/badges", User, get(badges::list)),
+        r(
+            Method::POST,
+            "/backpack/badges",
+            User,
+            post(badges::import).layer(DefaultBodyLimit::max(badge_limit)),
+        ),
+        r(
+            Method::GET,
+            "/backpack/badges/{id}",
+            User,
+            get(badges::show),
+        ),
+        r(
+            Method::GET,
+            "/backpack/badges/{id}/original",
+            User,
+            get(badges::original),
+        ),
+        r(
+            Method::POST,
+            "/backpack/badges/{id}/delete",
+            User,
+            post(badges::delete),
+        ),
         r(Method::GET, "/admin/users", Admin, get(admin::users)),
         r(Method::GET, "/admin/users/{id}", Admin, get(admin::user)),
         r(

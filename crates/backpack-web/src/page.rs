@@ -130,6 +130,9 @@ pub const DONE_CODES: &[&str] = &[
     "password_reset",
     "registered",
     "logged_out",
+    "badge_imported",
+    "badge_already_here",
+    "badge_deleted",
 ];
 
 /// Percent-encode a query value.
@@ -176,6 +179,47 @@ mod tests {
             "/a\nb",
         ] {
             assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_verdict_check_and_outcome_has_a_message() {
+        use backpack_credentials::report::{CheckKind, Outcome, Verdict};
+        let snake = |v: serde_json::Value| v.as_str().unwrap().replace('_', "-");
+        for (_, source) in crate::i18n::SOURCES {
+            let ids = crate::i18n::I18n::ids(source);
+            for v in Verdict::ALL {
+                let k = v.code().replace('_', "-");
+                assert!(
+                    ids.contains(&format!("verdict-{k}"))
+                        && ids.contains(&format!("verdict-{k}-text")),
+                    "{k}"
+                );
+            }
+            for c in [
+                CheckKind::Structure,
+                CheckKind::Context,
+                CheckKind::Proof,
+                CheckKind::KeyBinding,
+                CheckKind::Validity,
+                CheckKind::Status,
+            ] {
+                assert!(ids.contains(&format!(
+                    "check-{}",
+                    snake(serde_json::to_value(c).unwrap())
+                )));
+            }
+            for o in [
+                Outcome::Passed,
+                Outcome::Warning,
+                Outcome::Failed,
+                Outcome::NotChecked,
+            ] {
+                assert!(ids.contains(&format!(
+                    "outcome-{}",
+                    snake(serde_json::to_value(o).unwrap())
+                )));
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use backpack_domain::accounts::Accounts;
+use backpack_domain::badges::Badges;
 
 use crate::i18n::I18n;
 use crate::metrics::Metrics;
@@ -29,6 +30,7 @@ pub struct AppState(pub Arc<Inner>);
 
 pub struct Inner {
     pub accounts: Arc<Accounts>,
+    pub badges: Arc<Badges>,
     pub i18n: Arc<I18n>,
     pub settings: WebSettings,
     pub metrics: Metrics,
@@ -42,9 +44,15 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(accounts: Arc<Accounts>, i18n: Arc<I18n>, settings: WebSettings) -> Self {
+    pub fn new(
+        accounts: Arc<Accounts>,
+        badges: Arc<Badges>,
+        i18n: Arc<I18n>,
+        settings: WebSettings,
+    ) -> Self {
         AppState(Arc::new(Inner {
             accounts,
+            badges,
             i18n,
             settings,
             metrics: Metrics::new(),

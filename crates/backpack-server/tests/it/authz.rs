@@ -57,6 +57,22 @@ fn file_of(_: &TestServer, b: &mut Client) -> String {
         .to_owned()
 }
 
+fn badge_of(_: &TestServer, b: &mut Client) -> String {
+    let (json, _) = crate::badges::signed_badge_for_tests();
+    let r = b.upload(
+        "/backpack/badges",
+        "b.json",
+        "application/json",
+        json.as_bytes(),
+    );
+    r.location()
+        .trim_start_matches("/backpack/badges/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn user_of(_: &TestServer, b: &mut Client) -> String {
     // B is the administrator here; the object is B's own account.
     crate::client::id_before(&b.get("/admin/users").body, ">Bea</a>", "/admin/users/")
@@ -83,6 +99,9 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
     ),
     ("POST", "/account/dids/{id}/delete", did_of, &[]),
     ("GET", "/files/{id}", file_of, &[]),
+    ("GET", "/backpack/badges/{id}", badge_of, &[]),
+    ("GET", "/backpack/badges/{id}/original", badge_of, &[]),
+    ("POST", "/backpack/badges/{id}/delete", badge_of, &[]),
     ("GET", "/admin/users/{id}", user_of, &[]),
     ("POST", "/admin/users/{id}", user_of, &[("role", "learner")]),
 ];

@@ -5,6 +5,7 @@
 
 mod authz;
 mod backup;
+mod badges;
 mod client;
 mod flows;
 mod s3;

@@ -57,7 +57,10 @@ story!(
         s.insert_user(&ada, &primary(&ada, "ada@example.org"))
             .await
             .unwrap();
-        let bob = user("Bob", Role::Learner);
+        let bob = User {
+            created_at: 2_000,
+            ..user("Bob", Role::Learner)
+        };
         let err = s
             .insert_user(&bob, &primary(&bob, "ada@example.org"))
             .await

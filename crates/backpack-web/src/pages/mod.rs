@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod badges;
 pub mod ops;
 
 use askama::Template;

@@ -1,0 +1,351 @@
+//! Digital badges: import (a file or pasted text: OB 3.0 JSON or VC-JWT,
+//! OB 2.0, baked PNG or SVG), verification with the credential engine on
+//! import and on view, and the learner's list.
+//!
+//! The original bytes are kept exactly as received. A second import of the
+//! same bytes, or of the same credential (same `id`) in another form, is
+//! recognised and returns the badge already there.
+
+use std::sync::Arc;
+
+use backpack_credentials::report::Report;
+use backpack_credentials::verify::InputError;
+use bytes::Bytes;
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::entities::{Badge, User};
+use crate::ports::{BlobStore, Clock, Store};
+use crate::tokens::hex;
+use crate::{DomainError, FieldError, StoreError};
+
+/// How imported credentials are checked (the server chooses offline or
+/// online look-ups).
+pub trait CredentialCheck: Send + Sync {
+    fn check(&self, bytes: &[u8], at: OffsetDateTime) -> Result<Report, InputError>;
+}
+
+/// Offline checks: did:key resolves, nothing is fetched; a did:web issuer or a
+/// status list reads "needs the network".
+pub struct OfflineCheck;
+
+impl CredentialCheck for OfflineCheck {
+    fn check(&self, bytes: &[u8], at: OffsetDateTime) -> Result<Report, InputError> {
+        let resolver = backpack_credentials::did::OfflineResolver::new();
+        let verifier = backpack_credentials::verify::Verifier {
+            processor: backpack_jsonld::Processor::shared(),
+            resolver: &resolver,
+            status_lists: &backpack_credentials::status::NoStatusLists,
+            now: at,
+        };
+        verifier.verify_bytes(bytes)
+    }
+}
+
+/// Largest badge accepted: a credential document (2 MiB) or a baked image.
+pub const MAX_BADGE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub enum Imported {
+    New(Badge),
+    /// The account already holds this credential.
+    Existing(Badge),
+}
+
+/// A badge and its live verification.
+#[derive(Debug, Clone)]
+pub struct BadgeView {
+    pub badge: Badge,
+    pub report: Report,
+    pub document: Option<Value>,
+}
+
+pub struct Badges {
+    store: Arc<dyn Store>,
+    blobs: Arc<dyn BlobStore>,
+    check: Arc<dyn CredentialCheck>,
+    clock: Arc<dyn Clock>,
+    blob_grace_secs: i64,
+}
+
+fn media_type(bytes: &[u8]) -> &'static str {
+    match backpack_bake::sniff(bytes) {
+        Some(backpack_bake::ImageKind::Png) => "image/png",
+        Some(backpack_bake::ImageKind::Svg) => "image/svg+xml",
+        None if bytes.trim_ascii_start().starts_with(b"{") => "application/json",
+        None => "application/jwt",
+    }
+}
+
+/// The credential document inside the bytes (JSON, compact JWS, baked image).
+pub fn document_of(bytes: &[u8]) -> Option<Value> {
+    let text = if backpack_bake::sniff(bytes).is_some() {
+        backpack_bake::unbake(bytes).ok()?.text
+    } else {
+        std::str::from_utf8(bytes).ok()?.to_owned()
+    };
+    let text = text.trim();
+    if text.starts_with('{') {
+        return backpack_credentials::json::parse_limited(text.as_bytes()).ok();
+    }
+    let jws = backpack_crypto::jose::parse_compact(text).ok()?;
+    let payload: Value = backpack_credentials::json::parse_limited(&jws.payload).ok()?;
+    Some(backpack_credentials::jwt::credential_of(&payload))
+}
+
+fn text_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        // Multilingual maps (`{"en": …, "fr": …}`): the first value.
+        Value::Object(m) => m.values().find_map(|x| x.as_str().map(str::to_owned)),
+        _ => None,
+    }
+    .map(|s| s.chars().take(2000).collect())
+}
+
+/// Name, issuer, description, dates and id, wherever the format puts them
+/// (OB 3.0: the achievement; OB 2.0: the badge class).
+pub struct Summary {
+    pub credential_id: Option<String>,
+    pub name: Option<String>,
+    pub issuer_name: Option<String>,
+    pub issuer_id: Option<String>,
+    pub description: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+}
+
+pub fn summarise(doc: &Value) -> Summary {
+    let subject = match doc.get("credentialSubject") {
+        Some(Value::Array(a)) => a.first(),
+        other => other,
+    };
+    let achievement = subject.and_then(|s| s.get("achievement"));
+    let badge_class = doc.get("badge").filter(|b| b.is_object());
+    let issuer = doc
+        .get("issuer")
+        .or_else(|| badge_class.and_then(|b| b.get("issuer")));
+    let (issuer_name, issuer_id) = match issuer {
+        Some(Value::String(s)) => (None, Some(s.clone())),
+        Some(obj @ Value::Object(_)) => (text_of(obj.get("name")), text_of(obj.get("id"))),
+        _ => (None, None),
+    };
+    Summary {
+        credential_id: text_of(doc.get("id")),
+        name: text_of(achievement.and_then(|a| a.get("name")))
+            .or_else(|| text_of(doc.get("name")))
+            .or_else(|| text_of(badge_class.and_then(|b| b.get("name")))),
+        issuer_name,
+        issuer_id,
+        description: text_of(achievement.and_then(|a| a.get("description")))
+            .or_else(|| text_of(doc.get("description")))
+            .or_else(|| text_of(badge_class.and_then(|b| b.get("description")))),
+        valid_from: text_of(doc.get("validFrom"))
+            .or_else(|| text_of(doc.get("issuanceDate")))
+            .or_else(|| text_of(doc.get("issuedOn"))),
+        valid_until: text_of(doc.get("validUntil"))
+            .or_else(|| text_of(doc.get("expirationDate")))
+            .or_else(|| text_of(doc.get("expires"))),
+    }
+}
+
+impl Badges {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        check: Arc<dyn CredentialCheck>,
+        clock: Arc<dyn Clock>,
+        blob_grace_secs: i64,
+    ) -> Self {
+        Badges {
+            store,
+            blobs,
+            check,
+            clock,
+            blob_grace_secs,
+        }
+    }
+
+    async fn verify(&self, bytes: Bytes) -> Result<Result<Report, InputError>, DomainError> {
+        let check = self.check.clone();
+        let at = self.clock.now();
+        tokio::task::spawn_blocking(move || check.check(&bytes, at))
+            .await
+            .map_err(DomainError::internal)
+    }
+
+    /// Import a badge for `user`. Refused (a field error on `file`, with the
+    /// engine's code) when the bytes are not a credential at all; nothing is
+    /// stored then.
+    pub async fn import(
+        &self,
+        user: &User,
+        filename: &str,
+        bytes: Bytes,
+    ) -> Result<Imported, DomainError> {
+        if bytes.is_empty() {
+            return Err(DomainError::field("file", "file_empty"));
+        }
+        if bytes.len() as u64 > MAX_BADGE_BYTES {
+            return Err(DomainError::FileTooLarge {
+                max: MAX_BADGE_BYTES,
+            });
+        }
+        let sha = hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        let report = match self.verify(bytes.clone()).await? {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(DomainError::Invalid(vec![FieldError::new(
+                    "file",
+                    input_code(&e),
+                )]))
+            }
+        };
+        let doc = document_of(&bytes);
+        let summary = doc.as_ref().map(summarise);
+        let credential_id = summary
+            .as_ref()
+            .and_then(|s| s.credential_id.clone())
+            .or_else(|| report.id.clone());
+        let content_sha = match &doc {
+            Some(d) => hex(&<sha2::Sha256 as sha2::Digest>::digest(
+                serde_json::to_vec(d).map_err(DomainError::internal)?,
+            )),
+            None => sha.clone(),
+        };
+        if let Some(existing) = self
+            .store
+            .find_same_badge(user.id, &sha, &content_sha)
+            .await?
+        {
+            return Ok(Imported::Existing(existing));
+        }
+        let id = Uuid::new_v4();
+        let now = self.clock.unix();
+        let mt = media_type(&bytes);
+        let ext = match mt {
+            "image/png" => "png",
+            "image/svg+xml" => "svg",
+            "application/json" => "json",
+            _ => "jwt",
+        };
+        let s = summary.unwrap_or(Summary {
+            credential_id: None,
+            name: None,
+            issuer_name: None,
+            issuer_id: None,
+            description: None,
+            valid_from: None,
+            valid_until: None,
+        });
+        let badge = Badge {
+            id,
+            user_id: user.id,
+            blob_key: format!("badges/{}/{}", user.id, id),
+            sha256: sha,
+            content_sha256: content_sha,
+            media_type: mt.to_owned(),
+            filename: crate::files::clean_stem(filename, "badge", ext),
+            credential_id,
+            name: s
+                .name
+                .or_else(|| report.name.clone())
+                .unwrap_or_else(|| "—".to_owned()),
+            issuer_name: s.issuer_name,
+            issuer_id: s.issuer_id.or_else(|| report.issuer.clone()),
+            description: s.description,
+            valid_from: s.valid_from,
+            valid_until: s.valid_until,
+            verdict: verdict_code(&report),
+            report: serde_json::to_string(&report).map_err(DomainError::internal)?,
+            checked_at: now,
+            imported_at: now,
+        };
+        self.blobs
+            .put(&badge.blob_key, bytes)
+            .await
+            .map_err(DomainError::Internal)?;
+        match self.store.insert_badge(&badge).await {
+            Ok(()) => Ok(Imported::New(badge)),
+            Err(StoreError::Conflict(_)) => {
+                // A concurrent import of the same bytes won: keep theirs.
+                let _ = self.blobs.delete(&badge.blob_key).await;
+                let existing = self
+                    .store
+                    .find_same_badge(user.id, &badge.sha256, &badge.content_sha256)
+                    .await?
+                    .ok_or(DomainError::NotFound)?;
+                Ok(Imported::Existing(existing))
+            }
+            Err(e) => {
+                let _ = self.blobs.delete(&badge.blob_key).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    pub async fn list(&self, user: &User) -> Result<Vec<Badge>, DomainError> {
+        Ok(self.store.list_badges(user.id).await?)
+    }
+
+    /// A badge with a fresh verification (nothing is written).
+    pub async fn view(&self, user: &User, id: Uuid) -> Result<BadgeView, DomainError> {
+        let (badge, bytes) = self.original(user, id).await?;
+        let report = match self.verify(bytes.clone()).await? {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(DomainError::Internal(format!(
+                    "a stored badge no longer parses: {e}"
+                )))
+            }
+        };
+        Ok(BadgeView {
+            badge,
+            report,
+            document: document_of(&bytes),
+        })
+    }
+
+    /// The badge and its bytes exactly as imported.
+    pub async fn original(&self, user: &User, id: Uuid) -> Result<(Badge, Bytes), DomainError> {
+        let badge = self
+            .store
+            .find_badge(user.id, id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let bytes = self
+            .blobs
+            .get(&badge.blob_key)
+            .await
+            .map_err(DomainError::Internal)?
+            .ok_or(DomainError::NotFound)?;
+        Ok((badge, bytes))
+    }
+
+    pub async fn delete(&self, user: &User, id: Uuid) -> Result<(), DomainError> {
+        let after = self.clock.unix() + self.blob_grace_secs;
+        if self.store.delete_badge(user.id, id, after).await? {
+            Ok(())
+        } else {
+            Err(DomainError::NotFound)
+        }
+    }
+}
+
+/// The verdict's stable code (`verified`, `key_not_bound`, …).
+pub fn verdict_code(r: &Report) -> String {
+    r.verdict.code().to_owned()
+}
+
+/// The field error code for input that is not a credential.
+pub fn input_code(e: &InputError) -> &'static str {
+    match e.code() {
+        "input_too_large" => "badge_too_large",
+        "json_too_deep" | "malformed_json" | "not_utf8" => "badge_malformed",
+        "image_unreadable" => "badge_image_unreadable",
+        "unsupported_format" => "badge_unsupported",
+        _ => "badge_not_a_credential",
+    }
+}

@@ -1,0 +1,295 @@
+//! My e-Backpack, digital badges, over HTTP: import from a file, pasted text
+//! or a baked image; verification on import and on view; re-imports
+//! recognised; originals kept byte for byte; bad input refused with nothing
+//! stored; the real-world corpus imports or is refused clearly.
+
+use backpack_credentials::proof::SignSuite;
+use backpack_credentials::sign::{IssuerKey, Secured, SignFormat};
+use backpack_crypto::ed25519::SigningKey;
+
+use crate::{on_every_db, Client, TestServer};
+
+const PW: &str = "correct horse battery";
+
+pub fn signed_badge_for_tests() -> (String, String) {
+    signed_badge()
+}
+
+#[allow(clippy::disallowed_methods)] // valid from yesterday, as the server sees it
+fn signed_badge() -> (String, String) {
+    let issuer = IssuerKey::did_key(SigningKey::generate());
+    let doc = backpack_credentials::samples::open_badge_credential(3, &issuer.did);
+    let at = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    let Secured::Json(v) = backpack_credentials::sign::sign(
+        backpack_jsonld::Processor::shared(),
+        &doc,
+        &issuer,
+        SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022),
+        at,
+    )
+    .unwrap() else {
+        panic!("expected JSON")
+    };
+    let jwt = match backpack_credentials::sign::sign(
+        backpack_jsonld::Processor::shared(),
+        &doc,
+        &issuer,
+        SignFormat::Jwt,
+        at,
+    )
+    .unwrap()
+    {
+        Secured::Jwt(t) => t,
+        Secured::Json(_) => panic!("expected a JWT"),
+    };
+    (serde_json::to_string_pretty(&v).unwrap(), jwt)
+}
+
+fn import_text(c: &mut Client, text: &str) -> crate::client::Resp {
+    let boundary = "----badgeboundary";
+    let body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n--{boundary}--\r\n");
+    let token = c.csrf();
+    c.post_raw(
+        &format!("/backpack/badges?_csrf={token}"),
+        &format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+        &[],
+    )
+}
+
+fn badge_id(location: &str) -> String {
+    location
+        .trim_start_matches("/backpack/badges/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+on_every_db!(
+    a_badge_is_imported_verified_recognised_downloaded_and_deleted,
+    |s: TestServer| {
+        let mut ada = s.register("Ada", "ada@example.org", PW);
+        let first = ada.get("/backpack/badges");
+        assert!(
+            first.body.contains("No badge yet."),
+            "{} {}",
+            first.status,
+            first.body
+        );
+        let (json, jwt) = signed_badge();
+        let r = ada.upload(
+            "/backpack/badges",
+            "my badge.json",
+            "application/json",
+            json.as_bytes(),
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert!(
+            r.location().ends_with("?done=badge_imported"),
+            "{}",
+            r.location()
+        );
+        let id = badge_id(r.location());
+        let page = ada.get(r.location());
+        assert!(page.body.contains("The badge is imported and verified."));
+        assert!(
+            page.body.contains(r#"<strong>Verified</strong>"#),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("Signature") && page.body.contains("Passed"));
+        let list = ada.get("/backpack/badges");
+        assert!(list.body.contains(&format!("/backpack/badges/{id}")));
+
+        // The same bytes again, the same text pasted, the same credential as a baked PNG: recognised.
+        let again = ada.upload(
+            "/backpack/badges",
+            "again.json",
+            "application/json",
+            json.as_bytes(),
+        );
+        assert_eq!(
+            again.location(),
+            format!("/backpack/badges/{id}?done=badge_already_here")
+        );
+        assert_eq!(
+            import_text(&mut ada, &json).location(),
+            format!("/backpack/badges/{id}?done=badge_already_here")
+        );
+        let png = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/badge.png"
+        ))
+        .unwrap();
+        let baked = backpack_bake::bake(&png, backpack_bake::Payload::Json(&json)).unwrap();
+        let r = ada.upload("/backpack/badges", "baked.png", "image/png", &baked);
+        assert_eq!(
+            r.location(),
+            format!("/backpack/badges/{id}?done=badge_already_here")
+        );
+        // A JWT of another credential (new id): a second badge.
+        let r = import_text(&mut ada, &jwt);
+        assert!(r.location().ends_with("?done=badge_imported"), "{}", r.body);
+        assert!(ada
+            .get(r.location())
+            .body
+            .contains("<strong>Verified</strong>"));
+
+        // The original, byte for byte, as a sandboxed attachment.
+        let o = ada.get(&format!("/backpack/badges/{id}/original"));
+        assert_eq!(o.status, 200);
+        assert_eq!(o.bytes, json.as_bytes());
+        assert_eq!(
+            o.header("content-disposition"),
+            Some(r#"attachment; filename="my_badge.json""#)
+        );
+        assert!(o
+            .header("content-security-policy")
+            .unwrap()
+            .starts_with("sandbox"));
+
+        assert_eq!(
+            ada.post_form(&format!("/backpack/badges/{id}/delete"), &[])
+                .status,
+            303
+        );
+        assert_eq!(ada.get(&format!("/backpack/badges/{id}")).status, 404);
+    }
+);
+
+on_every_db!(
+    a_tampered_badge_imports_as_invalid_and_bad_input_is_refused,
+    |s: TestServer| {
+        let mut ada = s.register("Ada", "ada@example.org", PW);
+        let (json, _) = signed_badge();
+        let tampered = json.replacen("\"name\": \"", "\"name\": \"Forged ", 1);
+        let r = ada.upload(
+            "/backpack/badges",
+            "t.json",
+            "application/json",
+            tampered.as_bytes(),
+        );
+        assert_eq!(r.status, 303);
+        let page = ada.get(r.location());
+        assert!(
+            page.body.contains("<strong>Invalid</strong>"),
+            "{}",
+            page.body
+        );
+
+        let before = ada
+            .get("/backpack/badges")
+            .body
+            .matches("/backpack/badges/")
+            .count();
+        for (name, bytes, message) in [
+            ("empty.json", b"".to_vec(), "Choose a file."),
+            (
+                "x.json",
+                b"{ not json".to_vec(),
+                "This is not valid JSON or a valid JWT.",
+            ),
+            (
+                "plain.png",
+                std::fs::read(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../assets/badge.png"
+                ))
+                .unwrap(),
+                "This image carries no readable badge.",
+            ),
+            (
+                "note.txt",
+                b"hello there".to_vec(),
+                "This is not a badge or a credential.",
+            ),
+        ] {
+            let r = ada.upload("/backpack/badges", name, "application/octet-stream", &bytes);
+            assert_eq!(r.status, 422, "{name}: {}", r.status);
+            assert!(r.body.contains(message), "{name}: {}", r.body);
+            assert!(r.body.contains(r#"id="f-file-error""#));
+        }
+        assert_eq!(
+            ada.get("/backpack/badges")
+                .body
+                .matches("/backpack/badges/")
+                .count(),
+            before,
+            "nothing stored"
+        );
+    }
+);
+
+/// Representative corpus files and what the import must show (offline).
+const CORPUS: &[(&str, &str)] = &[
+    ("dcc-vc-test-fixtures/v2-dataIntegrityProof-didKey-legacyRegistry-noStatus-noExpiry-basicOBv3.json", "Verified"),
+    ("dcc-vc-test-fixtures/v2-ed25519-didKey-legacy-noStatus-noExpiry-tampered.json", "Invalid"),
+    ("dcc-vc-test-fixtures/v2-ed25519-didKey-legacy-noStatus-expired.json", "Expired"),
+    ("dcc-vc-test-fixtures/v2-dataIntegrityProof-didKey-oidf-noStatus-notExpired-notYetValid.json", "Not yet valid"),
+    ("1edtech-validator/ob30/simple.json", "Key not bound to the issuer"),
+    ("1edtech-validator/ob30/simple-json.png", "Key not bound to the issuer"),
+    ("1edtech-validator/ob30/simple-jwt.svg", "Key not bound to the issuer"),
+    ("w3c-ccg-vc-ed/plugfest-3-2023-signed_badge_example-p3.json", "Verified"),
+    ("1edtech-validator/ob20/simple-badge.png", "Not verifiable here"),
+    ("dcc-docs/criteria-markdown-combo.json", "Expired"),
+    ("ec-elm/Sample-MC-Annex1-signed.jsonld", "This badge format is not supported."),
+    ("badgr-server/bad_image.png", "This is not a badge or a credential."),
+    ("badgr-server/hacked-svg-with-embedded-script-tags.svg", "This image carries no readable badge."),
+    ("mozilla-openbadges-bakery/bad-json.svg", "This is not valid JSON or a valid JWT."),
+];
+
+#[test]
+fn the_real_world_corpus_imports_with_its_status_or_is_refused_clearly() {
+    let Some(shared) = backpack_testkit::shared() else {
+        return;
+    };
+    let corpus = shared.join("corpus");
+    let s = TestServer::start(crate::Db::Sqlite).unwrap();
+    let mut ada = s.register("Ada", "ada@example.org", PW);
+    for (file, expected) in CORPUS {
+        let bytes = std::fs::read(corpus.join(file)).unwrap();
+        let r = ada.upload(
+            "/backpack/badges",
+            file.rsplit('/').next().unwrap(),
+            "application/octet-stream",
+            &bytes,
+        );
+        let shown = if r.status == 303 {
+            ada.get(r.location()).body
+        } else {
+            r.body.clone()
+        };
+        assert!(
+            shown.contains(expected),
+            "{file}: expected {expected:?}, got status {}:\n{shown}",
+            r.status
+        );
+    }
+    // Every data file: imported (a badge page) or refused with a message; never a server error.
+    let mut files = Vec::new();
+    let mut stack = vec![corpus.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !matches!(
+                p.file_name().and_then(|n| n.to_str()),
+                Some("MANIFEST.md" | "SHA256SUMS")
+            ) {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 59, "{}", files.len());
+    for p in files {
+        let bytes = std::fs::read(&p).unwrap();
+        let r = ada.upload("/backpack/badges", "f", "application/octet-stream", &bytes);
+        match r.status {
+            303 => assert_eq!(ada.get(r.location()).status, 200, "{}", p.display()),
+            422 | 413 => assert!(r.body.contains(r#"id="f-file-error""#), "{}", p.display()),
+            other => panic!("{}: status {other}", p.display()),
+        }
+    }
+}
