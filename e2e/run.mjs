@@ -284,6 +284,46 @@ TESTS.push([
 ]);
 
 TESTS.push([
+  "a learner downloads all their data, then deletes the account after confirming",
+  async ({ browser, server }) => {
+    const ctx = await browser.newContext({ acceptDownloads: true });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/register`);
+    await page.getByLabel("Name").fill("Temporary Tess");
+    await page.getByLabel("E-mail address").fill("tess@example.org");
+    await page.getByLabel("New password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await page.waitForURL(/done=registered/);
+    await page.goto(`${server.url}/account`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Download all my data" }).click(),
+    ]);
+    assert(download.suggestedFilename() === "backpack-export.tar", download.suggestedFilename());
+    const { readFileSync: read } = await import("node:fs");
+    const tar = read(await download.path());
+    assert(tar.includes(Buffer.from('"format": "backpack-export"')), "the archive holds the index");
+    // The button asks first (progressive enhancement): accept.
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      d.accept();
+    });
+    await page.locator("#f-delete_password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Delete my account for good" }).click();
+    await page.waitForURL(/done=account_deleted/);
+    assert(asked.includes("for good"), `confirmation asked: ${asked}`);
+    assert((await page.textContent("main")).includes("Your account and everything in it are deleted."), "notice");
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel("E-mail address").fill("tess@example.org");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForSelector("#form-error");
+    await ctx.close();
+  },
+]);
+
+TESTS.push([
   "the accessibility scan itself catches a violation (so a clean scan means something)",
   async ({ browser, server }) => {
     const page = await (await browser.newContext()).newPage();

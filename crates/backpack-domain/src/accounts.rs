@@ -621,6 +621,99 @@ impl Accounts {
         Ok(keys.len())
     }
 
+    // --- data rights ------------------------------------------------------
+
+    /// Everything the account holds, as one tar archive: `index.json`
+    /// (the account, its addresses, DIDs, files and badges, each with its
+    /// path in the archive) and every original file, byte for byte.
+    pub async fn export(&self, user: &User) -> Result<Vec<u8>, DomainError> {
+        let view = self.view(user).await?;
+        let files = self.store.list_files(user.id).await?;
+        let badges = self.store.list_badges(user.id).await?;
+        let mut entries: Vec<(String, Bytes)> = Vec::new();
+        let mut file_index = Vec::new();
+        for f in &files {
+            let path = format!("files/{}-{}", f.id, f.filename);
+            let bytes = self
+                .blobs
+                .get(&f.blob_key)
+                .await
+                .map_err(DomainError::Internal)?
+                .ok_or(DomainError::NotFound)?;
+            file_index.push(serde_json::json!({
+                "path": path, "purpose": f.purpose, "contentType": f.content_type,
+                "size": f.size, "sha256": f.sha256, "created": unix_rfc3339(f.created_at),
+            }));
+            entries.push((path, bytes));
+        }
+        let mut badge_index = Vec::new();
+        for b in &badges {
+            let path = format!("badges/{}-{}", b.id, b.filename);
+            let bytes = self
+                .blobs
+                .get(&b.blob_key)
+                .await
+                .map_err(DomainError::Internal)?
+                .ok_or(DomainError::NotFound)?;
+            let report: serde_json::Value =
+                serde_json::from_str(&b.report).unwrap_or(serde_json::Value::Null);
+            badge_index.push(serde_json::json!({
+                "path": path, "name": b.name, "issuerName": b.issuer_name, "issuerId": b.issuer_id,
+                "credentialId": b.credential_id, "description": b.description,
+                "validFrom": b.valid_from, "validUntil": b.valid_until, "mediaType": b.media_type,
+                "sha256": b.sha256, "imported": unix_rfc3339(b.imported_at),
+                "verificationAtImport": report,
+            }));
+            entries.push((path, bytes));
+        }
+        let index = serde_json::json!({
+            "format": "backpack-export",
+            "version": 1,
+            "exported": unix_rfc3339(self.now()),
+            "account": {
+                "name": view.user.display_name, "role": view.user.role.as_str(),
+                "language": view.user.locale.map(|l| l.code()), "created": unix_rfc3339(view.user.created_at),
+                "photo": files.iter().find(|f| Some(f.id) == view.user.photo_file_id).map(|f| format!("files/{}-{}", f.id, f.filename)),
+            },
+            "emails": view.emails.iter().map(|e| serde_json::json!({
+                "address": e.address, "primary": e.is_primary, "confirmed": e.confirmed_at.map(unix_rfc3339),
+            })).collect::<Vec<_>>(),
+            "dids": view.dids.iter().map(|d| serde_json::json!({
+                "did": d.did, "confirmed": d.confirmed_at.map(unix_rfc3339),
+            })).collect::<Vec<_>>(),
+            "files": file_index,
+            "badges": badge_index,
+        });
+        let mut tar = tar::Builder::new(Vec::new());
+        let mtime = u64::try_from(self.now()).unwrap_or(0);
+        let mut add = |path: &str, bytes: &[u8]| {
+            crate::archive::append(&mut tar, path, bytes, mtime).map_err(DomainError::internal)
+        };
+        add(
+            "index.json",
+            &serde_json::to_vec_pretty(&index).map_err(DomainError::internal)?,
+        )?;
+        for (path, bytes) in &entries {
+            add(path, bytes)?;
+        }
+        tar.into_inner().map_err(DomainError::internal)
+    }
+
+    /// Delete the account for good, after checking its password: every row
+    /// goes, and every file's bytes are deleted now (not after the usual
+    /// grace period). The last administrator cannot delete their account.
+    pub async fn delete_account(&self, user: &User, password: &str) -> Result<(), DomainError> {
+        if !passwords::verify(password.to_owned(), user.password_hash.clone()).await? {
+            return Err(DomainError::field("delete_password", "password_wrong"));
+        }
+        if user.role == Role::Admin && self.store.count_admins().await? <= 1 {
+            return Err(DomainError::field("delete_password", "last_admin"));
+        }
+        self.store.delete_user(user.id, self.now()).await?;
+        self.sweep().await?;
+        Ok(())
+    }
+
     // --- administration -------------------------------------------------
 
     pub async fn list_users(
@@ -679,6 +772,16 @@ fn require_admin(user: &User) -> Result<(), DomainError> {
     } else {
         Err(DomainError::NotFound)
     }
+}
+
+fn unix_rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {

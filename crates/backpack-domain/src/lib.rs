@@ -13,6 +13,7 @@
 //! file or wall clock; time comes from the [`ports::Clock`] port.
 
 pub mod accounts;
+pub mod archive;
 pub mod backup;
 pub mod badges;
 pub mod entities;

@@ -39,6 +39,10 @@ pub trait UserStore: Send + Sync {
     /// Replace the password hash and end every session of the account.
     async fn update_password(&self, id: Uuid, password_hash: &str) -> StoreResult<()>;
     async fn update_role(&self, id: Uuid, role: Role, disabled: bool) -> StoreResult<()>;
+    /// Delete the account and every row that belongs to it (one
+    /// transaction); the blobs of its files and badges are queued for
+    /// deletion at `delete_after`. Returns how many blobs were queued.
+    async fn delete_user(&self, id: Uuid, delete_after: i64) -> StoreResult<u64>;
 }
 
 #[async_trait]

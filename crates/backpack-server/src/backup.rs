@@ -64,12 +64,7 @@ fn append(
     bytes: &[u8],
     mtime: u64,
 ) -> Result<(), String> {
-    let mut h = tar::Header::new_gnu();
-    h.set_size(bytes.len() as u64);
-    h.set_mode(0o600);
-    h.set_mtime(mtime);
-    h.set_cksum();
-    tar.append_data(&mut h, path, bytes)
+    backpack_domain::archive::append(tar, path, bytes, mtime)
         .map_err(|e| format!("writing {path}: {e}"))
 }
 

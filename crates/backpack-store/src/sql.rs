@@ -349,6 +349,37 @@ macro_rules! sql_store {
                     }
                     tx.commit().await.map_err(map_err)
                 }
+
+                async fn delete_user(&self, id: Uuid, delete_after: i64) -> StoreResult<u64> {
+                    self.delete_user_in_tx(id, delete_after).await
+                }
+            }
+
+            impl $Store {
+                async fn delete_user_in_tx(&self, id: Uuid, delete_after: i64) -> StoreResult<u64> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let mut queued = 0;
+                    for table in ["files", "badges"] {
+                        let r = sqlx::query(&format!(
+                            "INSERT INTO blob_deletions (blob_key, delete_after) \
+                             SELECT blob_key, $1 FROM {table} WHERE user_id = $2"
+                        ))
+                        .bind(delete_after)
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                        queued += r.rows_affected();
+                    }
+                    // Every other row goes with the account (ON DELETE CASCADE).
+                    sqlx::query("DELETE FROM users WHERE id = $1")
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(queued)
+                }
             }
 
             #[async_trait]

@@ -215,3 +215,13 @@ err-badge-malformed = This is not valid JSON or a valid JWT.
 err-badge-image-unreadable = This image carries no readable badge.
 err-badge-unsupported = This badge format is not supported.
 err-badge-not-a-credential = This is not a badge or a credential.
+
+## Your data
+account-data = Your data
+account-export-intro = Download everything your backpack holds as one archive: every original file and badge, byte for byte, with an index (index.json) that describes each item.
+account-export = Download all my data
+account-delete = Delete my account
+account-delete-intro = This deletes your account, your addresses, your badges and your files, for good. Download your data first if you want to keep it.
+account-delete-confirm = Delete your account and everything in it, for good?
+account-delete-submit = Delete my account for good
+done-account-deleted = Your account and everything in it are deleted.

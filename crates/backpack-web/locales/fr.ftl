@@ -215,3 +215,13 @@ err-badge-malformed = Ce n'est ni un JSON valide ni un JWT valide.
 err-badge-image-unreadable = Cette image ne contient aucun badge lisible.
 err-badge-unsupported = Ce format de badge n'est pas pris en charge.
 err-badge-not-a-credential = Ce n'est ni un badge ni une attestation.
+
+## Vos données
+account-data = Vos données
+account-export-intro = Téléchargez tout le contenu de votre sac à dos en une seule archive : chaque fichier et badge d'origine, à l'octet près, avec un index (index.json) qui décrit chaque élément.
+account-export = Télécharger toutes mes données
+account-delete = Supprimer mon compte
+account-delete-intro = Cela supprime définitivement votre compte, vos adresses, vos badges et vos fichiers. Téléchargez d'abord vos données si vous voulez les garder.
+account-delete-confirm = Supprimer définitivement votre compte et tout son contenu ?
+account-delete-submit = Supprimer définitivement mon compte
+done-account-deleted = Votre compte et tout son contenu sont supprimés.

@@ -161,6 +161,13 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             User,
             post(account::delete_did),
         ),
+        r(Method::GET, "/account/export", User, get(account::export)),
+        r(
+            Method::POST,
+            "/account/delete",
+            User,
+            post(account::delete_account),
+        ),
         r(Method::GET, "/files/{id}", User, get(account::download)),
         r(Method::GET, "/backpack/badges", User, get(badges::list)),
         r(

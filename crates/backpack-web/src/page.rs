@@ -133,6 +133,7 @@ pub const DONE_CODES: &[&str] = &[
     "badge_imported",
     "badge_already_here",
     "badge_deleted",
+    "account_deleted",
 ];
 
 /// Percent-encode a query value.

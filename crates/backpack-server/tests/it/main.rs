@@ -7,6 +7,7 @@ mod authz;
 mod backup;
 mod badges;
 mod client;
+mod data;
 mod flows;
 mod s3;
 mod security;
@@ -34,6 +35,15 @@ pub struct TestServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _pg: Option<PgDatabase>,
+}
+
+/// A small real PNG (the badge artwork in `assets/`).
+pub fn sample_png() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/badge.png"
+    ))
+    .unwrap()
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -168,6 +178,18 @@ impl TestServer {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect()
+    }
+
+    /// Every table of the server's database, read directly.
+    pub fn database_dump(&self) -> Vec<backpack_domain::backup::TableDump> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = rt
+            .block_on(backpack_server::app::open_store(&self.config))
+            .unwrap();
+        rt.block_on(store.export_all()).unwrap()
     }
 
     pub fn stop(mut self) -> PathBuf {

@@ -75,15 +75,8 @@ on_every_db!(no_get_changes_state, |s: TestServer| {
     let mut ada = s.register("Ada", "ada@example.org", PW);
     ada.post_form("/account/emails", &[("email", "two@example.org")]);
     let token = s.mailed_token("two@example.org", "/confirm-email");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let store = rt
-        .block_on(backpack_server::app::open_store(&s.config))
-        .unwrap();
     let snapshot = || {
-        let mut dump = rt.block_on(store.export_all()).unwrap();
+        let mut dump = s.database_dump();
         dump.retain(|t| t.table != "login_failures");
         dump
     };
@@ -155,6 +148,16 @@ on_every_db!(
                     "{p}: inline script"
                 );
                 assert!(r.body.contains("<html lang=\"en\" dir=\"ltr\">"), "{p}");
+                let title = r
+                    .body
+                    .split("<title>")
+                    .nth(1)
+                    .and_then(|t| t.split("</title>").next())
+                    .unwrap_or("");
+                assert!(
+                    title.ends_with(" · Backpack") && !title.contains('<'),
+                    "{p}: title {title:?}"
+                );
             }
         }
         // The session cookie: __Host-, Secure, HttpOnly, SameSite, 256 random bits; rotated at login.

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use backpack_domain::entities::{DidEntry, EmailAddress, User};
 use backpack_domain::DomainError;
@@ -15,7 +15,6 @@ use crate::ctx::{cookie, session_cookie_name, Ctx};
 use crate::errors::{status_of, PageError};
 use crate::page::{FieldErrors, Page};
 use crate::pages::auth::Notice;
-use crate::security::FILE_CSP;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -358,18 +357,47 @@ pub async fn download(
 ) -> Result<Response, PageError> {
     let user = ctx.require_user()?;
     let (file, bytes) = st.accounts.download(user, object_id(&id)?).await?;
-    let disposition = format!("attachment; filename=\"{}\"", file.filename);
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_TYPE, file.content_type.as_str()),
-        (header::CONTENT_DISPOSITION, disposition.as_str()),
-        (header::CONTENT_SECURITY_POLICY, FILE_CSP),
-        (header::CACHE_CONTROL, "private, no-cache"),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            h.insert(name, v);
+    Ok(super::attachment(bytes, &file.content_type, &file.filename))
+}
+
+/// Everything the account holds, as one archive (originals and an index).
+pub async fn export(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, PageError> {
+    let user = ctx.require_user()?;
+    let archive = st.accounts.export(user).await?;
+    Ok(super::attachment(
+        archive,
+        "application/x-tar",
+        "backpack-export.tar",
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DeleteForm {
+    delete_password: String,
+}
+
+/// Delete the account for good (the password confirms it).
+pub async fn delete_account(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<DeleteForm>,
+) -> Result<Response, PageError> {
+    let user = ctx.require_user()?;
+    match st.accounts.delete_account(user, &f.delete_password).await {
+        Ok(()) => {
+            let secure = st.settings.cookie_secure;
+            let mut r = see_other("/?done=account_deleted");
+            if let Ok(v) =
+                HeaderValue::from_str(&cookie(session_cookie_name(secure), "", Some(0), secure))
+            {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(r)
         }
+        Err(e) => refused(&st, &ctx, user, e, Refill::default()).await,
     }
-    Ok(r)
 }

@@ -3,8 +3,8 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Extension;
 use backpack_credentials::report::Verdict;
 use backpack_domain::badges::Imported;
@@ -16,7 +16,6 @@ use crate::ctx::Ctx;
 use crate::errors::{code_for_status, status_of, PageError};
 use crate::page::{FieldErrors, Page};
 use crate::pages::auth::Notice;
-use crate::security::FILE_CSP;
 use crate::state::AppState;
 
 pub struct Row {
@@ -225,20 +224,7 @@ pub async fn original(
 ) -> Result<Response, PageError> {
     let user = ctx.require_user()?;
     let (badge, bytes) = st.badges.original(user, object_id(&id)?).await?;
-    let disposition = format!("attachment; filename=\"{}\"", badge.filename);
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_TYPE, badge.media_type.as_str()),
-        (header::CONTENT_DISPOSITION, disposition.as_str()),
-        (header::CONTENT_SECURITY_POLICY, FILE_CSP),
-        (header::CACHE_CONTROL, "private, no-cache"),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            h.insert(name, v);
-        }
-    }
-    Ok(r)
+    Ok(super::attachment(bytes, &badge.media_type, &badge.filename))
 }
 
 pub async fn delete(
