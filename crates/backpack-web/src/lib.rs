@@ -10,6 +10,7 @@
 pub mod ctx;
 pub mod errors;
 pub mod i18n;
+pub mod markdown;
 pub mod metrics;
 pub mod page;
 pub mod pages;

@@ -293,3 +293,58 @@ fn the_real_world_corpus_imports_with_its_status_or_is_refused_clearly() {
         }
     }
 }
+
+on_every_db!(
+    strings_from_an_imported_badge_render_inert,
+    |s: TestServer| {
+        let mut ada = s.register("Ada", "ada@example.org", PW);
+        let evil = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+            "id": "urn:uuid:3b1b9a2e-6c1f-4a3b-9c55-6a3e1f0c2d11",
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": {"id": "https://issuer.example/<script>", "type": ["Profile"], "name": "<img src=x onerror=alert(1)>"},
+            "validFrom": "2024-01-01T00:00:00Z",
+            "name": "<script>alert('name')</script>",
+            "credentialSubject": {
+                "type": ["AchievementSubject"],
+                "id": "did:example:ada",
+                "achievement": {
+                    "id": "https://issuer.example/a/1",
+                    "type": ["Achievement"],
+                    "name": "<script>alert('achievement')</script>",
+                    "description": "**Bold** and <iframe src=javascript:alert(1)></iframe>",
+                    "criteria": {"narrative": "Do [this](javascript:alert(1)) and [that](https://ok.example/)\n\n<img src=x onerror=alert(1)>"}
+                }
+            }
+        });
+        let r = ada.upload(
+            "/backpack/badges",
+            "evil.json",
+            "application/json",
+            evil.to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        for page in [ada.get(r.location()).body, ada.get("/backpack/badges").body] {
+            let lower = page.to_ascii_lowercase();
+            assert!(
+                !lower.contains("<script>alert")
+                    && !lower.contains("<img src=x")
+                    && !lower.contains("<iframe"),
+                "{page}"
+            );
+            assert!(!lower.contains("javascript:alert(1)\""), "{page}");
+        }
+        let detail = ada.get(r.location()).body;
+        assert!(
+            detail
+                .contains("<h1>&#60;script&#62;alert(&#39;achievement&#39;)&#60;/script&#62;</h1>"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("<strong>Bold</strong> and &lt;iframe"),
+            "{detail}"
+        );
+        assert!(detail.contains(r#"Do this and <a rel="nofollow noopener noreferrer" href="https://ok.example/">that</a>"#));
+        assert!(detail.contains("class=\"verdict-box"), "a verdict is shown");
+    }
+);

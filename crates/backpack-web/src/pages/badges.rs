@@ -183,7 +183,7 @@ pub async fn show(
             .and_then(|a| a.get("criteria"))
             .and_then(|c| c.get("narrative").or_else(|| c.get("id")))
             .and_then(|n| n.as_str())
-            .map(|s| s.chars().take(5000).collect())
+            .map(crate::markdown::render)
     });
     let checks = view
         .report
@@ -204,7 +204,8 @@ pub async fn show(
         id: b.id.to_string(),
         name: b.name,
         issuer: b.issuer_name.or(b.issuer_id).unwrap_or_default(),
-        description: b.description,
+        // Rendered inert: raw HTML shown as text, only http(s)/mailto links.
+        description: b.description.as_deref().map(crate::markdown::render),
         criteria,
         valid_from: b.valid_from,
         valid_until: b.valid_until,
