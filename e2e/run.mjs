@@ -284,6 +284,41 @@ TESTS.push([
 ]);
 
 TESTS.push([
+  "a learner writes a note with tags, finds it by search and by tag; the notes pages pass axe",
+  async ({ browser, server }) => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await login(page, server.url, server.demo.issuer_staff.email, server.demo.issuer_staff.password);
+    await page.getByRole("link", { name: "My notes" }).click();
+    await axeScan(page, "/backpack/notes (empty)");
+    await page.getByRole("link", { name: "Write a note" }).click();
+    await axeScan(page, "/backpack/notes/new");
+    await page.getByLabel("Title").fill("Course plan");
+    await page.getByLabel("Text", { exact: true }).fill("Week 1: **Open Badges**\n\n<script>alert(1)</script>");
+    await page.getByLabel("Tags").fill("Planning, badges");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL(/done=note_saved/);
+    assert((await page.innerHTML("div.markdown")).includes("<strong>Open Badges</strong>"), "markdown rendered");
+    assert((await page.textContent("div.markdown")).includes("<script>alert(1)</script>"), "HTML shown as text");
+    await axeScan(page, "/backpack/notes/{id}");
+    await page.goto(`${server.url}/backpack/notes`);
+    await page.getByLabel("Search the notes").fill("open badges");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/q=open/);
+    assert((await page.textContent("main")).includes("One note"), "found by text");
+    await page.getByRole("link", { name: "planning" }).first().click();
+    await page.waitForURL(/tag=planning/);
+    assert((await page.textContent("main")).includes("Course plan"), "found by tag");
+    await axeScan(page, "/backpack/notes?tag=planning");
+    await page.goto(`${server.url}/backpack/notes/new`);
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForSelector("#f-title-error");
+    await axeScan(page, "/backpack/notes/new with an error");
+    await ctx.close();
+  },
+]);
+
+TESTS.push([
   "a learner downloads all their data, then deletes the account after confirming",
   async ({ browser, server }) => {
     const ctx = await browser.newContext({ acceptDownloads: true });

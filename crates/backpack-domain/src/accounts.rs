@@ -630,6 +630,7 @@ impl Accounts {
         let view = self.view(user).await?;
         let files = self.store.list_files(user.id).await?;
         let badges = self.store.list_badges(user.id).await?;
+        let notes = self.store.list_notes(user.id, None, None).await?;
         let mut entries: Vec<(String, Bytes)> = Vec::new();
         let mut file_index = Vec::new();
         for f in &files {
@@ -683,6 +684,10 @@ impl Accounts {
             })).collect::<Vec<_>>(),
             "files": file_index,
             "badges": badge_index,
+            "notes": notes.iter().map(|n| serde_json::json!({
+                "title": n.title, "markdown": n.body, "tags": n.tags,
+                "created": unix_rfc3339(n.created_at), "updated": unix_rfc3339(n.updated_at),
+            })).collect::<Vec<_>>(),
         });
         let mut tar = tar::Builder::new(Vec::new());
         let mtime = u64::try_from(self.now()).unwrap_or(0);

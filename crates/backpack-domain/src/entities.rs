@@ -139,3 +139,16 @@ pub struct Badge {
     pub checked_at: i64,
     pub imported_at: i64,
 }
+
+/// A personal note (Markdown) with tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub title: String,
+    pub body: String,
+    /// Normalised tags (lower-case, trimmed, unique, in order).
+    pub tags: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

@@ -19,6 +19,7 @@ pub mod badges;
 pub mod entities;
 pub mod error;
 pub mod files;
+pub mod notes;
 pub mod passwords;
 pub mod ports;
 pub mod recipient;

@@ -143,6 +143,22 @@ pub trait BadgeStore: Send + Sync {
     async fn delete_badge(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool>;
 }
 
+#[async_trait]
+pub trait NoteStore: Send + Sync {
+    async fn insert_note(&self, note: &Note) -> StoreResult<()>;
+    async fn find_note(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Note>>;
+    /// The account's notes, newest change first; `text` matches title, body
+    /// or tags (case-insensitive), `tag` one tag exactly.
+    async fn list_notes(
+        &self,
+        user_id: Uuid,
+        text: Option<&str>,
+        tag: Option<&str>,
+    ) -> StoreResult<Vec<Note>>;
+    async fn update_note(&self, note: &Note) -> StoreResult<bool>;
+    async fn delete_note(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+}
+
 /// Whole-database export and import for backups: every table, in an order
 /// that satisfies foreign keys, read in one consistent snapshot.
 #[async_trait]
@@ -165,6 +181,7 @@ pub trait Store:
     + ThrottleStore
     + FileStore
     + BadgeStore
+    + NoteStore
     + BackupStore
 {
     /// `postgres` or `sqlite`.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use backpack_blobs::{Blobs, S3Settings};
 use backpack_domain::accounts::{Accounts, Policy};
 use backpack_domain::badges::{Badges, OfflineCheck};
+use backpack_domain::notes::Notes;
 use backpack_domain::ports::{BlobStore, Clock, Notifier, Store};
 use backpack_domain::values::{DisplayName, Email, Role};
 use backpack_web::i18n::I18n;
@@ -34,6 +35,7 @@ pub struct App {
     pub blobs: Arc<dyn BlobStore>,
     pub accounts: Arc<Accounts>,
     pub badges: Arc<Badges>,
+    pub notes: Arc<Notes>,
     pub i18n: Arc<I18n>,
     pub mail: String,
 }
@@ -112,12 +114,14 @@ impl App {
             Arc::new(SystemClock),
             grace,
         ));
+        let notes = Arc::new(Notes::new(store.clone(), Arc::new(SystemClock)));
         Ok(App {
             config,
             store,
             blobs,
             accounts,
             badges,
+            notes,
             i18n,
             mail,
         })
@@ -133,6 +137,7 @@ impl App {
         let st = AppState::new(
             self.accounts.clone(),
             self.badges.clone(),
+            self.notes.clone(),
             self.i18n.clone(),
             settings,
         );

@@ -107,6 +107,41 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
         "blob_deletions",
         &[("blob_key", Ty::Text), ("delete_after", Ty::Int)],
     ),
+    (
+        "badges",
+        &[
+            ("id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("blob_key", Ty::Text),
+            ("sha256", Ty::Text),
+            ("content_sha256", Ty::Text),
+            ("media_type", Ty::Text),
+            ("filename", Ty::Text),
+            ("credential_id", Ty::Text),
+            ("name", Ty::Text),
+            ("issuer_name", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("description", Ty::Text),
+            ("valid_from", Ty::Text),
+            ("valid_until", Ty::Text),
+            ("verdict", Ty::Text),
+            ("report", Ty::Text),
+            ("checked_at", Ty::Int),
+            ("imported_at", Ty::Int),
+        ],
+    ),
+    (
+        "notes",
+        &[
+            ("id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("title", Ty::Text),
+            ("body", Ty::Text),
+            ("tags", Ty::Text),
+            ("created_at", Ty::Int),
+            ("updated_at", Ty::Int),
+        ],
+    ),
 ];
 
 /// The migration files of one backend, embedded in the binary.
@@ -132,7 +167,7 @@ pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator 
 }
 
 /// File names of each backend's migrations (the test that they match reads these).
-pub const MIGRATION_FILES: &[&str] = &["0001_accounts.sql", "0002_badges.sql"];
+pub const MIGRATION_FILES: &[&str] = &["0001_accounts.sql", "0002_badges.sql", "0003_notes.sql"];
 
 pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())

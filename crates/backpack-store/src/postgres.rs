@@ -23,6 +23,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "badges",
         include_str!("../migrations/postgres/0002_badges.sql"),
     ),
+    (
+        3,
+        "notes",
+        include_str!("../migrations/postgres/0003_notes.sql"),
+    ),
 ];
 
 impl PgStore {
@@ -49,5 +54,7 @@ sql_store!(
     sqlx::Postgres,
     sqlx::postgres::PgRow,
     "postgres",
-    Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+    "SELECT table_name::text AS name FROM information_schema.tables \
+     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%'"
 );

@@ -1,7 +1,7 @@
 //! The queries, written once and instantiated per driver.
 
 macro_rules! sql_store {
-    ($Store:ident, $Db:ty, $Row:ty, $name:literal, $snapshot:expr) => {
+    ($Store:ident, $Db:ty, $Row:ty, $name:literal, $snapshot:expr, $tables_sql:expr) => {
         mod queries {
             use async_trait::async_trait;
             use backpack_domain::backup::TableDump;
@@ -858,6 +858,105 @@ macro_rules! sql_store {
                 }
             }
 
+            const NOTE_COLS: &str = "id, user_id, title, body, tags, created_at, updated_at";
+
+            fn note(r: &R) -> Result<Note, StoreError> {
+                Ok(Note {
+                    id: uuid(r, "id")?,
+                    user_id: uuid(r, "user_id")?,
+                    title: text(r, "title")?,
+                    body: text(r, "body")?,
+                    tags: text(r, "tags")?.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+                    created_at: int(r, "created_at")?,
+                    updated_at: int(r, "updated_at")?,
+                })
+            }
+
+            /// Tags as stored: ",a,b," so that one tag matches `%,tag,%`.
+            fn stored_tags(tags: &[String]) -> String {
+                format!(",{},", tags.join(","))
+            }
+
+            /// A LIKE pattern that matches `s` literally anywhere (escape `\`).
+            fn contains_pattern(s: &str) -> String {
+                let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                format!("%{escaped}%")
+            }
+
+            #[async_trait]
+            impl NoteStore for $Store {
+                async fn insert_note(&self, n: &Note) -> StoreResult<()> {
+                    sqlx::query(&format!("INSERT INTO notes ({NOTE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+                        .bind(n.id.to_string())
+                        .bind(n.user_id.to_string())
+                        .bind(&n.title)
+                        .bind(&n.body)
+                        .bind(stored_tags(&n.tags))
+                        .bind(n.created_at)
+                        .bind(n.updated_at)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn find_note(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Note>> {
+                    sqlx::query(&format!("SELECT {NOTE_COLS} FROM notes WHERE id = $1 AND user_id = $2"))
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .as_ref()
+                        .map(note)
+                        .transpose()
+                }
+
+                async fn list_notes(&self, user_id: Uuid, text_q: Option<&str>, tag: Option<&str>) -> StoreResult<Vec<Note>> {
+                    let text_pattern = text_q.map(|t| contains_pattern(&t.to_lowercase()));
+                    let tag_pattern = tag.map(|t| contains_pattern(&format!(",{t},")));
+                    sqlx::query(&format!(
+                        "SELECT {NOTE_COLS} FROM notes WHERE user_id = $1 \
+                         AND ($2 IS NULL OR LOWER(title) LIKE $2 ESCAPE '\\' OR LOWER(body) LIKE $2 ESCAPE '\\' OR tags LIKE $2 ESCAPE '\\') \
+                         AND ($3 IS NULL OR tags LIKE $3 ESCAPE '\\') \
+                         ORDER BY updated_at DESC, id"
+                    ))
+                    .bind(user_id.to_string())
+                    .bind(text_pattern)
+                    .bind(tag_pattern)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .iter()
+                    .map(note)
+                    .collect()
+                }
+
+                async fn update_note(&self, n: &Note) -> StoreResult<bool> {
+                    let r = sqlx::query("UPDATE notes SET title = $1, body = $2, tags = $3, updated_at = $4 WHERE id = $5 AND user_id = $6")
+                        .bind(&n.title)
+                        .bind(&n.body)
+                        .bind(stored_tags(&n.tags))
+                        .bind(n.updated_at)
+                        .bind(n.id.to_string())
+                        .bind(n.user_id.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(r.rows_affected() == 1)
+                }
+
+                async fn delete_note(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                    let r = sqlx::query("DELETE FROM notes WHERE id = $1 AND user_id = $2")
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(r.rows_affected() == 1)
+                }
+            }
+
             impl $Store {
                 /// Columns the live schema has that the backup format does
                 /// not list (`table.column`), or listed ones it lacks: must be
@@ -865,6 +964,14 @@ macro_rules! sql_store {
                 pub async fn backup_schema_drift(&self) -> StoreResult<Vec<String>> {
                     use sqlx::{Column, Executor};
                     let mut drift = Vec::new();
+                    // Every table of the database must be in the backup format.
+                    let live_tables = sqlx::query($tables_sql).fetch_all(&self.pool).await.map_err(map_err)?;
+                    for r in &live_tables {
+                        let name = text(r, "name")?;
+                        if !TABLES.iter().any(|(t, _)| *t == name) {
+                            drift.push(format!("{name} (a table not in the backup format)"));
+                        }
+                    }
                     for (table, cols) in TABLES {
                         let d = (&self.pool).describe(&format!("SELECT * FROM {table}")).await.map_err(map_err)?;
                         let live: Vec<String> = d.columns().iter().map(|c| c.name().to_owned()).collect();

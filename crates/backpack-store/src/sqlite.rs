@@ -26,6 +26,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "badges",
         include_str!("../migrations/sqlite/0002_badges.sql"),
     ),
+    (
+        3,
+        "notes",
+        include_str!("../migrations/sqlite/0003_notes.sql"),
+    ),
 ];
 
 impl SqliteStore {
@@ -57,5 +62,7 @@ sql_store!(
     sqlx::Sqlite,
     sqlx::sqlite::SqliteRow,
     "sqlite",
-    None
+    None,
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+     AND name NOT LIKE '\\_sqlx%' ESCAPE '\\'"
 );

@@ -225,3 +225,29 @@ account-delete-intro = This deletes your account, your addresses, your badges an
 account-delete-confirm = Delete your account and everything in it, for good?
 account-delete-submit = Delete my account for good
 done-account-deleted = Your account and everything in it are deleted.
+
+## My e-Backpack: notes
+nav-notes = My notes
+notes-title = My notes
+notes-new = Write a note
+notes-search = Search the notes
+notes-tag = Tag
+notes-search-submit = Search
+notes-count = { $count ->
+    [one] One note
+   *[other] { $count } notes
+}
+notes-empty = No note found.
+notes-back = Back to my notes
+note-title = Title
+note-body = Text
+note-body-hint = Markdown: **bold**, *italic*, lists, [links](https://example.org). HTML is shown as text.
+note-tags = Tags
+note-tags-hint = Separated by commas, for example: rust, career
+note-new-title = New note
+note-edit-title = Edit the note
+note-edit = Edit
+note-delete = Delete the note
+done-note-saved = The note is saved.
+done-note-deleted = The note is deleted.
+err-tag-invalid = A tag has at most 40 characters.

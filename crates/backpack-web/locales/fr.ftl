@@ -225,3 +225,29 @@ account-delete-intro = Cela supprime définitivement votre compte, vos adresses,
 account-delete-confirm = Supprimer définitivement votre compte et tout son contenu ?
 account-delete-submit = Supprimer définitivement mon compte
 done-account-deleted = Votre compte et tout son contenu sont supprimés.
+
+## Mon e-Backpack : notes
+nav-notes = Mes notes
+notes-title = Mes notes
+notes-new = Écrire une note
+notes-search = Rechercher dans les notes
+notes-tag = Étiquette
+notes-search-submit = Rechercher
+notes-count = { $count ->
+    [one] Une note
+   *[other] { $count } notes
+}
+notes-empty = Aucune note trouvée.
+notes-back = Retour à mes notes
+note-title = Titre
+note-body = Texte
+note-body-hint = Markdown : **gras**, *italique*, listes, [liens](https://example.org). Le HTML est affiché comme du texte.
+note-tags = Étiquettes
+note-tags-hint = Séparées par des virgules, par exemple : rust, carrière
+note-new-title = Nouvelle note
+note-edit-title = Modifier la note
+note-edit = Modifier
+note-delete = Supprimer la note
+done-note-saved = La note est enregistrée.
+done-note-deleted = La note est supprimée.
+err-tag-invalid = Une étiquette a au plus 40 caractères.

@@ -132,4 +132,5 @@ pub const FIELD_CODES: &[&str] = &[
     "badge_image_unreadable",
     "badge_unsupported",
     "badge_not_a_credential",
+    "tag_invalid",
 ];

@@ -73,7 +73,11 @@ impl I18n {
         let pattern = bundle.get_message(key)?.value()?;
         let mut fargs = FluentArgs::new();
         for (k, v) in args {
-            fargs.set(*k, FluentValue::from(*v));
+            // Numbers stay numbers, so plural forms are chosen by them.
+            match v.parse::<i64>() {
+                Ok(n) => fargs.set(*k, FluentValue::from(n)),
+                Err(_) => fargs.set(*k, FluentValue::from(*v)),
+            }
         }
         let mut errors = Vec::new();
         let out = bundle.format_pattern(pattern, (!args.is_empty()).then_some(&fargs), &mut errors);

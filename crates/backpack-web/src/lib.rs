@@ -63,7 +63,7 @@ fn r(method: Method, path: &'static str, access: Access, handler: MethodRouter<A
 /// Every page route. Body limits: forms are capped by the CSRF middleware
 /// (`max_form_bytes`); the photo upload by the upload limit.
 pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
-    use pages::{account, admin, auth, badges};
+    use pages::{account, admin, auth, badges, notes};
     use Access::*;
     let upload_limit = usize::try_from(max_upload_bytes)
         .unwrap_or(usize::MAX)
@@ -194,6 +194,33 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             "/backpack/badges/{id}/delete",
             User,
             post(badges::delete),
+        ),
+        r(Method::GET, "/backpack/notes", User, get(notes::list)),
+        r(Method::POST, "/backpack/notes", User, post(notes::create)),
+        r(
+            Method::GET,
+            "/backpack/notes/new",
+            User,
+            get(notes::new_form),
+        ),
+        r(Method::GET, "/backpack/notes/{id}", User, get(notes::show)),
+        r(
+            Method::POST,
+            "/backpack/notes/{id}",
+            User,
+            post(notes::update),
+        ),
+        r(
+            Method::GET,
+            "/backpack/notes/{id}/edit",
+            User,
+            get(notes::edit_form),
+        ),
+        r(
+            Method::POST,
+            "/backpack/notes/{id}/delete",
+            User,
+            post(notes::delete),
         ),
         r(Method::GET, "/admin/users", Admin, get(admin::users)),
         r(Method::GET, "/admin/users/{id}", Admin, get(admin::user)),

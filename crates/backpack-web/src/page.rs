@@ -66,6 +66,11 @@ impl Page {
         self.st.i18n.t(self.locale, key, &[])
     }
 
+    /// A value percent-encoded for a URL query.
+    pub fn url(&self, value: &str) -> String {
+        url_encode(value)
+    }
+
     /// A translated message with one argument.
     pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
         self.st
@@ -134,6 +139,8 @@ pub const DONE_CODES: &[&str] = &[
     "badge_already_here",
     "badge_deleted",
     "account_deleted",
+    "note_saved",
+    "note_deleted",
 ];
 
 /// Percent-encode a query value.

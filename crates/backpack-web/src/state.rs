@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use backpack_domain::accounts::Accounts;
 use backpack_domain::badges::Badges;
+use backpack_domain::notes::Notes;
 
 use crate::i18n::I18n;
 use crate::metrics::Metrics;
@@ -31,6 +32,7 @@ pub struct AppState(pub Arc<Inner>);
 pub struct Inner {
     pub accounts: Arc<Accounts>,
     pub badges: Arc<Badges>,
+    pub notes: Arc<Notes>,
     pub i18n: Arc<I18n>,
     pub settings: WebSettings,
     pub metrics: Metrics,
@@ -47,12 +49,14 @@ impl AppState {
     pub fn new(
         accounts: Arc<Accounts>,
         badges: Arc<Badges>,
+        notes: Arc<Notes>,
         i18n: Arc<I18n>,
         settings: WebSettings,
     ) -> Self {
         AppState(Arc::new(Inner {
             accounts,
             badges,
+            notes,
             i18n,
             settings,
             metrics: Metrics::new(),

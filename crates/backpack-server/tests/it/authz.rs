@@ -73,6 +73,19 @@ fn badge_of(_: &TestServer, b: &mut Client) -> String {
         .to_owned()
 }
 
+fn note_of(_: &TestServer, b: &mut Client) -> String {
+    let r = b.post_form(
+        "/backpack/notes",
+        &[("title", "B's note"), ("body", "private"), ("tags", "")],
+    );
+    r.location()
+        .trim_start_matches("/backpack/notes/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn user_of(_: &TestServer, b: &mut Client) -> String {
     // B is the administrator here; the object is B's own account.
     crate::client::id_before(&b.get("/admin/users").body, ">Bea</a>", "/admin/users/")
@@ -102,6 +115,15 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
     ("GET", "/backpack/badges/{id}", badge_of, &[]),
     ("GET", "/backpack/badges/{id}/original", badge_of, &[]),
     ("POST", "/backpack/badges/{id}/delete", badge_of, &[]),
+    ("GET", "/backpack/notes/{id}", note_of, &[]),
+    ("GET", "/backpack/notes/{id}/edit", note_of, &[]),
+    (
+        "POST",
+        "/backpack/notes/{id}",
+        note_of,
+        &[("title", "taken"), ("body", ""), ("tags", "")],
+    ),
+    ("POST", "/backpack/notes/{id}/delete", note_of, &[]),
     ("GET", "/admin/users/{id}", user_of, &[]),
     ("POST", "/admin/users/{id}", user_of, &[("role", "learner")]),
 ];

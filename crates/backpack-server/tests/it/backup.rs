@@ -42,6 +42,14 @@ fn round_trip(from: Db, to: Db) {
             .status,
         303
     );
+    let (badge_json, _) = crate::badges::signed_badge_for_tests();
+    let imported = ada.upload(
+        "/backpack/badges",
+        "b.json",
+        "application/json",
+        badge_json.as_bytes(),
+    );
+    let badge_page = imported.location().split('?').next().unwrap().to_owned();
     s.register("Bob", "bob@example.org", PW);
     let page_before = ada.get("/account").body.replace(&ada.csrf(), "T");
     let photo = page_before
@@ -62,7 +70,7 @@ fn round_trip(from: Db, to: Db) {
             time::OffsetDateTime::UNIX_EPOCH,
         ))
         .unwrap();
-    assert_eq!(manifest.files, 1);
+    assert_eq!(manifest.files, 2, "the photo and the badge");
     assert!(manifest.rows >= 5);
     assert!(!file.with_extension("partial").exists());
 
@@ -95,6 +103,12 @@ fn round_trip(from: Db, to: Db) {
     );
     let f = same.get(&format!("/files/{photo}"));
     assert_eq!((f.status, f.bytes), (200, png));
+    let b = same.get(&format!("{badge_page}/original"));
+    assert_eq!((b.status, b.bytes), (200, badge_json.into_bytes()));
+    assert!(same
+        .get(&badge_page)
+        .body
+        .contains("<strong>Vérifié</strong>"));
     // The passwords too.
     restored.login("bob@example.org", PW);
     drop(s);

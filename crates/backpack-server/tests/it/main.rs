@@ -9,6 +9,7 @@ mod badges;
 mod client;
 mod data;
 mod flows;
+mod notes;
 mod s3;
 mod security;
 

@@ -368,8 +368,33 @@ story!(
         .unwrap();
         s.insert_file(&file(&ada, "files/x")).await.unwrap();
         s.record_failure("k", 5).await.unwrap();
+        s.insert_badge(&Badge {
+            id: Uuid::new_v4(),
+            user_id: ada.id,
+            blob_key: "badges/x".into(),
+            sha256: "aa".into(),
+            content_sha256: "bb".into(),
+            media_type: "application/json".into(),
+            filename: "b.json".into(),
+            credential_id: Some("urn:uuid:1".into()),
+            name: "Badge ✓".into(),
+            issuer_name: None,
+            issuer_id: Some("did:key:z".into()),
+            description: None,
+            valid_from: None,
+            valid_until: None,
+            verdict: "verified".into(),
+            report: "{}".into(),
+            checked_at: 5,
+            imported_at: 5,
+        })
+        .await
+        .unwrap();
         let dump = s.export_all().await.unwrap();
-        assert_eq!(dump.len(), 8);
+        assert_eq!(dump.len(), 10, "every table");
+        assert!(dump
+            .iter()
+            .any(|t| t.table == "badges" && t.rows.len() == 1));
 
         // Into a fresh database of each backend: the same rows come back.
         for target in [Some(crate::sqlite().await), crate::postgres().await]
@@ -390,5 +415,101 @@ story!(
                 Err(StoreError::Conflict(_))
             ));
         }
+    }
+);
+
+story!(
+    notes_are_owned_searchable_and_tagged,
+    |b: Backend| async move {
+        let s = b.store;
+        let (ada, bob) = (user("Ada", Role::Learner), user("Bob", Role::Learner));
+        s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+            .await
+            .unwrap();
+        s.insert_user(&bob, &primary(&bob, "bob@example.org"))
+            .await
+            .unwrap();
+        let n = |title: &str, body: &str, tags: &[&str], at: i64| Note {
+            id: Uuid::new_v4(),
+            user_id: ada.id,
+            title: title.into(),
+            body: body.into(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            created_at: at,
+            updated_at: at,
+        };
+        let rust = n(
+            "Learning Rust",
+            "Ownership and 100% borrowing",
+            &["rust", "lang"],
+            1,
+        );
+        let cv = n("CV ideas", "Mention the_badge", &["career"], 2);
+        s.insert_note(&rust).await.unwrap();
+        s.insert_note(&cv).await.unwrap();
+        let titles = |v: Vec<Note>| v.into_iter().map(|n| n.title).collect::<Vec<_>>();
+        assert_eq!(
+            titles(s.list_notes(ada.id, None, None).await.unwrap()),
+            ["CV ideas", "Learning Rust"]
+        );
+        assert_eq!(
+            titles(s.list_notes(ada.id, Some("RUST"), None).await.unwrap()),
+            ["Learning Rust"]
+        );
+        assert_eq!(
+            titles(s.list_notes(ada.id, Some("100%"), None).await.unwrap()),
+            ["Learning Rust"],
+            "% is literal"
+        );
+        assert!(s
+            .list_notes(ada.id, Some("0%b"), None)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            titles(s.list_notes(ada.id, Some("the_badge"), None).await.unwrap()),
+            ["CV ideas"]
+        );
+        assert!(
+            s.list_notes(ada.id, Some("theXbadge"), None)
+                .await
+                .unwrap()
+                .is_empty(),
+            "_ is literal"
+        );
+        assert_eq!(
+            titles(s.list_notes(ada.id, None, Some("lang")).await.unwrap()),
+            ["Learning Rust"]
+        );
+        assert!(
+            s.list_notes(ada.id, None, Some("lan"))
+                .await
+                .unwrap()
+                .is_empty(),
+            "whole tags only"
+        );
+        assert!(s.list_notes(bob.id, None, None).await.unwrap().is_empty());
+        assert!(s.find_note(bob.id, rust.id).await.unwrap().is_none());
+        assert!(!s
+            .update_note(&Note {
+                user_id: bob.id,
+                ..rust.clone()
+            })
+            .await
+            .unwrap());
+        assert!(!s.delete_note(bob.id, rust.id).await.unwrap());
+        let edited = Note {
+            title: "Rust".into(),
+            tags: vec![],
+            updated_at: 9,
+            ..rust.clone()
+        };
+        assert!(s.update_note(&edited).await.unwrap());
+        assert_eq!(s.find_note(ada.id, rust.id).await.unwrap().unwrap(), edited);
+        assert!(s.delete_note(ada.id, rust.id).await.unwrap());
+        assert_eq!(
+            titles(s.list_notes(ada.id, None, None).await.unwrap()),
+            ["CV ideas"]
+        );
     }
 );

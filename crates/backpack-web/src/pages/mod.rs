@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod badges;
+pub mod notes;
 pub mod ops;
 
 use askama::Template;
