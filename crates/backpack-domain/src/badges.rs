@@ -60,6 +60,8 @@ pub struct BadgeView {
     pub badge: Badge,
     pub report: Report,
     pub document: Option<Value>,
+    /// Whether it names one of the account's confirmed identifiers.
+    pub recipient: crate::recipient::RecipientMatch,
 }
 
 pub struct Badges {
@@ -301,10 +303,33 @@ impl Badges {
                 )))
             }
         };
+        let document = document_of(&bytes);
+        let emails: Vec<String> = self
+            .store
+            .list_emails(user.id)
+            .await?
+            .into_iter()
+            .filter(|e| e.confirmed_at.is_some())
+            .map(|e| e.address)
+            .collect();
+        let dids: Vec<String> = self
+            .store
+            .list_dids(user.id)
+            .await?
+            .into_iter()
+            .filter(|d| d.confirmed_at.is_some())
+            .map(|d| d.did)
+            .collect();
+        let recipient = document
+            .as_ref()
+            .map_or(crate::recipient::RecipientMatch::NotNamed, |d| {
+                crate::recipient::recipient_match(d, &emails, &dids)
+            });
         Ok(BadgeView {
             badge,
             report,
-            document: document_of(&bytes),
+            document,
+            recipient,
         })
     }
 

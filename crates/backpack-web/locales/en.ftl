@@ -251,3 +251,7 @@ note-delete = Delete the note
 done-note-saved = The note is saved.
 done-note-deleted = The note is deleted.
 err-tag-invalid = A tag has at most 40 characters.
+badge-recipient = Recipient
+recipient-yours = Issued to you ({ $identity }).
+recipient-not-yours = Issued to someone else: it names none of your confirmed e-mail addresses or DIDs.
+recipient-not-named = The badge names no recipient that can be checked.

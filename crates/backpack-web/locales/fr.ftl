@@ -251,3 +251,7 @@ note-delete = Supprimer la note
 done-note-saved = La note est enregistrée.
 done-note-deleted = La note est supprimée.
 err-tag-invalid = Une étiquette a au plus 40 caractères.
+badge-recipient = Destinataire
+recipient-yours = Délivré à vous ({ $identity }).
+recipient-not-yours = Délivré à quelqu'un d'autre : il ne mentionne aucune de vos adresses électroniques ou DID confirmés.
+recipient-not-named = Le badge ne mentionne aucun destinataire vérifiable.

@@ -348,3 +348,33 @@ on_every_db!(
         assert!(detail.contains("class=\"verdict-box"), "a verdict is shown");
     }
 );
+
+on_every_db!(
+    the_badge_page_says_whether_it_was_issued_to_the_learner,
+    |s: TestServer| {
+        // The sample credential is issued (hashed, salted) to learner00003@example.org.
+        let mut ada = s.register("Ada", "ada@example.org", PW);
+        let (json, _) = signed_badge();
+        let r = ada.upload(
+            "/backpack/badges",
+            "b.json",
+            "application/json",
+            json.as_bytes(),
+        );
+        let page = r.location().split('?').next().unwrap().to_owned();
+        assert!(
+            ada.get(&page).body.contains("Issued to someone else"),
+            "not one of her addresses"
+        );
+        // Adding the address is not enough: it must be confirmed.
+        ada.post_form("/account/emails", &[("email", "learner00003@example.org")]);
+        assert!(ada.get(&page).body.contains("Issued to someone else"));
+        let token = s.mailed_token("learner00003@example.org", "/confirm-email");
+        ada.post_form("/confirm-email", &[("token", &token)]);
+        let body = ada.get(&page).body;
+        assert!(
+            body.contains("Issued to you (learner00003@example.org)."),
+            "{body}"
+        );
+    }
+);

@@ -9,6 +9,7 @@ use axum::Extension;
 use backpack_credentials::report::Verdict;
 use backpack_domain::badges::Imported;
 use backpack_domain::entities::User;
+use backpack_domain::recipient::RecipientMatch;
 use backpack_domain::DomainError;
 
 use super::{object_id, render, see_other};
@@ -150,6 +151,7 @@ struct BadgeTemplate {
     media_type: String,
     verdict: String,
     verdict_text: String,
+    recipient: String,
     colour: &'static str,
     checks: Vec<(String, String, String)>,
 }
@@ -197,6 +199,11 @@ pub async fn show(
             )
         })
         .collect();
+    let recipient = match &view.recipient {
+        RecipientMatch::Yours(identity) => p.t1("recipient-yours", "identity", identity),
+        RecipientMatch::NotYours => p.t("recipient-not-yours"),
+        RecipientMatch::NotNamed => p.t("recipient-not-named"),
+    };
     let b = view.badge;
     let t = BadgeTemplate {
         verdict_text: p.t(&format!("verdict-{}-text", code.replace('_', "-"))),
@@ -211,6 +218,7 @@ pub async fn show(
         valid_until: b.valid_until,
         media_type: b.media_type,
         verdict,
+        recipient,
         colour,
         checks,
     };
