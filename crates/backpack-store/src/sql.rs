@@ -356,6 +356,19 @@ macro_rules! sql_store {
             }
 
             impl $Store {
+                /// Delete one row of `table` by id, only if `user_id` owns it
+                /// (and `extra`, an SQL condition, holds): the ownership rule
+                /// in one place for every owned table.
+                async fn delete_owned(&self, table: &str, extra: &str, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                    let r = sqlx::query(&format!("DELETE FROM {table} WHERE id = $1 AND user_id = $2{extra}"))
+                        .bind(id.to_string())
+                        .bind(user_id.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(r.rows_affected() == 1)
+                }
+
                 async fn delete_user_in_tx(&self, id: Uuid, delete_after: i64) -> StoreResult<u64> {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
                     let mut queued = 0;
@@ -441,13 +454,7 @@ macro_rules! sql_store {
                 }
 
                 async fn delete_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
-                    let r = sqlx::query("DELETE FROM emails WHERE id = $1 AND user_id = $2 AND is_primary = 0")
-                        .bind(id.to_string())
-                        .bind(user_id.to_string())
-                        .execute(&self.pool)
-                        .await
-                        .map_err(map_err)?;
-                    Ok(r.rows_affected() == 1)
+                    self.delete_owned("emails", " AND is_primary = 0", user_id, id).await
                 }
 
                 async fn set_primary_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
@@ -532,13 +539,7 @@ macro_rules! sql_store {
                 }
 
                 async fn delete_did(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
-                    let r = sqlx::query("DELETE FROM dids WHERE id = $1 AND user_id = $2")
-                        .bind(id.to_string())
-                        .bind(user_id.to_string())
-                        .execute(&self.pool)
-                        .await
-                        .map_err(map_err)?;
-                    Ok(r.rows_affected() == 1)
+                    self.delete_owned("dids", "", user_id, id).await
                 }
             }
 
@@ -947,13 +948,7 @@ macro_rules! sql_store {
                 }
 
                 async fn delete_note(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
-                    let r = sqlx::query("DELETE FROM notes WHERE id = $1 AND user_id = $2")
-                        .bind(id.to_string())
-                        .bind(user_id.to_string())
-                        .execute(&self.pool)
-                        .await
-                        .map_err(map_err)?;
-                    Ok(r.rows_affected() == 1)
+                    self.delete_owned("notes", "", user_id, id).await
                 }
             }
 
