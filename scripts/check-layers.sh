@@ -18,7 +18,7 @@ check() {
   fi
 }
 pure='^(tokio|sqlx|axum|hyper|reqwest|ureq|rusqlite|postgres|object_store|askama|clap|tracing-subscriber) '
-for crate in backpack-crypto backpack-jsonld backpack-bake backpack-credentials; do
+for crate in backpack-crypto backpack-jsonld backpack-bake backpack-credentials backpack-documents; do
   check "$crate" "$pure" "is pure"
 done
 check backpack-domain '^(sqlx|sqlx-core|axum|hyper|reqwest|ureq|object_store|askama|clap|lettre|toml) ' "names no SQL, HTTP, template or config crate"

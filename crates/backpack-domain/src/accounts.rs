@@ -659,6 +659,7 @@ impl Accounts {
             let report: serde_json::Value =
                 serde_json::from_str(&b.report).unwrap_or(serde_json::Value::Null);
             badge_index.push(serde_json::json!({
+                "id": b.id, "area": b.source.area().code(), "keywords": b.keywords,
                 "path": path, "name": b.name, "issuerName": b.issuer_name, "issuerId": b.issuer_id,
                 "credentialId": b.credential_id, "description": b.description,
                 "validFrom": b.valid_from, "validUntil": b.valid_until, "mediaType": b.media_type,
@@ -667,9 +668,67 @@ impl Accounts {
             }));
             entries.push((path, bytes));
         }
+        let mut certificate_index = Vec::new();
+        for c in self.store.list_certificates(user.id).await? {
+            let path = format!("certificates/{}-{}", c.id, c.filename);
+            let bytes = self
+                .blobs
+                .get(&c.blob_key)
+                .await
+                .map_err(DomainError::Internal)?
+                .ok_or(DomainError::NotFound)?;
+            certificate_index.push(serde_json::json!({
+                "id": c.id, "path": path, "title": c.title, "platform": c.platform,
+                "issuerName": c.issuer_name, "issuedOn": c.issued_on, "credentialId": c.credential_id,
+                "verificationUrl": c.verification_url, "description": c.description, "tags": c.tags,
+                "mediaType": c.media_type, "size": c.size, "sha256": c.sha256,
+                "uploaded": unix_rfc3339(c.created_at), "updated": unix_rfc3339(c.updated_at),
+            }));
+            entries.push((path, bytes));
+        }
+        let mut note_index = Vec::new();
+        for n in &notes {
+            let mut attachments = Vec::new();
+            for f in self.store.list_note_files(user.id, n.id).await? {
+                let path = format!("notes/{}/{}-{}", n.id, f.id, f.filename);
+                let bytes = self
+                    .blobs
+                    .get(&f.blob_key)
+                    .await
+                    .map_err(DomainError::Internal)?
+                    .ok_or(DomainError::NotFound)?;
+                attachments.push(serde_json::json!({
+                    "path": path, "contentType": f.content_type, "size": f.size, "sha256": f.sha256,
+                    "added": unix_rfc3339(f.created_at),
+                }));
+                entries.push((path, bytes));
+            }
+            let links = self.store.list_note_links(user.id, n.id).await?;
+            note_index.push(serde_json::json!({
+                "id": n.id, "title": n.title, "markdown": n.body, "tags": n.tags,
+                "created": unix_rfc3339(n.created_at), "updated": unix_rfc3339(n.updated_at),
+                "attachments": attachments,
+                "about": links.iter().map(|l| serde_json::json!({"area": l.area.code(), "id": l.id})).collect::<Vec<_>>(),
+            }));
+        }
+        let mut collection_index = Vec::new();
+        for (c, _) in self.store.list_collections(user.id).await? {
+            let items = self.store.collection_items(user.id, c.id).await?;
+            collection_index.push(serde_json::json!({
+                "id": c.id, "name": c.name, "description": c.description,
+                "created": unix_rfc3339(c.created_at),
+                "items": items.iter().map(|i| serde_json::json!({"area": i.area.code(), "id": i.id, "title": i.title})).collect::<Vec<_>>(),
+            }));
+        }
+        let portfolio = match self.store.find_portfolio(user.id).await? {
+            Some((doc, _)) => {
+                serde_json::from_str::<serde_json::Value>(&doc).map_err(DomainError::internal)?
+            }
+            None => serde_json::Value::Null,
+        };
         let index = serde_json::json!({
             "format": "backpack-export",
-            "version": 1,
+            "version": 2,
             "exported": unix_rfc3339(self.now()),
             "account": {
                 "name": view.user.display_name, "role": view.user.role.as_str(),
@@ -684,10 +743,10 @@ impl Accounts {
             })).collect::<Vec<_>>(),
             "files": file_index,
             "badges": badge_index,
-            "notes": notes.iter().map(|n| serde_json::json!({
-                "title": n.title, "markdown": n.body, "tags": n.tags,
-                "created": unix_rfc3339(n.created_at), "updated": unix_rfc3339(n.updated_at),
-            })).collect::<Vec<_>>(),
+            "certificates": certificate_index,
+            "notes": note_index,
+            "collections": collection_index,
+            "portfolio": portfolio,
         });
         let mut tar = tar::Builder::new(Vec::new());
         let mtime = u64::try_from(self.now()).unwrap_or(0);

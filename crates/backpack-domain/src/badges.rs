@@ -15,7 +15,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::entities::{Badge, User};
+use crate::entities::{Badge, BadgeSource, User};
 use crate::ports::{BlobStore, Clock, Store};
 use crate::tokens::hex;
 use crate::{DomainError, FieldError, StoreError};
@@ -187,6 +187,29 @@ impl Badges {
         filename: &str,
         bytes: Bytes,
     ) -> Result<Imported, DomainError> {
+        self.receive(user, filename, bytes, BadgeSource::Imported)
+            .await
+    }
+
+    /// Store a credential this instance issued to `user` (area 3, portal
+    /// certificates). Verified like an import.
+    pub async fn receive_portal(
+        &self,
+        user: &User,
+        filename: &str,
+        bytes: Bytes,
+    ) -> Result<Imported, DomainError> {
+        self.receive(user, filename, bytes, BadgeSource::Portal)
+            .await
+    }
+
+    async fn receive(
+        &self,
+        user: &User,
+        filename: &str,
+        bytes: Bytes,
+        source: BadgeSource,
+    ) -> Result<Imported, DomainError> {
         if bytes.is_empty() {
             return Err(DomainError::field("file", "file_empty"));
         }
@@ -264,6 +287,8 @@ impl Badges {
             report: serde_json::to_string(&report).map_err(DomainError::internal)?,
             checked_at: now,
             imported_at: now,
+            source,
+            keywords: doc.as_ref().map(keywords).unwrap_or_default(),
         };
         self.blobs
             .put(&badge.blob_key, bytes)
@@ -288,8 +313,73 @@ impl Badges {
         }
     }
 
-    pub async fn list(&self, user: &User) -> Result<Vec<Badge>, DomainError> {
-        Ok(self.store.list_badges(user.id).await?)
+    /// The badges of one area (imported, or issued by this instance).
+    pub async fn list(&self, user: &User, source: BadgeSource) -> Result<Vec<Badge>, DomainError> {
+        Ok(self
+            .store
+            .list_badges(user.id)
+            .await?
+            .into_iter()
+            .filter(|b| b.source == source)
+            .collect())
+    }
+
+    /// The credential as a JSON document (a VC-JWT's payload credential for
+    /// a JWT), pretty-printed, for download.
+    pub async fn document_json(
+        &self,
+        user: &User,
+        id: Uuid,
+    ) -> Result<(Badge, Vec<u8>), DomainError> {
+        let (badge, bytes) = self.original(user, id).await?;
+        let doc = document_of(&bytes)
+            .ok_or_else(|| DomainError::internal("a stored badge no longer parses"))?;
+        let out = serde_json::to_vec_pretty(&doc).map_err(DomainError::internal)?;
+        Ok((badge, out))
+    }
+
+    /// The credential baked into a PNG: the original if it is one, else
+    /// baked into the achievement's PNG image or Backpack's default image.
+    pub async fn baked_png(&self, user: &User, id: Uuid) -> Result<(Badge, Vec<u8>), DomainError> {
+        let (badge, bytes) = self.original(user, id).await?;
+        if badge.media_type == "image/png" {
+            return Ok((badge, bytes.to_vec()));
+        }
+        let text = if backpack_bake::sniff(&bytes).is_some() {
+            backpack_bake::unbake(&bytes)
+                .map_err(DomainError::internal)?
+                .text
+        } else {
+            String::from_utf8(bytes.to_vec()).map_err(DomainError::internal)?
+        };
+        let text = text.trim();
+        let payload = if text.starts_with('{') {
+            backpack_bake::Payload::Json(text)
+        } else {
+            backpack_bake::Payload::Jws(text)
+        };
+        let image = document_of(&bytes)
+            .map(|d| details(&d))
+            .and_then(|d| d.image)
+            .filter(|(mt, _)| mt == "image/png")
+            .map_or_else(|| DEFAULT_BADGE_PNG.to_vec(), |(_, b)| b);
+        let baked = backpack_bake::bake(&image, payload)
+            .or_else(|_| backpack_bake::bake(DEFAULT_BADGE_PNG, payload))
+            .map_err(DomainError::internal)?;
+        Ok((badge, baked))
+    }
+
+    /// The badge's image, served only as an image: the original when it is
+    /// a baked PNG or SVG, else an image embedded in the credential
+    /// (`data:` URI). Remote images are not fetched.
+    pub async fn image(&self, user: &User, id: Uuid) -> Result<(String, Vec<u8>), DomainError> {
+        let (badge, bytes) = self.original(user, id).await?;
+        if badge.media_type.starts_with("image/") {
+            return Ok((badge.media_type, bytes.to_vec()));
+        }
+        document_of(&bytes)
+            .and_then(|d| details(&d).image)
+            .ok_or(DomainError::NotFound)
     }
 
     /// A badge with a fresh verification (nothing is written).
@@ -333,6 +423,13 @@ impl Badges {
         })
     }
 
+    pub async fn get(&self, user: &User, id: Uuid) -> Result<Badge, DomainError> {
+        self.store
+            .find_badge(user.id, id)
+            .await?
+            .ok_or(DomainError::NotFound)
+    }
+
     /// The badge and its bytes exactly as imported.
     pub async fn original(&self, user: &User, id: Uuid) -> Result<(Badge, Bytes), DomainError> {
         let badge = self
@@ -357,6 +454,189 @@ impl Badges {
             Err(DomainError::NotFound)
         }
     }
+}
+
+/// Backpack's own badge image, for credentials that carry no PNG.
+pub const DEFAULT_BADGE_PNG: &[u8] = include_bytes!("../assets/badge.png");
+
+/// Largest image taken from a `data:` URI in a credential.
+pub const MAX_EMBEDDED_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// A competency framework alignment (OB 3.0 `alignment`, OB 2.0 `alignment`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alignment {
+    pub name: String,
+    pub url: Option<String>,
+    pub framework: Option<String>,
+    pub code: Option<String>,
+}
+
+/// Evidence of the achievement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub narrative: Option<String>,
+    pub url: Option<String>,
+}
+
+/// An endorsement of the credential or its achievement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endorsement {
+    pub issuer: String,
+    pub comment: Option<String>,
+    pub date: Option<String>,
+}
+
+/// What a badge page shows beyond the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    /// An image embedded as a `data:` URI: media type and bytes.
+    pub image: Option<(String, Vec<u8>)>,
+    pub achievement_type: Option<String>,
+    pub alignments: Vec<Alignment>,
+    pub tags: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub endorsements: Vec<Endorsement>,
+}
+
+fn list_of(v: Option<&Value>) -> Vec<&Value> {
+    match v {
+        Some(Value::Array(a)) => a.iter().take(100).collect(),
+        Some(other @ Value::Object(_)) => vec![other],
+        Some(s @ Value::String(_)) => vec![s],
+        _ => Vec::new(),
+    }
+}
+
+fn achievement_of(doc: &Value) -> Option<&Value> {
+    let subject = match doc.get("credentialSubject") {
+        Some(Value::Array(a)) => a.first(),
+        other => other,
+    };
+    subject
+        .and_then(|s| s.get("achievement"))
+        .or_else(|| doc.get("badge").filter(|b| b.is_object()))
+}
+
+fn decode_data_uri(uri: &str) -> Option<(String, Vec<u8>)> {
+    use base64::Engine;
+    let rest = uri.strip_prefix("data:")?;
+    let (meta, data) = rest.split_once(',')?;
+    let media_type = meta.strip_suffix(";base64")?.to_ascii_lowercase();
+    if !matches!(
+        media_type.as_str(),
+        "image/png" | "image/svg+xml" | "image/jpeg"
+    ) {
+        return None;
+    }
+    if data.len() > MAX_EMBEDDED_IMAGE_BYTES * 4 / 3 + 4 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .ok()?;
+    // The bytes must be what the URI says (no HTML behind an image type).
+    let ok = match media_type.as_str() {
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        _ => backpack_bake::sniff(&bytes).is_some(),
+    };
+    ok.then_some((media_type, bytes))
+}
+
+/// Image, alignments, skills, evidence and endorsements of a credential
+/// (OB 3.0 or OB 2.0), each string bounded.
+pub fn details(doc: &Value) -> Details {
+    let achievement = achievement_of(doc);
+    let image = achievement
+        .and_then(|a| a.get("image"))
+        .or_else(|| doc.get("image"))
+        .and_then(|i| match i {
+            Value::String(s) => Some(s.as_str()),
+            Value::Object(o) => o.get("id").and_then(Value::as_str),
+            _ => None,
+        })
+        .and_then(decode_data_uri);
+    let alignments = list_of(achievement.and_then(|a| a.get("alignment")))
+        .into_iter()
+        .filter_map(|a| {
+            Some(Alignment {
+                name: text_of(a.get("targetName")).or_else(|| text_of(a.get("name")))?,
+                url: text_of(a.get("targetUrl")).or_else(|| text_of(a.get("url"))),
+                framework: text_of(a.get("targetFramework")),
+                code: text_of(a.get("targetCode")),
+            })
+        })
+        .collect();
+    let tags = list_of(achievement.and_then(|a| a.get("tag").or_else(|| a.get("tags"))))
+        .into_iter()
+        .filter_map(|t| text_of(Some(t)))
+        .collect();
+    let evidence = list_of(doc.get("evidence"))
+        .into_iter()
+        .map(|e| match e {
+            Value::String(u) => Evidence {
+                name: None,
+                description: None,
+                narrative: None,
+                url: Some(u.chars().take(2000).collect()),
+            },
+            _ => Evidence {
+                name: text_of(e.get("name")),
+                description: text_of(e.get("description")),
+                narrative: text_of(e.get("narrative")),
+                url: text_of(e.get("id")),
+            },
+        })
+        .collect();
+    let mut endorsements = Vec::new();
+    for source in [
+        doc.get("endorsement"),
+        achievement.and_then(|a| a.get("endorsement")),
+    ] {
+        for e in list_of(source) {
+            let issuer = match e.get("issuer") {
+                Some(Value::Object(o)) => text_of(o.get("name")).or_else(|| text_of(o.get("id"))),
+                Some(Value::String(s)) => Some(s.clone()),
+                _ => None,
+            };
+            let subject = e.get("credentialSubject").or_else(|| e.get("claim"));
+            endorsements.push(Endorsement {
+                issuer: issuer.unwrap_or_else(|| "—".to_owned()),
+                comment: text_of(subject.and_then(|s| s.get("endorsementComment"))),
+                date: text_of(e.get("validFrom")).or_else(|| text_of(e.get("issuedOn"))),
+            });
+        }
+    }
+    Details {
+        image,
+        achievement_type: text_of(achievement.and_then(|a| a.get("achievementType"))),
+        alignments,
+        tags,
+        evidence,
+        endorsements,
+    }
+}
+
+/// Skills and tags for search: the achievement's tags and alignment names,
+/// lower-cased, without commas, at most 40.
+pub fn keywords(doc: &Value) -> Vec<String> {
+    let d = details(doc);
+    let mut out: Vec<String> = Vec::new();
+    for k in d.tags.iter().chain(d.alignments.iter().map(|a| &a.name)) {
+        let k: String = k
+            .to_lowercase()
+            .replace(',', " ")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(80)
+            .collect();
+        let k = k.trim().to_owned();
+        if !k.is_empty() && !out.contains(&k) && out.len() < 40 {
+            out.push(k);
+        }
+    }
+    out
 }
 
 /// The verdict's stable code (`verified`, `key_not_bound`, …).

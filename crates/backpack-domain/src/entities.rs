@@ -138,6 +138,179 @@ pub struct Badge {
     pub report: String,
     pub checked_at: i64,
     pub imported_at: i64,
+    /// Imported by the learner, or issued by this instance (a portal certificate).
+    pub source: BadgeSource,
+    /// The credential's skills and tags (alignment names, achievement tags), for search.
+    pub keywords: Vec<String>,
+}
+
+/// Where a badge in the backpack came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadgeSource {
+    /// Imported by the learner (area 2, digital badges).
+    Imported,
+    /// Issued by this instance (area 3, portal certificates).
+    Portal,
+}
+
+impl BadgeSource {
+    pub fn code(self) -> &'static str {
+        match self {
+            BadgeSource::Imported => "imported",
+            BadgeSource::Portal => "portal",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "imported" => Some(BadgeSource::Imported),
+            "portal" => Some(BadgeSource::Portal),
+            _ => None,
+        }
+    }
+    /// The backpack area its badges are shown in.
+    pub fn area(self) -> Area {
+        match self {
+            BadgeSource::Imported => Area::Badge,
+            BadgeSource::Portal => Area::Portal,
+        }
+    }
+}
+
+/// The areas of the e-Backpack that hold items (the portfolio is built from them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Area {
+    /// External certificates (uploaded PDF or image).
+    Certificate,
+    /// Digital badges imported by the learner.
+    Badge,
+    /// Credentials this instance issued to the learner.
+    Portal,
+    /// Personal notes.
+    Note,
+}
+
+impl Area {
+    pub const ALL: [Area; 4] = [Area::Certificate, Area::Badge, Area::Portal, Area::Note];
+    pub fn code(self) -> &'static str {
+        match self {
+            Area::Certificate => "certificate",
+            Area::Badge => "badge",
+            Area::Portal => "portal",
+            Area::Note => "note",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Area::ALL.into_iter().find(|a| a.code() == s)
+    }
+    /// The item's page.
+    pub fn path(self, id: Uuid) -> String {
+        match self {
+            Area::Certificate => format!("/backpack/certificates/{id}"),
+            Area::Badge | Area::Portal => format!("/backpack/badges/{id}"),
+            Area::Note => format!("/backpack/notes/{id}"),
+        }
+    }
+}
+
+/// A reference to one backpack item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ItemRef {
+    pub area: Area,
+    pub id: Uuid,
+}
+
+/// One backpack item as the timeline, search, collections and links show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub area: Area,
+    pub id: Uuid,
+    pub title: String,
+    /// Issuer or platform (none for notes).
+    pub issuer: Option<String>,
+    pub tags: Vec<String>,
+    /// The item's own date (issue date), `YYYY-MM-DD`, when it has one.
+    pub date: Option<String>,
+    /// When it entered the backpack (or a note was last changed), Unix seconds.
+    pub at: i64,
+}
+
+impl Item {
+    pub fn item_ref(&self) -> ItemRef {
+        ItemRef {
+            area: self.area,
+            id: self.id,
+        }
+    }
+}
+
+/// A search of the backpack. `None` filters match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemQuery {
+    /// Lower-cased text searched in titles, issuers, descriptions, skills, tags and note bodies.
+    pub text: Option<String>,
+    pub area: Option<Area>,
+    pub tag: Option<String>,
+    /// Lower-cased text searched in the issuer or platform.
+    pub issuer: Option<String>,
+    /// Items dated on or after this day (`YYYY-MM-DD`; undated items by `at`).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub from_unix: Option<i64>,
+    pub to_unix: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A certificate earned elsewhere, uploaded as PDF, PNG or JPEG.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub blob_key: String,
+    /// A PNG preview (first page or the image), when one could be made.
+    pub preview_key: Option<String>,
+    pub sha256: String,
+    /// `application/pdf`, `image/png` or `image/jpeg`.
+    pub media_type: String,
+    pub filename: String,
+    pub size: i64,
+    pub title: String,
+    /// `coursera`, `edx`, `canvas_network`, `cognitive_class` or `other`.
+    pub platform: String,
+    pub issuer_name: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub issued_on: Option<String>,
+    pub credential_id: Option<String>,
+    pub verification_url: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A file attached to a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteFile {
+    pub id: Uuid,
+    pub note_id: Uuid,
+    pub user_id: Uuid,
+    pub blob_key: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: i64,
+}
+
+/// A named group of backpack items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// A personal note (Markdown) with tags.

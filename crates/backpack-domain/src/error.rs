@@ -12,6 +12,9 @@ pub enum StoreError {
     /// The backend failed (connection, I/O, bad row). Logged, never shown.
     #[error("storage backend: {0}")]
     Backend(String),
+    /// The row a write depends on is absent or not the caller's.
+    #[error("not found")]
+    NotFound,
 }
 
 /// One form field's problem, as a stable code (an i18n key suffix).
@@ -77,6 +80,9 @@ impl DomainError {
 
 impl From<StoreError> for DomainError {
     fn from(e: StoreError) -> Self {
+        if e == StoreError::NotFound {
+            return DomainError::NotFound;
+        }
         DomainError::Internal(e.to_string())
     }
 }

@@ -14,13 +14,16 @@
 
 pub mod accounts;
 pub mod archive;
+pub mod backpack;
 pub mod backup;
 pub mod badges;
+pub mod certificates;
 pub mod entities;
 pub mod error;
 pub mod files;
 pub mod notes;
 pub mod passwords;
+pub mod portfolio;
 pub mod ports;
 pub mod recipient;
 pub mod tokens;

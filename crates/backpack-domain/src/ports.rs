@@ -156,11 +156,87 @@ pub trait NoteStore: Send + Sync {
         tag: Option<&str>,
     ) -> StoreResult<Vec<Note>>;
     async fn update_note(&self, note: &Note) -> StoreResult<bool>;
-    async fn delete_note(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    async fn delete_note(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool>;
 }
 
 /// Whole-database export and import for backups: every table, in an order
 /// that satisfies foreign keys, read in one consistent snapshot.
+/// The e-Backpack beyond badges and notes: external certificates, note
+/// attachments and links, collections, the portfolio, and the cross-area
+/// search and timeline.
+#[async_trait]
+pub trait BackpackStore: Send + Sync {
+    async fn insert_certificate(&self, c: &Certificate) -> StoreResult<()>;
+    async fn find_certificate(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Certificate>>;
+    async fn list_certificates(&self, user_id: Uuid) -> StoreResult<Vec<Certificate>>;
+    /// Metadata only (the file stays).
+    async fn update_certificate(&self, c: &Certificate) -> StoreResult<bool>;
+    /// Deletes the row, queues its blobs, and forgets links and collection
+    /// entries that point at it, in one transaction.
+    async fn delete_certificate(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        delete_after: i64,
+    ) -> StoreResult<bool>;
+
+    async fn insert_note_file(&self, f: &NoteFile) -> StoreResult<()>;
+    async fn find_note_file(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<NoteFile>>;
+    async fn list_note_files(&self, user_id: Uuid, note_id: Uuid) -> StoreResult<Vec<NoteFile>>;
+    async fn delete_note_file(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        delete_after: i64,
+    ) -> StoreResult<bool>;
+    /// Replace the items a note links to.
+    async fn set_note_links(
+        &self,
+        user_id: Uuid,
+        note_id: Uuid,
+        items: &[ItemRef],
+    ) -> StoreResult<()>;
+    async fn list_note_links(&self, user_id: Uuid, note_id: Uuid) -> StoreResult<Vec<ItemRef>>;
+    /// Notes that link to an item.
+    async fn notes_linking(&self, user_id: Uuid, item_id: Uuid) -> StoreResult<Vec<Uuid>>;
+
+    async fn insert_collection(&self, c: &Collection) -> StoreResult<()>;
+    async fn find_collection(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Collection>>;
+    async fn list_collections(&self, user_id: Uuid) -> StoreResult<Vec<(Collection, i64)>>;
+    async fn update_collection(&self, c: &Collection) -> StoreResult<bool>;
+    async fn delete_collection(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// False when the collection is not the user's; adding twice is a no-op.
+    async fn add_to_collection(
+        &self,
+        user_id: Uuid,
+        collection_id: Uuid,
+        item: ItemRef,
+        at: i64,
+    ) -> StoreResult<bool>;
+    async fn remove_from_collection(
+        &self,
+        user_id: Uuid,
+        collection_id: Uuid,
+        item: ItemRef,
+    ) -> StoreResult<bool>;
+    async fn collection_items(&self, user_id: Uuid, collection_id: Uuid) -> StoreResult<Vec<Item>>;
+    /// Collections holding an item.
+    async fn collections_of(&self, user_id: Uuid, item_id: Uuid) -> StoreResult<Vec<Collection>>;
+
+    /// The portfolio document (JSON) and when it changed.
+    async fn find_portfolio(&self, user_id: Uuid) -> StoreResult<Option<(String, i64)>>;
+    async fn put_portfolio(&self, user_id: Uuid, document: &str, at: i64) -> StoreResult<()>;
+
+    /// Items across areas, newest first, filtered.
+    async fn search_items(&self, user_id: Uuid, q: &ItemQuery) -> StoreResult<Vec<Item>>;
+    /// The items with these ids that the user owns (any area).
+    async fn find_items(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Item>>;
+    /// How many items each area holds.
+    async fn count_items(&self, user_id: Uuid) -> StoreResult<Vec<(Area, i64)>>;
+    /// Every tag and every issuer in the backpack (for the search filters).
+    async fn item_facets(&self, user_id: Uuid) -> StoreResult<(Vec<String>, Vec<String>)>;
+}
+
 #[async_trait]
 pub trait BackupStore: Send + Sync {
     async fn export_all(&self) -> StoreResult<Vec<TableDump>>;
@@ -182,6 +258,7 @@ pub trait Store:
     + FileStore
     + BadgeStore
     + NoteStore
+    + BackpackStore
     + BackupStore
 {
     /// `postgres` or `sqlite`.

@@ -6,12 +6,15 @@ use std::time::Duration;
 
 use backpack_blobs::{Blobs, S3Settings};
 use backpack_domain::accounts::{Accounts, Policy};
+use backpack_domain::backpack::Backpack;
 use backpack_domain::badges::{Badges, OfflineCheck};
+use backpack_domain::certificates::Certificates;
 use backpack_domain::notes::Notes;
+use backpack_domain::portfolio::Portfolios;
 use backpack_domain::ports::{BlobStore, Clock, Notifier, Store};
 use backpack_domain::values::{DisplayName, Email, Role};
 use backpack_web::i18n::I18n;
-use backpack_web::{AppState, WebSettings};
+use backpack_web::{AppState, Services, WebSettings};
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
@@ -35,7 +38,10 @@ pub struct App {
     pub blobs: Arc<dyn BlobStore>,
     pub accounts: Arc<Accounts>,
     pub badges: Arc<Badges>,
+    pub certificates: Arc<Certificates>,
     pub notes: Arc<Notes>,
+    pub backpack: Arc<Backpack>,
+    pub portfolios: Arc<Portfolios>,
     pub i18n: Arc<I18n>,
     pub mail: String,
 }
@@ -114,14 +120,32 @@ impl App {
             Arc::new(SystemClock),
             grace,
         ));
-        let notes = Arc::new(Notes::new(store.clone(), Arc::new(SystemClock)));
+        let certificates = Arc::new(Certificates::new(
+            store.clone(),
+            blobs.clone(),
+            Arc::new(SystemClock),
+            config.max_upload_bytes,
+            grace,
+        ));
+        let notes = Arc::new(Notes::new(
+            store.clone(),
+            blobs.clone(),
+            Arc::new(SystemClock),
+            config.max_upload_bytes,
+            grace,
+        ));
+        let backpack = Arc::new(Backpack::new(store.clone(), Arc::new(SystemClock)));
+        let portfolios = Arc::new(Portfolios::new(store.clone(), Arc::new(SystemClock)));
         Ok(App {
             config,
             store,
             blobs,
             accounts,
             badges,
+            certificates,
             notes,
+            backpack,
+            portfolios,
             i18n,
             mail,
         })
@@ -134,13 +158,15 @@ impl App {
             max_form_bytes: 64 * 1024,
             client_ip_header: self.config.client_ip_header.clone(),
         };
-        let st = AppState::new(
-            self.accounts.clone(),
-            self.badges.clone(),
-            self.notes.clone(),
-            self.i18n.clone(),
-            settings,
-        );
+        let services = Services {
+            accounts: self.accounts.clone(),
+            badges: self.badges.clone(),
+            certificates: self.certificates.clone(),
+            notes: self.notes.clone(),
+            backpack: self.backpack.clone(),
+            portfolios: self.portfolios.clone(),
+        };
+        let st = AppState::new(services, self.i18n.clone(), settings);
         backpack_web::router(st, self.config.max_upload_bytes)
     }
 
@@ -165,10 +191,14 @@ impl App {
             let password = demo_password();
             let email = Email::parse("email", address).map_err(|e| e.code.to_owned())?;
             let name = DisplayName::parse("name", name).map_err(|e| e.code.to_owned())?;
-            self.accounts
+            let user = self
+                .accounts
                 .create_account(&email, &password, &name, role, None, true)
                 .await
                 .map_err(|e| e.to_string())?;
+            if role == Role::Learner {
+                crate::demo::fill_learner(self, &user, address, SystemClock.now()).await?;
+            }
             created.push((role, address.to_owned(), password));
         }
         Ok(created)

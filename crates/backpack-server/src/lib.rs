@@ -13,4 +13,5 @@
 pub mod app;
 pub mod backup;
 pub mod config;
+pub mod demo;
 pub mod mail;

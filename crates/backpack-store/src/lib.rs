@@ -128,6 +128,8 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
             ("report", Ty::Text),
             ("checked_at", Ty::Int),
             ("imported_at", Ty::Int),
+            ("source", Ty::Text),
+            ("keywords", Ty::Text),
         ],
     ),
     (
@@ -139,6 +141,81 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
             ("body", Ty::Text),
             ("tags", Ty::Text),
             ("created_at", Ty::Int),
+            ("updated_at", Ty::Int),
+        ],
+    ),
+    (
+        "certificates",
+        &[
+            ("id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("blob_key", Ty::Text),
+            ("preview_key", Ty::Text),
+            ("sha256", Ty::Text),
+            ("media_type", Ty::Text),
+            ("filename", Ty::Text),
+            ("size", Ty::Int),
+            ("title", Ty::Text),
+            ("platform", Ty::Text),
+            ("issuer_name", Ty::Text),
+            ("issued_on", Ty::Text),
+            ("credential_id", Ty::Text),
+            ("verification_url", Ty::Text),
+            ("description", Ty::Text),
+            ("tags", Ty::Text),
+            ("created_at", Ty::Int),
+            ("updated_at", Ty::Int),
+        ],
+    ),
+    (
+        "note_files",
+        &[
+            ("id", Ty::Text),
+            ("note_id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("blob_key", Ty::Text),
+            ("filename", Ty::Text),
+            ("content_type", Ty::Text),
+            ("size", Ty::Int),
+            ("sha256", Ty::Text),
+            ("created_at", Ty::Int),
+        ],
+    ),
+    (
+        "note_links",
+        &[
+            ("note_id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("area", Ty::Text),
+            ("item_id", Ty::Text),
+        ],
+    ),
+    (
+        "collections",
+        &[
+            ("id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("name", Ty::Text),
+            ("description", Ty::Text),
+            ("created_at", Ty::Int),
+            ("updated_at", Ty::Int),
+        ],
+    ),
+    (
+        "collection_items",
+        &[
+            ("collection_id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("area", Ty::Text),
+            ("item_id", Ty::Text),
+            ("added_at", Ty::Int),
+        ],
+    ),
+    (
+        "portfolios",
+        &[
+            ("user_id", Ty::Text),
+            ("document", Ty::Text),
             ("updated_at", Ty::Int),
         ],
     ),
@@ -167,7 +244,12 @@ pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator 
 }
 
 /// File names of each backend's migrations (the test that they match reads these).
-pub const MIGRATION_FILES: &[&str] = &["0001_accounts.sql", "0002_badges.sql", "0003_notes.sql"];
+pub const MIGRATION_FILES: &[&str] = &[
+    "0001_accounts.sql",
+    "0002_badges.sql",
+    "0003_notes.sql",
+    "0004_backpack.sql",
+];
 
 pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())

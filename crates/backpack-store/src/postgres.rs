@@ -28,6 +28,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notes",
         include_str!("../migrations/postgres/0003_notes.sql"),
     ),
+    (
+        4,
+        "backpack",
+        include_str!("../migrations/postgres/0004_backpack.sql"),
+    ),
 ];
 
 impl PgStore {

@@ -31,6 +31,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notes",
         include_str!("../migrations/sqlite/0003_notes.sql"),
     ),
+    (
+        4,
+        "backpack",
+        include_str!("../migrations/sqlite/0004_backpack.sql"),
+    ),
 ];
 
 impl SqliteStore {

@@ -255,3 +255,189 @@ badge-recipient = Recipient
 recipient-yours = Issued to you ({ $identity }).
 recipient-not-yours = Issued to someone else: it names none of your confirmed e-mail addresses or DIDs.
 recipient-not-named = The badge names no recipient that can be checked.
+
+## My e-Backpack: overview, timeline, search
+nav-backpack = My e-Backpack
+backpack-title = My e-Backpack
+backpack-back = Back to my e-Backpack
+backpack-collections-link = My collections ({ $count })
+backpack-export-link = Download everything (archive)
+area-certificate = External certificate
+area-badge = Digital badge
+area-portal = Portal certificate
+area-note = Note
+area-certificate-title = External certificates
+area-certificate-intro = Certificates you earned elsewhere (Coursera, edX, Canvas Network, Cognitive Class…), as PDF or image, with their details.
+area-badge-title = Digital badges
+area-badge-intro = Open Badges you imported from any source, checked when you import and each time you look.
+area-portal-title = Portal certificates
+area-portal-intro = Signed credentials this portal issued to you for the courses you completed here.
+area-portfolio-title = Portfolio
+area-portfolio-intro = Your CV: experience, education, languages and skills, with your credentials as evidence.
+area-note-title = Notes
+area-note-intro = Personal notes and files, which you can link to your credentials.
+items-count = { $count ->
+    [one] 1 item
+   *[other] { $count } items
+}
+bytes-count = { $count } bytes
+search-title = Search my e-Backpack
+search-text = Words (titles, issuers, descriptions, skills, notes)
+search-area = Area
+search-tag = Tag or skill
+search-issuer = Issuer or platform
+search-from = From
+search-to = To
+search-any = Any
+search-submit = Search
+search-results = Results
+search-nothing = Nothing matches this search.
+timeline-title = Timeline
+timeline-empty = Your e-Backpack is empty. Upload a certificate, import a badge or write a note to begin.
+pager-label = Pages
+pager-prev = Previous page
+pager-next = Next page
+pager-page = Page { $page }
+
+## External certificates
+certificates-title = My external certificates
+certificates-back = Back to my external certificates
+certificates-upload = Add a certificate
+certificates-upload-intro = PDF, PNG or JPEG. If the PDF contains text, we fill in what we can read (platform, course, name, date, verification link); you check it on the next page.
+certificates-file = Certificate file
+certificates-upload-submit = Upload
+certificates-list = My certificates
+certificates-empty = You have not added any certificate yet.
+certificate-title-label = Title
+certificate-title-hint = Optional: otherwise we take it from the file.
+certificate-platform = Platform
+certificate-platform-detect = Recognise from the file
+platform-other = Other
+certificate-issuer = Issuer
+certificate-issuer-name = Issuer name
+certificate-issuer-hint = The university or company behind the course, if not the platform.
+certificate-issued-on = Date
+certificate-credential-id = Credential ID
+certificate-verification-url = Verification link
+certificate-tags = Skills and tags
+certificate-description = Description
+certificate-file = File
+certificate-download = Download the file
+certificate-edit = Edit the details
+certificate-delete = Delete this certificate
+certificate-back = Back to the certificate
+certificate-edit-title = Certificate details
+certificate-edit-intro = Check these details and correct them if needed.
+certificate-preview-alt = Preview of { $title }
+
+## Portal certificates
+portal-title = My portal certificates
+portal-back = Back to my portal certificates
+portal-empty = This portal has not issued you a credential yet. Complete a course to earn one.
+
+## Badge details
+badge-image-alt = Image of the badge { $name }
+badge-type = Type
+badge-skills = Skills and tags
+badge-alignments = Aligned to
+badge-evidence = Evidence
+badge-evidence-link = see the evidence
+badge-endorsements = Endorsements
+badge-download-json = Download as JSON
+badge-download-png = Download as image (PNG with the credential inside)
+
+## Collections
+collections-title = My collections
+collections-back = Back to my collections
+collections-intro = Group certificates, badges and notes, for a job application or a topic.
+collections-empty = You have no collection yet.
+collection-new = New collection
+collection-name = Name
+collection-description = Description
+collection-create = Create the collection
+collection-edit = Rename or describe
+collection-delete = Delete this collection (its items stay in your e-Backpack)
+collection-empty = This collection is empty. Add items from their pages.
+collection-remove = Remove “{ $title }” from the collection
+collection-add-to = Add to the collection
+collection-add-submit = Add
+collection-create-first = Create a collection to group your items.
+item-in-no-collection = This item is in no collection.
+item-notes-about = Notes about this item
+
+## Notes: files and links
+note-files = Attached files
+note-files-empty = No file attached.
+note-file-add = Attach a file
+note-file-submit = Attach
+note-file-delete = Remove { $name }
+note-links = About these credentials
+note-links-empty = This note is not linked to any credential.
+note-links-choose = Choose the credentials
+note-links-legend = Credentials this note is about
+note-links-submit = Save the links
+
+## Portfolio
+portfolio-title = My portfolio
+portfolio-details = Personal details
+portfolio-photo-alt = Profile photo
+portfolio-photo-hint = Your photo and name come from your account.
+portfolio-headline = Headline (e.g. your job title)
+portfolio-email = E-mail address
+portfolio-phone = Phone
+portfolio-location = Location
+portfolio-website = Website
+portfolio-summary = Summary
+portfolio-experience = Work experience
+portfolio-education = Education and training
+portfolio-languages = Languages
+portfolio-skills = Digital and other skills
+portfolio-entry-title = Title
+portfolio-organisation = Organisation
+portfolio-from = From (month)
+portfolio-to = To (month, empty if ongoing)
+portfolio-ongoing = ongoing
+portfolio-description = Description
+portfolio-evidence = Evidence
+portfolio-evidence-none = Add certificates or badges to your e-Backpack to cite them here.
+portfolio-add = Add
+portfolio-add-language = Add a language
+portfolio-add-skill = Add a skill
+portfolio-language = Language
+portfolio-mother-tongue = Mother tongue
+portfolio-cefr = Levels (Common European Framework of Reference)
+cefr-listening = Listening
+cefr-reading = Reading
+cefr-spoken-interaction = Spoken interaction
+cefr-spoken-production = Spoken production
+cefr-writing = Writing
+portfolio-skill = Skill
+portfolio-skill-category = Kind
+portfolio-skill-digital = Digital skill
+portfolio-skill-other = Other skill
+portfolio-skill-level = Level (optional)
+portfolio-delete-entry = Delete “{ $title }”
+
+## Field errors and notices
+err-choose-one = Choose one of the options offered.
+err-date-invalid = Enter a real date, as year-month-day (e.g. 2024-03-15).
+err-url-invalid = Enter a web address starting with https:// or http://.
+err-month-invalid = Enter a month as year-month (e.g. 2024-03).
+err-before-start = The end must come after the start.
+err-certificate-encrypted = This PDF is protected by a password. Upload an unprotected copy.
+err-certificate-type = This type of file is not accepted. Choose a PDF, PNG or JPEG file.
+err-certificate-corrupt = This file could not be read: it may be damaged. Try exporting it again.
+err-certificate-too-large = This file is too large.
+err-image-too-large = This image is too large (too many pixels). Upload a smaller image.
+done-certificate-uploaded = Certificate added. Check the details we filled in.
+done-certificate-saved = Certificate saved.
+done-certificate-deleted = Certificate deleted.
+done-collection-saved = Collection saved.
+done-collection-deleted = Collection deleted.
+done-collection-item-added = Added to the collection.
+done-collection-item-removed = Removed from the collection.
+done-portfolio-saved = Portfolio saved.
+done-portfolio-entry-deleted = Entry deleted.
+done-note-file-added = File attached.
+done-note-file-deleted = File removed.
+done-note-links-saved = Links saved.

@@ -255,3 +255,189 @@ badge-recipient = Destinataire
 recipient-yours = Délivré à vous ({ $identity }).
 recipient-not-yours = Délivré à quelqu'un d'autre : il ne mentionne aucune de vos adresses électroniques ou DID confirmés.
 recipient-not-named = Le badge ne mentionne aucun destinataire vérifiable.
+
+## My e-Backpack: overview, timeline, search
+nav-backpack = Mon e-Backpack
+backpack-title = Mon e-Backpack
+backpack-back = Retour à mon e-Backpack
+backpack-collections-link = Mes collections ({ $count })
+backpack-export-link = Tout télécharger (archive)
+area-certificate = Certificat externe
+area-badge = Badge numérique
+area-portal = Certificat du portail
+area-note = Note
+area-certificate-title = Certificats externes
+area-certificate-intro = Les certificats obtenus ailleurs (Coursera, edX, Canvas Network, Cognitive Class…), en PDF ou en image, avec leurs détails.
+area-badge-title = Badges numériques
+area-badge-intro = Les Open Badges importés de toute source, vérifiés à l’import et à chaque consultation.
+area-portal-title = Certificats du portail
+area-portal-intro = Les attestations signées que ce portail vous a délivrées pour les cours suivis ici.
+area-portfolio-title = Portfolio
+area-portfolio-intro = Votre CV : expérience, formation, langues et compétences, avec vos attestations comme preuves.
+area-note-title = Notes
+area-note-intro = Vos notes et fichiers personnels, que vous pouvez lier à vos attestations.
+items-count = { $count ->
+    [one] 1 élément
+   *[other] { $count } éléments
+}
+bytes-count = { $count } octets
+search-title = Rechercher dans mon e-Backpack
+search-text = Mots (titres, émetteurs, descriptions, compétences, notes)
+search-area = Rubrique
+search-tag = Étiquette ou compétence
+search-issuer = Émetteur ou plateforme
+search-from = Du
+search-to = Au
+search-any = Toutes
+search-submit = Rechercher
+search-results = Résultats
+search-nothing = Rien ne correspond à cette recherche.
+timeline-title = Chronologie
+timeline-empty = Votre e-Backpack est vide. Ajoutez un certificat, importez un badge ou écrivez une note pour commencer.
+pager-label = Pages
+pager-prev = Page précédente
+pager-next = Page suivante
+pager-page = Page { $page }
+
+## External certificates
+certificates-title = Mes certificats externes
+certificates-back = Retour à mes certificats externes
+certificates-upload = Ajouter un certificat
+certificates-upload-intro = PDF, PNG ou JPEG. Si le PDF contient du texte, nous remplissons ce que nous pouvons lire (plateforme, cours, nom, date, lien de vérification) ; vous le vérifiez à la page suivante.
+certificates-file = Fichier du certificat
+certificates-upload-submit = Envoyer
+certificates-list = Mes certificats
+certificates-empty = Vous n’avez encore ajouté aucun certificat.
+certificate-title-label = Titre
+certificate-title-hint = Facultatif : sinon nous le lisons dans le fichier.
+certificate-platform = Plateforme
+certificate-platform-detect = Reconnaître d’après le fichier
+platform-other = Autre
+certificate-issuer = Émetteur
+certificate-issuer-name = Nom de l’émetteur
+certificate-issuer-hint = L’université ou l’entreprise derrière le cours, si ce n’est pas la plateforme.
+certificate-issued-on = Date
+certificate-credential-id = Identifiant du certificat
+certificate-verification-url = Lien de vérification
+certificate-tags = Compétences et étiquettes
+certificate-description = Description
+certificate-file = Fichier
+certificate-download = Télécharger le fichier
+certificate-edit = Modifier les détails
+certificate-delete = Supprimer ce certificat
+certificate-back = Retour au certificat
+certificate-edit-title = Détails du certificat
+certificate-edit-intro = Vérifiez ces détails et corrigez-les si besoin.
+certificate-preview-alt = Aperçu de { $title }
+
+## Portal certificates
+portal-title = Mes certificats du portail
+portal-back = Retour à mes certificats du portail
+portal-empty = Ce portail ne vous a encore délivré aucune attestation. Terminez un cours pour en obtenir une.
+
+## Badge details
+badge-image-alt = Image du badge { $name }
+badge-type = Type
+badge-skills = Compétences et étiquettes
+badge-alignments = Référentiels
+badge-evidence = Preuves
+badge-evidence-link = voir la preuve
+badge-endorsements = Recommandations
+badge-download-json = Télécharger en JSON
+badge-download-png = Télécharger en image (PNG contenant l’attestation)
+
+## Collections
+collections-title = Mes collections
+collections-back = Retour à mes collections
+collections-intro = Regroupez certificats, badges et notes, pour une candidature ou un thème.
+collections-empty = Vous n’avez encore aucune collection.
+collection-new = Nouvelle collection
+collection-name = Nom
+collection-description = Description
+collection-create = Créer la collection
+collection-edit = Renommer ou décrire
+collection-delete = Supprimer cette collection (ses éléments restent dans votre e-Backpack)
+collection-empty = Cette collection est vide. Ajoutez des éléments depuis leur page.
+collection-remove = Retirer « { $title } » de la collection
+collection-add-to = Ajouter à la collection
+collection-add-submit = Ajouter
+collection-create-first = Créez une collection pour regrouper vos éléments.
+item-in-no-collection = Cet élément n’est dans aucune collection.
+item-notes-about = Notes sur cet élément
+
+## Notes: files and links
+note-files = Fichiers joints
+note-files-empty = Aucun fichier joint.
+note-file-add = Joindre un fichier
+note-file-submit = Joindre
+note-file-delete = Retirer { $name }
+note-links = À propos de ces attestations
+note-links-empty = Cette note n’est liée à aucune attestation.
+note-links-choose = Choisir les attestations
+note-links-legend = Attestations dont parle cette note
+note-links-submit = Enregistrer les liens
+
+## Portfolio
+portfolio-title = Mon portfolio
+portfolio-details = Informations personnelles
+portfolio-photo-alt = Photo de profil
+portfolio-photo-hint = Votre photo et votre nom viennent de votre compte.
+portfolio-headline = Titre (par exemple votre métier)
+portfolio-email = Adresse e-mail
+portfolio-phone = Téléphone
+portfolio-location = Lieu
+portfolio-website = Site web
+portfolio-summary = Résumé
+portfolio-experience = Expérience professionnelle
+portfolio-education = Éducation et formation
+portfolio-languages = Langues
+portfolio-skills = Compétences numériques et autres
+portfolio-entry-title = Intitulé
+portfolio-organisation = Organisme
+portfolio-from = Début (mois)
+portfolio-to = Fin (mois, vide si en cours)
+portfolio-ongoing = en cours
+portfolio-description = Description
+portfolio-evidence = Preuves
+portfolio-evidence-none = Ajoutez des certificats ou des badges à votre e-Backpack pour les citer ici.
+portfolio-add = Ajouter
+portfolio-add-language = Ajouter une langue
+portfolio-add-skill = Ajouter une compétence
+portfolio-language = Langue
+portfolio-mother-tongue = Langue maternelle
+portfolio-cefr = Niveaux (Cadre européen commun de référence)
+cefr-listening = Écouter
+cefr-reading = Lire
+cefr-spoken-interaction = Prendre part à une conversation
+cefr-spoken-production = S’exprimer oralement en continu
+cefr-writing = Écrire
+portfolio-skill = Compétence
+portfolio-skill-category = Type
+portfolio-skill-digital = Compétence numérique
+portfolio-skill-other = Autre compétence
+portfolio-skill-level = Niveau (facultatif)
+portfolio-delete-entry = Supprimer « { $title } »
+
+## Field errors and notices
+err-choose-one = Choisissez l’une des options proposées.
+err-date-invalid = Saisissez une date réelle, sous la forme année-mois-jour (par exemple 2024-03-15).
+err-url-invalid = Saisissez une adresse web commençant par https:// ou http://.
+err-month-invalid = Saisissez un mois sous la forme année-mois (par exemple 2024-03).
+err-before-start = La fin doit venir après le début.
+err-certificate-encrypted = Ce PDF est protégé par un mot de passe. Envoyez une copie non protégée.
+err-certificate-type = Ce type de fichier n’est pas accepté. Choisissez un fichier PDF, PNG ou JPEG.
+err-certificate-corrupt = Ce fichier n’a pas pu être lu : il est peut-être endommagé. Essayez de l’exporter à nouveau.
+err-certificate-too-large = Ce fichier est trop volumineux.
+err-image-too-large = Cette image est trop grande (trop de pixels). Envoyez une image plus petite.
+done-certificate-uploaded = Certificat ajouté. Vérifiez les détails que nous avons remplis.
+done-certificate-saved = Certificat enregistré.
+done-certificate-deleted = Certificat supprimé.
+done-collection-saved = Collection enregistrée.
+done-collection-deleted = Collection supprimée.
+done-collection-item-added = Ajouté à la collection.
+done-collection-item-removed = Retiré de la collection.
+done-portfolio-saved = Portfolio enregistré.
+done-portfolio-entry-deleted = Entrée supprimée.
+done-note-file-added = Fichier joint.
+done-note-file-deleted = Fichier retiré.
+done-note-links-saved = Liens enregistrés.

@@ -22,7 +22,7 @@ use axum::http::Method;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
-pub use state::{AppState, WebSettings};
+pub use state::{AppState, Services, WebSettings};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ fn r(method: Method, path: &'static str, access: Access, handler: MethodRouter<A
 /// Every page route. Body limits: forms are capped by the CSRF middleware
 /// (`max_form_bytes`); the photo upload by the upload limit.
 pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
-    use pages::{account, admin, auth, badges, notes};
+    use pages::{account, admin, auth, backpack, badges, certificates, notes, portfolio};
     use Access::*;
     let upload_limit = usize::try_from(max_upload_bytes)
         .unwrap_or(usize::MAX)
@@ -170,6 +170,128 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             post(account::delete_account),
         ),
         r(Method::GET, "/files/{id}", User, get(account::download)),
+        r(Method::GET, "/backpack", User, get(backpack::overview)),
+        r(
+            Method::GET,
+            "/backpack/certificates",
+            User,
+            get(certificates::list),
+        ),
+        r(
+            Method::POST,
+            "/backpack/certificates",
+            User,
+            post(certificates::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
+            Method::GET,
+            "/backpack/certificates/{id}",
+            User,
+            get(certificates::show),
+        ),
+        r(
+            Method::POST,
+            "/backpack/certificates/{id}",
+            User,
+            post(certificates::update),
+        ),
+        r(
+            Method::GET,
+            "/backpack/certificates/{id}/edit",
+            User,
+            get(certificates::edit_form),
+        ),
+        r(
+            Method::GET,
+            "/backpack/certificates/{id}/file",
+            User,
+            get(certificates::file),
+        ),
+        r(
+            Method::GET,
+            "/backpack/certificates/{id}/preview",
+            User,
+            get(certificates::preview),
+        ),
+        r(
+            Method::POST,
+            "/backpack/certificates/{id}/delete",
+            User,
+            post(certificates::delete),
+        ),
+        r(Method::GET, "/backpack/portal", User, get(badges::portal)),
+        r(
+            Method::GET,
+            "/backpack/portfolio",
+            User,
+            get(portfolio::show),
+        ),
+        r(
+            Method::POST,
+            "/backpack/portfolio/profile",
+            User,
+            post(portfolio::profile),
+        ),
+        r(
+            Method::POST,
+            "/backpack/portfolio/entries",
+            User,
+            post(portfolio::add_entry),
+        ),
+        r(
+            Method::POST,
+            "/backpack/portfolio/entries/{id}",
+            User,
+            post(portfolio::update_entry),
+        ),
+        r(
+            Method::POST,
+            "/backpack/portfolio/entries/{id}/delete",
+            User,
+            post(portfolio::delete_entry),
+        ),
+        r(
+            Method::GET,
+            "/backpack/collections",
+            User,
+            get(backpack::collections),
+        ),
+        r(
+            Method::POST,
+            "/backpack/collections",
+            User,
+            post(backpack::create_collection),
+        ),
+        r(
+            Method::POST,
+            "/backpack/collections/items",
+            User,
+            post(backpack::add_item),
+        ),
+        r(
+            Method::GET,
+            "/backpack/collections/{id}",
+            User,
+            get(backpack::collection),
+        ),
+        r(
+            Method::POST,
+            "/backpack/collections/{id}",
+            User,
+            post(backpack::update_collection),
+        ),
+        r(
+            Method::POST,
+            "/backpack/collections/{id}/delete",
+            User,
+            post(backpack::delete_collection),
+        ),
+        r(
+            Method::POST,
+            "/backpack/collections/{id}/remove",
+            User,
+            post(backpack::remove_item),
+        ),
         r(Method::GET, "/backpack/badges", User, get(badges::list)),
         r(
             Method::POST,
@@ -188,6 +310,24 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             "/backpack/badges/{id}/original",
             User,
             get(badges::original),
+        ),
+        r(
+            Method::GET,
+            "/backpack/badges/{id}/image",
+            User,
+            get(badges::image),
+        ),
+        r(
+            Method::GET,
+            "/backpack/badges/{id}/credential.json",
+            User,
+            get(badges::json),
+        ),
+        r(
+            Method::GET,
+            "/backpack/badges/{id}/baked.png",
+            User,
+            get(badges::baked),
         ),
         r(
             Method::POST,
@@ -221,6 +361,30 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             "/backpack/notes/{id}/delete",
             User,
             post(notes::delete),
+        ),
+        r(
+            Method::POST,
+            "/backpack/notes/{id}/files",
+            User,
+            post(notes::attach).layer(DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
+            Method::POST,
+            "/backpack/notes/{id}/links",
+            User,
+            post(notes::links),
+        ),
+        r(
+            Method::GET,
+            "/backpack/notes/files/{id}",
+            User,
+            get(notes::file),
+        ),
+        r(
+            Method::POST,
+            "/backpack/notes/files/{id}/delete",
+            User,
+            post(notes::delete_file),
         ),
         r(Method::GET, "/admin/users", Admin, get(admin::users)),
         r(Method::GET, "/admin/users/{id}", Admin, get(admin::user)),

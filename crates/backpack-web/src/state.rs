@@ -3,8 +3,11 @@
 use std::sync::Arc;
 
 use backpack_domain::accounts::Accounts;
+use backpack_domain::backpack::Backpack;
 use backpack_domain::badges::Badges;
+use backpack_domain::certificates::Certificates;
 use backpack_domain::notes::Notes;
+use backpack_domain::portfolio::Portfolios;
 
 use crate::i18n::I18n;
 use crate::metrics::Metrics;
@@ -29,10 +32,23 @@ pub struct WebSettings {
 #[derive(Clone)]
 pub struct AppState(pub Arc<Inner>);
 
+/// The use cases the pages call.
+pub struct Services {
+    pub accounts: Arc<Accounts>,
+    pub badges: Arc<Badges>,
+    pub certificates: Arc<Certificates>,
+    pub notes: Arc<Notes>,
+    pub backpack: Arc<Backpack>,
+    pub portfolios: Arc<Portfolios>,
+}
+
 pub struct Inner {
     pub accounts: Arc<Accounts>,
     pub badges: Arc<Badges>,
+    pub certificates: Arc<Certificates>,
     pub notes: Arc<Notes>,
+    pub backpack: Arc<Backpack>,
+    pub portfolios: Arc<Portfolios>,
     pub i18n: Arc<I18n>,
     pub settings: WebSettings,
     pub metrics: Metrics,
@@ -46,17 +62,22 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(
-        accounts: Arc<Accounts>,
-        badges: Arc<Badges>,
-        notes: Arc<Notes>,
-        i18n: Arc<I18n>,
-        settings: WebSettings,
-    ) -> Self {
+    pub fn new(services: Services, i18n: Arc<I18n>, settings: WebSettings) -> Self {
+        let Services {
+            accounts,
+            badges,
+            certificates,
+            notes,
+            backpack,
+            portfolios,
+        } = services;
         AppState(Arc::new(Inner {
             accounts,
             badges,
+            certificates,
             notes,
+            backpack,
+            portfolios,
             i18n,
             settings,
             metrics: Metrics::new(),

@@ -73,6 +73,19 @@ fn badge_of(_: &TestServer, b: &mut Client) -> String {
         .to_owned()
 }
 
+fn baked_badge_of(_: &TestServer, b: &mut Client) -> String {
+    let (json, _) = crate::badges::signed_badge_for_tests();
+    let png =
+        backpack_bake::bake(&crate::sample_png(), backpack_bake::Payload::Json(&json)).unwrap();
+    let r = b.upload("/backpack/badges", "b.png", "image/png", &png);
+    r.location()
+        .trim_start_matches("/backpack/badges/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn note_of(_: &TestServer, b: &mut Client) -> String {
     let r = b.post_form(
         "/backpack/notes",
@@ -84,6 +97,58 @@ fn note_of(_: &TestServer, b: &mut Client) -> String {
         .next()
         .unwrap()
         .to_owned()
+}
+
+fn certificate_of(_: &TestServer, b: &mut Client) -> String {
+    let r = b.upload(
+        "/backpack/certificates",
+        "b.png",
+        "image/png",
+        &crate::sample_png(),
+    );
+    r.location().split('/').nth(3).unwrap().to_owned()
+}
+
+fn collection_of(_: &TestServer, b: &mut Client) -> String {
+    let r = b.post_form(
+        "/backpack/collections",
+        &[("name", "B's"), ("description", "")],
+    );
+    r.location()
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn entry_of(_: &TestServer, b: &mut Client) -> String {
+    b.post_form(
+        "/backpack/portfolio/entries",
+        &[("section", "experience"), ("title", "B's job")],
+    );
+    id_after(
+        &b.get("/backpack/portfolio").body,
+        "B&#39;s job</summary>",
+        "/backpack/portfolio/entries/",
+    )
+}
+
+fn note_file_of(s: &TestServer, b: &mut Client) -> String {
+    let note = note_of(s, b);
+    b.upload(
+        &format!("/backpack/notes/{note}/files"),
+        "b.txt",
+        "text/plain",
+        b"private",
+    );
+    id_after(
+        &b.get(&format!("/backpack/notes/{note}")).body,
+        "Attached files",
+        "/backpack/notes/files/",
+    )
 }
 
 fn user_of(_: &TestServer, b: &mut Client) -> String {
@@ -114,6 +179,95 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
     ("GET", "/files/{id}", file_of, &[]),
     ("GET", "/backpack/badges/{id}", badge_of, &[]),
     ("GET", "/backpack/badges/{id}/original", badge_of, &[]),
+    ("GET", "/backpack/badges/{id}/image", baked_badge_of, &[]),
+    (
+        "GET",
+        "/backpack/badges/{id}/credential.json",
+        badge_of,
+        &[],
+    ),
+    ("GET", "/backpack/badges/{id}/baked.png", badge_of, &[]),
+    ("GET", "/backpack/certificates/{id}", certificate_of, &[]),
+    (
+        "GET",
+        "/backpack/certificates/{id}/edit",
+        certificate_of,
+        &[],
+    ),
+    (
+        "GET",
+        "/backpack/certificates/{id}/file",
+        certificate_of,
+        &[],
+    ),
+    (
+        "GET",
+        "/backpack/certificates/{id}/preview",
+        certificate_of,
+        &[],
+    ),
+    (
+        "POST",
+        "/backpack/certificates/{id}",
+        certificate_of,
+        &[("title", "taken"), ("platform", "other")],
+    ),
+    (
+        "POST",
+        "/backpack/certificates/{id}/delete",
+        certificate_of,
+        &[],
+    ),
+    ("GET", "/backpack/collections/{id}", collection_of, &[]),
+    (
+        "POST",
+        "/backpack/collections/{id}",
+        collection_of,
+        &[("name", "taken"), ("description", "")],
+    ),
+    (
+        "POST",
+        "/backpack/collections/{id}/delete",
+        collection_of,
+        &[],
+    ),
+    (
+        "POST",
+        "/backpack/collections/{id}/remove",
+        collection_of,
+        &[("item", "note:00000000-0000-0000-0000-000000000000")],
+    ),
+    (
+        "POST",
+        "/backpack/portfolio/entries/{id}",
+        entry_of,
+        &[("section", "experience"), ("title", "taken")],
+    ),
+    (
+        "POST",
+        "/backpack/portfolio/entries/{id}/delete",
+        entry_of,
+        &[("section", "experience")],
+    ),
+    (
+        "POST",
+        "/backpack/notes/{id}/files",
+        note_of,
+        &[("file", "@upload")],
+    ),
+    (
+        "POST",
+        "/backpack/notes/{id}/links",
+        note_of,
+        &[("item", "badge:00000000-0000-0000-0000-000000000000")],
+    ),
+    ("GET", "/backpack/notes/files/{id}", note_file_of, &[]),
+    (
+        "POST",
+        "/backpack/notes/files/{id}/delete",
+        note_file_of,
+        &[],
+    ),
     ("POST", "/backpack/badges/{id}/delete", badge_of, &[]),
     ("GET", "/backpack/notes/{id}", note_of, &[]),
     ("GET", "/backpack/notes/{id}/edit", note_of, &[]),
@@ -131,6 +285,8 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
 fn attempt(c: &mut Client, method: &str, path: &str, fields: &[(&str, &str)]) -> u16 {
     if method == "GET" {
         c.get(path).status
+    } else if fields.iter().any(|(k, v)| *k == "file" && *v == "@upload") {
+        c.upload(path, "x.txt", "text/plain", b"attempt").status
     } else {
         c.post_form(path, fields).status
     }

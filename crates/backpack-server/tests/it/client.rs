@@ -160,8 +160,28 @@ impl Client {
     /// A multipart upload of one file field named `file`, with the CSRF
     /// token in the query as the page's form does.
     pub fn upload(&mut self, path: &str, filename: &str, content_type: &str, bytes: &[u8]) -> Resp {
+        self.upload_with(path, &[], filename, content_type, bytes)
+    }
+
+    /// A multipart upload with text fields and one file field named `file`.
+    pub fn upload_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Resp {
         let boundary = "----backpacktestboundary7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
         );

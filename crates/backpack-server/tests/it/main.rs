@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod authz;
+mod backpack;
 mod backup;
 mod badges;
 mod client;
@@ -179,6 +180,35 @@ impl TestServer {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect()
+    }
+
+    /// Give the account with this address a credential "issued by this
+    /// portal" (area 3), as the issuing service will, through the domain.
+    pub fn give_portal_credential(&self, address: &str, bytes: Vec<u8>) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let app = backpack_server::app::App::open(self.config.clone(), &self.url)
+                .await
+                .unwrap();
+            let user = app
+                .store
+                .find_user_by_login(address)
+                .await
+                .unwrap()
+                .unwrap();
+            match app
+                .badges
+                .receive_portal(&user, "portal.json", bytes.into())
+                .await
+                .unwrap()
+            {
+                backpack_domain::badges::Imported::New(b) => b.id.to_string(),
+                backpack_domain::badges::Imported::Existing(b) => b.id.to_string(),
+            }
+        })
     }
 
     /// Every table of the server's database, read directly.

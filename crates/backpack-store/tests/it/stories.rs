@@ -387,11 +387,13 @@ story!(
             report: "{}".into(),
             checked_at: 5,
             imported_at: 5,
+            source: BadgeSource::Portal,
+            keywords: vec!["rust".into()],
         })
         .await
         .unwrap();
         let dump = s.export_all().await.unwrap();
-        assert_eq!(dump.len(), 10, "every table");
+        assert_eq!(dump.len(), 16, "every table");
         assert!(dump
             .iter()
             .any(|t| t.table == "badges" && t.rows.len() == 1));
@@ -497,7 +499,7 @@ story!(
             })
             .await
             .unwrap());
-        assert!(!s.delete_note(bob.id, rust.id).await.unwrap());
+        assert!(!s.delete_note(bob.id, rust.id, 0).await.unwrap());
         let edited = Note {
             title: "Rust".into(),
             tags: vec![],
@@ -506,10 +508,434 @@ story!(
         };
         assert!(s.update_note(&edited).await.unwrap());
         assert_eq!(s.find_note(ada.id, rust.id).await.unwrap().unwrap(), edited);
-        assert!(s.delete_note(ada.id, rust.id).await.unwrap());
+        assert!(s.delete_note(ada.id, rust.id, 0).await.unwrap());
         assert_eq!(
             titles(s.list_notes(ada.id, None, None).await.unwrap()),
             ["CV ideas"]
         );
+    }
+);
+
+fn certificate(
+    u: &User,
+    title: &str,
+    platform: &str,
+    day: Option<&str>,
+    tags: &[&str],
+    at: i64,
+) -> Certificate {
+    let id = Uuid::new_v4();
+    Certificate {
+        id,
+        user_id: u.id,
+        blob_key: format!("certificates/{id}"),
+        preview_key: Some(format!("certificates/{id}.png")),
+        sha256: "ab".into(),
+        media_type: "application/pdf".into(),
+        filename: "c.pdf".into(),
+        size: 10,
+        title: title.into(),
+        platform: platform.into(),
+        issuer_name: None,
+        issued_on: day.map(str::to_owned),
+        credential_id: None,
+        verification_url: None,
+        description: Some("Gradient descent and 100% effort".into()),
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn badge(
+    u: &User,
+    name: &str,
+    issuer: &str,
+    source: BadgeSource,
+    keywords: &[&str],
+    at: i64,
+) -> Badge {
+    let id = Uuid::new_v4();
+    Badge {
+        id,
+        user_id: u.id,
+        blob_key: format!("badges/{id}"),
+        sha256: id.to_string(),
+        content_sha256: id.to_string(),
+        media_type: "application/json".into(),
+        filename: "b.json".into(),
+        credential_id: None,
+        name: name.into(),
+        issuer_name: Some(issuer.into()),
+        issuer_id: None,
+        description: None,
+        valid_from: Some("2024-05-01T00:00:00Z".into()),
+        valid_until: None,
+        verdict: "verified".into(),
+        report: "{}".into(),
+        checked_at: at,
+        imported_at: at,
+        source,
+        keywords: keywords.iter().map(|t| (*t).to_owned()).collect(),
+    }
+}
+
+story!(
+    the_backpack_searches_groups_and_links_across_areas,
+    |b: Backend| async move {
+        let s = b.store;
+        let (ada, bob) = (user("Ada", Role::Learner), user("Bob", Role::Learner));
+        s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+            .await
+            .unwrap();
+        s.insert_user(&bob, &primary(&bob, "bob@example.org"))
+            .await
+            .unwrap();
+        let ml = certificate(
+            &ada,
+            "Machine Learning",
+            "coursera",
+            Some("2023-06-01"),
+            &["ml", "python"],
+            10,
+        );
+        let web = certificate(&ada, "Web Basics", "edx", None, &["web"], 20);
+        s.insert_certificate(&ml).await.unwrap();
+        s.insert_certificate(&web).await.unwrap();
+        let rust = badge(
+            &ada,
+            "Rust Programmer",
+            "Ferris Academy",
+            BadgeSource::Imported,
+            &["rust"],
+            30,
+        );
+        let portal = badge(
+            &ada,
+            "Data Literacy",
+            "This Portal",
+            BadgeSource::Portal,
+            &["data", "ml"],
+            40,
+        );
+        s.insert_badge(&rust).await.unwrap();
+        s.insert_badge(&portal).await.unwrap();
+        let note = Note {
+            id: Uuid::new_v4(),
+            user_id: ada.id,
+            title: "Interview prep".into(),
+            body: "Talk about machine learning".into(),
+            tags: vec!["career".into()],
+            created_at: 50,
+            updated_at: 50,
+        };
+        s.insert_note(&note).await.unwrap();
+        // Bob's items never show in Ada's backpack.
+        s.insert_certificate(&certificate(
+            &bob,
+            "Machine Learning",
+            "coursera",
+            None,
+            &["ml"],
+            60,
+        ))
+        .await
+        .unwrap();
+
+        let q = |f: fn(&mut ItemQuery)| {
+            let mut q = ItemQuery {
+                limit: 50,
+                ..Default::default()
+            };
+            f(&mut q);
+            q
+        };
+        let titles = |v: Vec<Item>| v.into_iter().map(|i| i.title).collect::<Vec<_>>();
+        assert_eq!(
+            titles(s.search_items(ada.id, &q(|_| {})).await.unwrap()),
+            [
+                "Interview prep",
+                "Data Literacy",
+                "Rust Programmer",
+                "Web Basics",
+                "Machine Learning"
+            ],
+            "timeline: newest first, every area"
+        );
+        let all = s.search_items(ada.id, &q(|_| {})).await.unwrap();
+        assert_eq!(all[1].area, Area::Portal);
+        assert_eq!(all[2].area, Area::Badge);
+        assert_eq!(all[1].date.as_deref(), Some("2024-05-01"));
+        assert_eq!(
+            titles(
+                s.search_items(ada.id, &q(|q| q.text = Some("machine learning".into())))
+                    .await
+                    .unwrap()
+            ),
+            ["Interview prep", "Machine Learning"],
+            "text in titles and note bodies"
+        );
+        assert_eq!(
+            titles(
+                s.search_items(ada.id, &q(|q| q.text = Some("gradient".into())))
+                    .await
+                    .unwrap()
+            ),
+            ["Web Basics", "Machine Learning"],
+            "text in descriptions"
+        );
+        assert_eq!(
+            titles(
+                s.search_items(ada.id, &q(|q| q.text = Some("100%".into())))
+                    .await
+                    .unwrap()
+            ),
+            ["Web Basics", "Machine Learning"],
+            "% is literal"
+        );
+        assert!(s
+            .search_items(ada.id, &q(|q| q.text = Some("0%e".into())))
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            titles(
+                s.search_items(ada.id, &q(|q| q.tag = Some("ml".into())))
+                    .await
+                    .unwrap()
+            ),
+            ["Data Literacy", "Machine Learning"],
+            "tags and badge keywords"
+        );
+        assert!(
+            s.search_items(ada.id, &q(|q| q.tag = Some("m".into())))
+                .await
+                .unwrap()
+                .is_empty(),
+            "whole tags"
+        );
+        assert_eq!(
+            titles(
+                s.search_items(ada.id, &q(|q| q.area = Some(Area::Portal)))
+                    .await
+                    .unwrap()
+            ),
+            ["Data Literacy"]
+        );
+        assert_eq!(
+            titles(
+                s.search_items(ada.id, &q(|q| q.issuer = Some("ferris".into())))
+                    .await
+                    .unwrap()
+            ),
+            ["Rust Programmer"]
+        );
+        assert_eq!(
+            titles(
+                s.search_items(
+                    ada.id,
+                    &q(|q| {
+                        q.from = Some("2024-01-01".into());
+                        q.from_unix = Some(45);
+                    })
+                )
+                .await
+                .unwrap()
+            ),
+            ["Interview prep", "Data Literacy", "Rust Programmer"],
+            "dated items by their date, undated ones by when they came"
+        );
+        assert_eq!(
+            titles(
+                s.search_items(
+                    ada.id,
+                    &q(|q| {
+                        q.to = Some("2023-12-31".into());
+                        q.to_unix = Some(15);
+                    })
+                )
+                .await
+                .unwrap()
+            ),
+            ["Machine Learning"]
+        );
+        let page2 = s
+            .search_items(
+                ada.id,
+                &ItemQuery {
+                    limit: 2,
+                    offset: 2,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(titles(page2), ["Rust Programmer", "Web Basics"]);
+        let mut counts = s.count_items(ada.id).await.unwrap();
+        counts.sort();
+        assert_eq!(
+            counts,
+            [
+                (Area::Certificate, 2),
+                (Area::Badge, 1),
+                (Area::Portal, 1),
+                (Area::Note, 1)
+            ]
+        );
+        let (tags, issuers) = s.item_facets(ada.id).await.unwrap();
+        assert_eq!(tags, ["career", "data", "ml", "python", "rust", "web"]);
+        assert_eq!(
+            issuers,
+            ["Coursera", "Ferris Academy", "This Portal", "edX"]
+        );
+        assert_eq!(
+            s.find_items(ada.id, &[rust.id, web.id, Uuid::new_v4()])
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(s.find_items(bob.id, &[rust.id]).await.unwrap().is_empty());
+
+        // Collections are the owner's, and hold items of any area.
+        let job = Collection {
+            id: Uuid::new_v4(),
+            user_id: ada.id,
+            name: "Job application".into(),
+            description: String::new(),
+            created_at: 1,
+            updated_at: 1,
+        };
+        s.insert_collection(&job).await.unwrap();
+        let r = |area, id| ItemRef { area, id };
+        assert!(s
+            .add_to_collection(ada.id, job.id, r(Area::Certificate, ml.id), 1)
+            .await
+            .unwrap());
+        assert!(s
+            .add_to_collection(ada.id, job.id, r(Area::Portal, portal.id), 2)
+            .await
+            .unwrap());
+        assert!(
+            s.add_to_collection(ada.id, job.id, r(Area::Portal, portal.id), 3)
+                .await
+                .unwrap(),
+            "twice is a no-op"
+        );
+        assert!(!s
+            .add_to_collection(bob.id, job.id, r(Area::Badge, rust.id), 4)
+            .await
+            .unwrap());
+        assert_eq!(
+            titles(s.collection_items(ada.id, job.id).await.unwrap()),
+            ["Machine Learning", "Data Literacy"]
+        );
+        assert!(s.collection_items(bob.id, job.id).await.unwrap().is_empty());
+        assert_eq!(s.list_collections(ada.id).await.unwrap()[0].1, 2);
+        assert_eq!(s.collections_of(ada.id, ml.id).await.unwrap().len(), 1);
+        assert!(!s
+            .remove_from_collection(bob.id, job.id, r(Area::Certificate, ml.id))
+            .await
+            .unwrap());
+        assert!(!s.delete_collection(bob.id, job.id).await.unwrap());
+        assert!(!s
+            .update_collection(&Collection {
+                user_id: bob.id,
+                ..job.clone()
+            })
+            .await
+            .unwrap());
+
+        // Note attachments and links.
+        let f = NoteFile {
+            id: Uuid::new_v4(),
+            note_id: note.id,
+            user_id: ada.id,
+            blob_key: "notes/f1".into(),
+            filename: "slides.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 3,
+            sha256: "cd".into(),
+            created_at: 5,
+        };
+        s.insert_note_file(&f).await.unwrap();
+        assert_eq!(
+            s.insert_note_file(&NoteFile {
+                id: Uuid::new_v4(),
+                user_id: bob.id,
+                blob_key: "notes/f2".into(),
+                ..f.clone()
+            })
+            .await,
+            Err(StoreError::NotFound),
+            "not onto someone else's note"
+        );
+        assert_eq!(
+            s.list_note_files(ada.id, note.id).await.unwrap(),
+            std::slice::from_ref(&f)
+        );
+        assert!(s.find_note_file(bob.id, f.id).await.unwrap().is_none());
+        s.set_note_links(
+            ada.id,
+            note.id,
+            &[r(Area::Certificate, ml.id), r(Area::Badge, rust.id)],
+        )
+        .await
+        .unwrap();
+        s.set_note_links(bob.id, note.id, &[r(Area::Badge, rust.id)])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.list_note_links(ada.id, note.id).await.unwrap().len(),
+            2,
+            "Bob's call changed nothing"
+        );
+        assert_eq!(s.notes_linking(ada.id, ml.id).await.unwrap(), [note.id]);
+
+        // Deleting an item forgets the links and collection entries to it,
+        // and queues its files.
+        assert!(!s.delete_certificate(bob.id, ml.id, 0).await.unwrap());
+        assert!(s.delete_certificate(ada.id, ml.id, 0).await.unwrap());
+        assert!(s.notes_linking(ada.id, ml.id).await.unwrap().is_empty());
+        assert_eq!(
+            titles(s.collection_items(ada.id, job.id).await.unwrap()),
+            ["Data Literacy"]
+        );
+        let due = s.due_blob_deletions(0, 100).await.unwrap();
+        assert!(due.contains(&ml.blob_key) && due.contains(ml.preview_key.as_ref().unwrap()));
+        // Deleting the note queues its attachments.
+        assert!(s.delete_note(ada.id, note.id, 0).await.unwrap());
+        assert!(s
+            .due_blob_deletions(0, 100)
+            .await
+            .unwrap()
+            .contains(&f.blob_key));
+
+        // The portfolio: one document per learner.
+        assert!(s.find_portfolio(ada.id).await.unwrap().is_none());
+        s.put_portfolio(ada.id, r#"{"headline":"A"}"#, 1)
+            .await
+            .unwrap();
+        s.put_portfolio(ada.id, r#"{"headline":"B"}"#, 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.find_portfolio(ada.id).await.unwrap(),
+            Some((r#"{"headline":"B"}"#.to_owned(), 2))
+        );
+        assert!(s.find_portfolio(bob.id).await.unwrap().is_none());
+
+        // The account goes with everything; every file is queued.
+        let web_key = web.blob_key.clone();
+        s.delete_user(ada.id, 0).await.unwrap();
+        assert!(s
+            .due_blob_deletions(0, 100)
+            .await
+            .unwrap()
+            .contains(&web_key));
+        assert!(s.search_items(ada.id, &q(|_| {})).await.unwrap().is_empty());
+        assert!(s.list_collections(ada.id).await.unwrap().is_empty());
+        assert!(s.find_portfolio(ada.id).await.unwrap().is_none());
+        assert_eq!(s.search_items(bob.id, &q(|_| {})).await.unwrap().len(), 1);
     }
 );

@@ -7,11 +7,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use backpack_credentials::report::Verdict;
+use backpack_domain::badges::Details;
 use backpack_domain::badges::Imported;
-use backpack_domain::entities::User;
+use backpack_domain::entities::{BadgeSource, ItemRef, User};
 use backpack_domain::recipient::RecipientMatch;
 use backpack_domain::DomainError;
 
+use super::backpack::{collection_box, notes_about, CollectionBox};
 use super::{object_id, render, see_other};
 use crate::ctx::Ctx;
 use crate::errors::{code_for_status, status_of, PageError};
@@ -33,6 +35,8 @@ struct BadgesTemplate {
     p: Page,
     errors: FieldErrors,
     badges: Vec<Row>,
+    /// Area 3 (credentials this instance issued) rather than area 2.
+    portal: bool,
 }
 
 fn verdict_label(p: &Page, code: &str) -> (String, &'static str) {
@@ -47,11 +51,12 @@ async fn list_page(
     status: StatusCode,
     errors: FieldErrors,
     done: Option<&str>,
+    source: BadgeSource,
 ) -> Result<Response, PageError> {
     let p = Page::new(st, ctx, done);
     let badges = st
         .badges
-        .list(user)
+        .list(user, source)
         .await?
         .into_iter()
         .map(|b| {
@@ -65,7 +70,15 @@ async fn list_page(
             }
         })
         .collect();
-    render(status, &BadgesTemplate { p, errors, badges })
+    render(
+        status,
+        &BadgesTemplate {
+            p,
+            errors,
+            badges,
+            portal: source == BadgeSource::Portal,
+        },
+    )
 }
 
 pub async fn list(
@@ -81,6 +94,26 @@ pub async fn list(
         StatusCode::OK,
         FieldErrors::default(),
         q.done.as_deref(),
+        BadgeSource::Imported,
+    )
+    .await
+}
+
+/// Area 3: the credentials this instance issued to the learner.
+pub async fn portal(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<Notice>,
+) -> Result<Response, PageError> {
+    let user = ctx.require_user()?;
+    list_page(
+        &st,
+        &ctx,
+        user,
+        StatusCode::OK,
+        FieldErrors::default(),
+        q.done.as_deref(),
+        BadgeSource::Portal,
     )
     .await
 }
@@ -131,7 +164,16 @@ pub async fn import(
                 DomainError::Invalid(errs) => FieldErrors::new(&st, ctx.locale, errs),
                 _ => FieldErrors::one(&st, ctx.locale, "file", e.code()),
             };
-            list_page(&st, &ctx, user, status_of(&e), errors, None).await
+            list_page(
+                &st,
+                &ctx,
+                user,
+                status_of(&e),
+                errors,
+                None,
+                BadgeSource::Imported,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -154,6 +196,13 @@ struct BadgeTemplate {
     recipient: String,
     colour: &'static str,
     checks: Vec<(String, String, String)>,
+    portal: bool,
+    has_image: bool,
+    details: Details,
+    /// Evidence narratives and endorsement comments, rendered inert.
+    evidence: Vec<(Option<String>, Option<String>, Option<String>)>,
+    cbox: CollectionBox,
+    about: Vec<(String, String)>,
 }
 
 fn snake(v: impl serde::Serialize) -> String {
@@ -204,8 +253,39 @@ pub async fn show(
         RecipientMatch::NotYours => p.t("recipient-not-yours"),
         RecipientMatch::NotNamed => p.t("recipient-not-named"),
     };
+    let details = view
+        .document
+        .as_ref()
+        .map(backpack_domain::badges::details)
+        .unwrap_or_default();
+    let evidence = details
+        .evidence
+        .iter()
+        .map(|e| {
+            (
+                e.name.clone(),
+                e.narrative
+                    .as_deref()
+                    .or(e.description.as_deref())
+                    .map(crate::markdown::render),
+                e.url
+                    .clone()
+                    .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            )
+        })
+        .collect();
     let b = view.badge;
+    let item = ItemRef {
+        area: b.source.area(),
+        id: b.id,
+    };
     let t = BadgeTemplate {
+        has_image: b.media_type.starts_with("image/") || details.image.is_some(),
+        portal: b.source == BadgeSource::Portal,
+        details,
+        evidence,
+        cbox: collection_box(&st, user, item).await?,
+        about: notes_about(&st, user, item).await?,
         verdict_text: p.t(&format!("verdict-{}-text", code.replace('_', "-"))),
         p,
         id: b.id.to_string(),
@@ -236,12 +316,53 @@ pub async fn original(
     Ok(super::attachment(bytes, &badge.media_type, &badge.filename))
 }
 
+/// The badge's image, only ever as an image (SVG runs nothing there).
+pub async fn image(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let user = ctx.require_user()?;
+    let (media_type, bytes) = st.badges.image(user, object_id(&id)?).await?;
+    Ok(super::inline_image(bytes, &media_type))
+}
+
+/// The credential as JSON.
+pub async fn json(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let user = ctx.require_user()?;
+    let (badge, bytes) = st.badges.document_json(user, object_id(&id)?).await?;
+    let name = backpack_domain::files::clean_stem(&badge.filename, "credential", "json");
+    Ok(super::attachment(bytes, "application/json", &name))
+}
+
+/// The credential baked into a PNG.
+pub async fn baked(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let user = ctx.require_user()?;
+    let (badge, bytes) = st.badges.baked_png(user, object_id(&id)?).await?;
+    let name = backpack_domain::files::clean_stem(&badge.filename, "credential", "png");
+    Ok(super::attachment(bytes, "image/png", &name))
+}
+
 pub async fn delete(
     State(st): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = ctx.require_user()?;
-    st.badges.delete(user, object_id(&id)?).await?;
-    Ok(see_other("/backpack/badges?done=badge_deleted"))
+    let id = object_id(&id)?;
+    let portal = st.badges.get(user, id).await?.source == BadgeSource::Portal;
+    st.badges.delete(user, id).await?;
+    Ok(see_other(if portal {
+        "/backpack/portal?done=badge_deleted"
+    } else {
+        "/backpack/badges?done=badge_deleted"
+    }))
 }

@@ -1,0 +1,517 @@
+//! External certificates: certificates earned elsewhere (Coursera, edX,
+//! Canvas Network, Cognitive Class, …), uploaded as PDF, PNG or JPEG, with
+//! their metadata.
+//!
+//! An upload is checked by content, read (a PDF's text layer, an image's
+//! header: no decompression bomb gets decoded), pre-filled from what the text
+//! says, given a PNG preview, and stored: file, preview and row together or
+//! not at all. The learner then corrects the metadata.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use time::macros::format_description;
+use time::Date;
+use uuid::Uuid;
+
+use crate::entities::{Certificate, User};
+use crate::files::{check_upload, FileKind};
+use crate::notes::parse_tags;
+use crate::ports::{BlobStore, Clock, Store};
+use crate::tokens::hex;
+use crate::{DomainError, FieldError};
+
+/// Platforms a certificate can come from: stable code and display name.
+pub const PLATFORMS: &[(&str, &str)] = &[
+    ("coursera", "Coursera"),
+    ("edx", "edX"),
+    ("canvas_network", "Canvas Network"),
+    ("cognitive_class", "Cognitive Class"),
+    ("other", "Other"),
+];
+
+/// The display name of a platform code.
+pub fn platform_label(code: &str) -> &str {
+    PLATFORMS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, l)| l)
+}
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = 200;
+pub const MAX_URL_CHARS: usize = 2000;
+pub const MAX_DESCRIPTION_CHARS: usize = 5000;
+pub const MAX_CERTIFICATES: usize = 10_000;
+/// Width of the stored preview, in pixels.
+pub const PREVIEW_WIDTH: u32 = 640;
+
+/// What the certificate form sends.
+#[derive(Debug, Default, Clone)]
+pub struct CertificateInput {
+    pub title: String,
+    pub platform: String,
+    pub issuer_name: String,
+    pub issued_on: String,
+    pub credential_id: String,
+    pub verification_url: String,
+    pub description: String,
+    /// Comma-separated skills and tags.
+    pub tags: String,
+}
+
+/// Checked metadata.
+#[derive(Debug)]
+struct Checked {
+    title: String,
+    platform: String,
+    issuer_name: Option<String>,
+    issued_on: Option<String>,
+    credential_id: Option<String>,
+    verification_url: Option<String>,
+    description: Option<String>,
+    tags: Vec<String>,
+}
+
+fn short(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    raw: &str,
+    max: usize,
+) -> Option<String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if v.chars().count() > max || v.chars().any(char::is_control) {
+        errors.push(FieldError::new(field, "too_long"));
+        return None;
+    }
+    Some(v.to_owned())
+}
+
+/// A date as `YYYY-MM-DD`, checked.
+pub fn parse_day(raw: &str) -> Option<String> {
+    let f = format_description!("[year]-[month]-[day]");
+    Date::parse(raw.trim(), &f)
+        .ok()
+        .map(|d| d.format(&f).unwrap_or_else(|_| raw.trim().to_owned()))
+}
+
+/// An http(s) URL without spaces or control characters.
+pub fn is_web_url(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && s.len() > "https://".len()
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+}
+
+fn check(input: &CertificateInput) -> Result<Checked, DomainError> {
+    let mut errors = Vec::new();
+    let title = short(&mut errors, "title", &input.title, MAX_TITLE_CHARS);
+    if title.is_none() && !errors.iter().any(|e| e.field == "title") {
+        errors.push(FieldError::new("title", "required"));
+    }
+    let platform = input.platform.trim();
+    let platform = if platform.is_empty() {
+        "other"
+    } else {
+        platform
+    };
+    if !PLATFORMS.iter().any(|(c, _)| *c == platform) {
+        errors.push(FieldError::new("platform", "choose_one"));
+    }
+    let issuer_name = short(
+        &mut errors,
+        "issuer_name",
+        &input.issuer_name,
+        MAX_TEXT_CHARS,
+    );
+    let issued_on = match input.issued_on.trim() {
+        "" => None,
+        raw => {
+            let d = parse_day(raw);
+            if d.is_none() {
+                errors.push(FieldError::new("issued_on", "date_invalid"));
+            }
+            d
+        }
+    };
+    let credential_id = short(
+        &mut errors,
+        "credential_id",
+        &input.credential_id,
+        MAX_TEXT_CHARS,
+    );
+    let verification_url = short(
+        &mut errors,
+        "verification_url",
+        &input.verification_url,
+        MAX_URL_CHARS,
+    );
+    if let Some(u) = &verification_url {
+        if !is_web_url(u) {
+            errors.push(FieldError::new("verification_url", "url_invalid"));
+        }
+    }
+    let description = input.description.trim();
+    let description = if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        errors.push(FieldError::new("description", "too_long"));
+        None
+    } else {
+        (!description.is_empty()).then(|| description.replace("\r\n", "\n"))
+    };
+    let tags = parse_tags(&input.tags)
+        .map_err(|e| errors.push(FieldError::new("tags", e.code)))
+        .unwrap_or_default();
+    if !errors.is_empty() {
+        return Err(DomainError::Invalid(errors));
+    }
+    Ok(Checked {
+        title: title.unwrap_or_default(),
+        platform: platform.to_owned(),
+        issuer_name,
+        issued_on,
+        credential_id,
+        verification_url,
+        description,
+        tags,
+    })
+}
+
+/// What reading an uploaded file gave.
+struct Read {
+    kind: FileKind,
+    prefill: backpack_documents::Prefill,
+    preview: Option<Vec<u8>>,
+}
+
+/// Read an upload: PDF text and first-page preview, or image header and
+/// thumbnail. Refuses corrupt files and decompression bombs.
+fn read(bytes: &[u8], kind: FileKind) -> Result<Read, DomainError> {
+    let refuse = |e: backpack_documents::DocError| {
+        let code = match e.code() {
+            "pdf_encrypted" => "certificate_encrypted",
+            "image_too_large" => "image_too_large",
+            "too_large" => "certificate_too_large",
+            _ => "certificate_corrupt",
+        };
+        DomainError::field("file", code)
+    };
+    match kind {
+        FileKind::Pdf => {
+            let text = backpack_documents::pdf_text(bytes).map_err(refuse)?;
+            let prefill = backpack_documents::recognise(&text);
+            let preview = backpack_documents::pdf_preview(bytes, PREVIEW_WIDTH).ok();
+            Ok(Read {
+                kind,
+                prefill,
+                preview,
+            })
+        }
+        _ => {
+            backpack_documents::image_info(bytes).map_err(refuse)?;
+            let preview =
+                backpack_documents::image_preview(bytes, PREVIEW_WIDTH).map_err(refuse)?;
+            Ok(Read {
+                kind,
+                prefill: backpack_documents::Prefill::default(),
+                preview: Some(preview),
+            })
+        }
+    }
+}
+
+/// The title a file name suggests: its stem, with separators as spaces.
+fn title_from_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
+    let t: String = stem
+        .chars()
+        .map(|c| if c == '_' || c == '-' { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .take(MAX_TITLE_CHARS)
+        .collect();
+    let t = t.trim();
+    if t.is_empty() {
+        "Certificate".to_owned()
+    } else {
+        t.to_owned()
+    }
+}
+
+pub struct Certificates {
+    store: Arc<dyn Store>,
+    blobs: Arc<dyn BlobStore>,
+    clock: Arc<dyn Clock>,
+    max_bytes: u64,
+    blob_grace_secs: i64,
+}
+
+impl Certificates {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        clock: Arc<dyn Clock>,
+        max_bytes: u64,
+        blob_grace_secs: i64,
+    ) -> Self {
+        Certificates {
+            store,
+            blobs,
+            clock,
+            max_bytes: max_bytes.min(backpack_documents::MAX_DOCUMENT_BYTES as u64),
+            blob_grace_secs,
+        }
+    }
+
+    /// Upload a certificate. Fields the learner filled in win over what was
+    /// recognised in the file; the rest is pre-filled from the PDF's text.
+    pub async fn upload(
+        &self,
+        user: &User,
+        filename: &str,
+        bytes: Bytes,
+        given: CertificateInput,
+    ) -> Result<Certificate, DomainError> {
+        let kind = check_upload(
+            &bytes,
+            &[FileKind::Pdf, FileKind::Png, FileKind::Jpeg],
+            self.max_bytes,
+        )?;
+        if self.store.list_certificates(user.id).await?.len() >= MAX_CERTIFICATES {
+            return Err(DomainError::field("file", "too_many"));
+        }
+        let work = bytes.clone();
+        let read = tokio::task::spawn_blocking(move || read(&work, kind))
+            .await
+            .map_err(DomainError::internal)??;
+        let p = &read.prefill;
+        let pick = |given: &str, found: &Option<String>| -> String {
+            if given.trim().is_empty() {
+                found.clone().unwrap_or_default()
+            } else {
+                given.to_owned()
+            }
+        };
+        let platform = if given.platform.trim().is_empty() {
+            p.platform.map(|x| x.code().to_owned()).unwrap_or_default()
+        } else {
+            given.platform.clone()
+        };
+        let mut input = CertificateInput {
+            title: pick(&given.title, &p.title),
+            platform,
+            issuer_name: given.issuer_name.clone(),
+            issued_on: pick(&given.issued_on, &p.date),
+            credential_id: pick(&given.credential_id, &p.credential_id),
+            verification_url: pick(&given.verification_url, &p.verification_url),
+            description: given.description.clone(),
+            tags: given.tags.clone(),
+        };
+        if input.title.trim().is_empty() {
+            input.title = title_from_filename(filename);
+        }
+        // What was recognised must not make the upload fail: drop what does
+        // not pass the checks, keep what the learner typed (checked below).
+        if given.verification_url.trim().is_empty() && !is_web_url(input.verification_url.trim()) {
+            input.verification_url.clear();
+        }
+        if given.title.trim().is_empty() && input.title.chars().count() > MAX_TITLE_CHARS {
+            input.title = input.title.chars().take(MAX_TITLE_CHARS).collect();
+        }
+        if given.credential_id.trim().is_empty()
+            && input.credential_id.chars().count() > MAX_TEXT_CHARS
+        {
+            input.credential_id.clear();
+        }
+        let c = check(&input)?;
+        let id = Uuid::new_v4();
+        let now = self.clock.unix();
+        let sha = hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        let cert = Certificate {
+            id,
+            user_id: user.id,
+            blob_key: format!("certificates/{}/{}", user.id, id),
+            preview_key: read
+                .preview
+                .as_ref()
+                .map(|_| format!("certificates/{}/{}.preview.png", user.id, id)),
+            sha256: sha,
+            media_type: read.kind.content_type().to_owned(),
+            filename: crate::files::safe_filename(filename, read.kind),
+            size: bytes.len() as i64,
+            title: c.title,
+            issuer_name: c.issuer_name,
+            platform: c.platform,
+            issued_on: c.issued_on,
+            credential_id: c.credential_id,
+            verification_url: c.verification_url,
+            description: c.description,
+            tags: c.tags,
+            created_at: now,
+            updated_at: now,
+        };
+        // Files first, row last: a crash in between leaves no row pointing
+        // at a missing file; on failure the files are removed.
+        self.blobs
+            .put(&cert.blob_key, bytes)
+            .await
+            .map_err(DomainError::Internal)?;
+        if let (Some(key), Some(png)) = (&cert.preview_key, read.preview) {
+            if let Err(e) = self.blobs.put(key, Bytes::from(png)).await {
+                let _ = self.blobs.delete(&cert.blob_key).await;
+                return Err(DomainError::Internal(e));
+            }
+        }
+        if let Err(e) = self.store.insert_certificate(&cert).await {
+            let _ = self.blobs.delete(&cert.blob_key).await;
+            if let Some(k) = &cert.preview_key {
+                let _ = self.blobs.delete(k).await;
+            }
+            return Err(e.into());
+        }
+        Ok(cert)
+    }
+
+    pub async fn get(&self, user: &User, id: Uuid) -> Result<Certificate, DomainError> {
+        self.store
+            .find_certificate(user.id, id)
+            .await?
+            .ok_or(DomainError::NotFound)
+    }
+
+    pub async fn list(&self, user: &User) -> Result<Vec<Certificate>, DomainError> {
+        Ok(self.store.list_certificates(user.id).await?)
+    }
+
+    /// Change the metadata (the file stays as uploaded).
+    pub async fn update(
+        &self,
+        user: &User,
+        id: Uuid,
+        input: &CertificateInput,
+    ) -> Result<Certificate, DomainError> {
+        let existing = self.get(user, id).await?;
+        let c = check(input)?;
+        let cert = Certificate {
+            title: c.title,
+            platform: c.platform,
+            issuer_name: c.issuer_name,
+            issued_on: c.issued_on,
+            credential_id: c.credential_id,
+            verification_url: c.verification_url,
+            description: c.description,
+            tags: c.tags,
+            updated_at: self.clock.unix(),
+            ..existing
+        };
+        if self.store.update_certificate(&cert).await? {
+            Ok(cert)
+        } else {
+            Err(DomainError::NotFound)
+        }
+    }
+
+    /// The file exactly as uploaded.
+    pub async fn file(&self, user: &User, id: Uuid) -> Result<(Certificate, Bytes), DomainError> {
+        let cert = self.get(user, id).await?;
+        let bytes = self
+            .blobs
+            .get(&cert.blob_key)
+            .await
+            .map_err(DomainError::Internal)?
+            .ok_or(DomainError::NotFound)?;
+        Ok((cert, bytes))
+    }
+
+    /// The PNG preview (first page, or the image).
+    pub async fn preview(&self, user: &User, id: Uuid) -> Result<Bytes, DomainError> {
+        let cert = self.get(user, id).await?;
+        let key = cert.preview_key.ok_or(DomainError::NotFound)?;
+        self.blobs
+            .get(&key)
+            .await
+            .map_err(DomainError::Internal)?
+            .ok_or(DomainError::NotFound)
+    }
+
+    pub async fn delete(&self, user: &User, id: Uuid) -> Result<(), DomainError> {
+        let after = self.clock.unix() + self.blob_grace_secs;
+        if self.store.delete_certificate(user.id, id, after).await? {
+            Ok(())
+        } else {
+            Err(DomainError::NotFound)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(title: &str) -> CertificateInput {
+        CertificateInput {
+            title: title.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn metadata_is_checked_field_by_field() {
+        let e = check(&CertificateInput {
+            title: " ".into(),
+            platform: "myspace".into(),
+            issued_on: "31/02/2024".into(),
+            verification_url: "javascript:alert(1)".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        let DomainError::Invalid(errs) = e else {
+            panic!("expected field errors")
+        };
+        let fields: Vec<_> = errs.iter().map(|e| (e.field, e.code)).collect();
+        assert!(fields.contains(&("title", "required")), "{fields:?}");
+        assert!(fields.contains(&("platform", "choose_one")));
+        assert!(fields.contains(&("issued_on", "date_invalid")));
+        assert!(fields.contains(&("verification_url", "url_invalid")));
+    }
+
+    #[test]
+    fn good_metadata_is_normalised() {
+        let c = check(&CertificateInput {
+            title: " Machine Learning ".into(),
+            platform: "coursera".into(),
+            issued_on: "2024-03-05".into(),
+            verification_url: "https://coursera.org/verify/ABC".into(),
+            tags: "ML, Python".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.title, "Machine Learning");
+        assert_eq!(c.issued_on.as_deref(), Some("2024-03-05"));
+        assert_eq!(c.tags, ["ml", "python"]);
+        // Platform defaults to "other".
+        assert_eq!(check(&input("T")).unwrap().platform, "other");
+    }
+
+    #[test]
+    fn impossible_dates_and_bad_urls_are_refused() {
+        assert_eq!(parse_day("2024-02-30"), None);
+        assert_eq!(parse_day("2024-02-29").as_deref(), Some("2024-02-29"));
+        assert!(!is_web_url("https://exa mple.org"));
+        assert!(!is_web_url("ftp://example.org"));
+        assert!(is_web_url("https://www.edx.org/certificates/abc"));
+    }
+
+    #[test]
+    fn titles_from_file_names() {
+        assert_eq!(
+            title_from_filename("C:\\x\\Machine_Learning-cert.pdf"),
+            "Machine Learning cert"
+        );
+        assert_eq!(title_from_filename(".pdf"), "Certificate");
+    }
+}

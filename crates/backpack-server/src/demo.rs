@@ -1,0 +1,332 @@
+//! Demo content for `backpack serve --demo`: the demo learner gets something
+//! in every area of the e-Backpack, made through the same use cases a
+//! learner's browser calls (uploads are read, badges signed and verified).
+
+use backpack_credentials::proof::SignSuite;
+use backpack_credentials::sign::{IssuerKey, Secured, SignFormat};
+use backpack_crypto::ed25519::SigningKey;
+use backpack_documents::samples;
+use backpack_domain::backpack::CollectionInput;
+use backpack_domain::certificates::CertificateInput;
+use backpack_domain::entities::{Area, ItemRef, User};
+use backpack_domain::notes::NoteInput;
+use backpack_domain::portfolio::{EntryInput, ProfileInput, Section};
+use bytes::Bytes;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::app::App;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// A signed Open Badges 3.0 credential naming `email` (hashed, salted).
+fn credential(
+    issuer: &IssuerKey,
+    issuer_name: &str,
+    email: &str,
+    name: &str,
+    description: &str,
+    skills: &[(&str, &str, &str)],
+    now: OffsetDateTime,
+) -> Result<String, String> {
+    use base64::Engine;
+    let salt = "demo-salt";
+    let hash: String = Sha256::digest(format!("{email}{salt}"))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let image = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD
+            .encode(backpack_domain::badges::DEFAULT_BADGE_PNG)
+    );
+    let doc = json!({
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+        ],
+        "id": format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": name,
+        "issuer": {"id": issuer.did, "type": ["Profile"], "name": issuer_name},
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{
+                "type": "IdentityObject",
+                "identityHash": format!("sha256${hash}"),
+                "identityType": "emailAddress",
+                "hashed": true,
+                "salt": salt
+            }],
+            "achievement": {
+                "id": format!("https://demo.backpack.test/achievements/{}", uuid::Uuid::new_v4()),
+                "type": ["Achievement"],
+                "achievementType": "MicroCredential",
+                "name": name,
+                "description": description,
+                "criteria": {"narrative": "Complete every module and pass the **final assessment** (80 % or more)."},
+                "image": {"id": image, "type": "Image"},
+                "tag": skills.iter().map(|(n, _, _)| n.to_lowercase()).collect::<Vec<_>>(),
+                "alignment": skills.iter().map(|(n, fw, code)| json!({
+                    "type": ["Alignment"], "targetName": n, "targetFramework": fw, "targetCode": code,
+                    "targetUrl": format!("https://esco.example.org/{code}")
+                })).collect::<Vec<_>>()
+            }
+        },
+        "evidence": [{
+            "id": "https://demo.backpack.test/evidence/final-project",
+            "type": ["Evidence"],
+            "name": "Final project",
+            "narrative": "A data pipeline with tests, reviewed by two tutors."
+        }]
+    });
+    match backpack_credentials::sign::sign(
+        backpack_jsonld::Processor::shared(),
+        &doc,
+        issuer,
+        SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022),
+        now,
+    )
+    .map_err(err)?
+    {
+        Secured::Json(v) => serde_json::to_string_pretty(&v).map_err(err),
+        Secured::Jwt(t) => Ok(t),
+    }
+}
+
+/// Fill the demo learner's e-Backpack.
+pub async fn fill_learner(
+    app: &App,
+    user: &User,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    // Area 1: external certificates, recognised from their text.
+    let coursera = samples::pdf(&[samples::text_page(&[
+        (12.0, "Jan 5, 2024"),
+        (24.0, "Lea Learner"),
+        (12.0, "has successfully completed"),
+        (20.0, "Machine Learning"),
+        (10.0, "an online non-credit course authorized by Stanford University and offered through Coursera"),
+        (10.0, "Verify at coursera.org/verify/DEMO1234ABCD"),
+    ])]);
+    let ml = app
+        .certificates
+        .upload(
+            user,
+            "coursera-machine-learning.pdf",
+            Bytes::from(coursera),
+            CertificateInput {
+                tags: "machine learning, python".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let edx = samples::pdf(&[samples::text_page(&samples::EDX_LINES)]);
+    app.certificates
+        .upload(
+            user,
+            "edx-cs50.pdf",
+            Bytes::from(edx),
+            CertificateInput {
+                tags: "programming".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+
+    // Areas 2 and 3: an imported badge, and one this portal issued.
+    let academy = IssuerKey::did_key(SigningKey::generate());
+    let badge = credential(
+        &academy,
+        "Open Data Academy",
+        email,
+        "Data Analysis with Python",
+        "Cleans, explores and visualises data sets with pandas.",
+        &[
+            ("Data analysis", "ESCO", "S5.5.1"),
+            ("Python", "ESCO", "S1.3.2"),
+        ],
+        now,
+    )?;
+    let imported = app
+        .badges
+        .import(user, "data-analysis.json", Bytes::from(badge))
+        .await
+        .map_err(err)?;
+    let portal_key = IssuerKey::did_key(SigningKey::generate());
+    let portal = credential(
+        &portal_key,
+        "Backpack Demo Portal",
+        email,
+        "Digital Security Essentials",
+        "Applies basic digital hygiene: passwords, backups, phishing.",
+        &[("Protecting devices", "DigComp", "4.1")],
+        now,
+    )?;
+    app.badges
+        .receive_portal(user, "digital-security.json", Bytes::from(portal))
+        .await
+        .map_err(err)?;
+    let badge_id = match imported {
+        backpack_domain::badges::Imported::New(b)
+        | backpack_domain::badges::Imported::Existing(b) => b.id,
+    };
+
+    // Area 5: notes, one about the certificate, with a file.
+    let note = app
+        .notes
+        .create(
+            user,
+            NoteInput {
+                title: "What I learned in Machine Learning",
+                body: "## Key ideas\n\n- Gradient descent\n- Regularisation\n\nNext: a **Kaggle** competition.",
+                tags: "machine learning, study",
+            },
+        )
+        .await
+        .map_err(err)?;
+    app.notes
+        .attach(
+            user,
+            note.id,
+            "reading-list.txt",
+            Bytes::from_static(b"Pattern Recognition and Machine Learning\nDeep Learning\n"),
+        )
+        .await
+        .map_err(err)?;
+    let ml_ref = ItemRef {
+        area: Area::Certificate,
+        id: ml.id,
+    };
+    let badge_ref = ItemRef {
+        area: Area::Badge,
+        id: badge_id,
+    };
+    app.notes
+        .set_links(user, note.id, &[ml_ref])
+        .await
+        .map_err(err)?;
+    app.notes
+        .create(
+            user,
+            NoteInput {
+                title: "Job search",
+                body: "Apply to data analyst roles; bring the **Data Analysis** badge.",
+                tags: "career",
+            },
+        )
+        .await
+        .map_err(err)?;
+
+    // A collection for a job application.
+    let job = app
+        .backpack
+        .create_collection(
+            user,
+            CollectionInput {
+                name: "Data analyst application",
+                description: "What I send with applications for data roles.",
+            },
+        )
+        .await
+        .map_err(err)?;
+    for item in [ml_ref, badge_ref] {
+        app.backpack
+            .add_to_collection(user, job.id, item)
+            .await
+            .map_err(err)?;
+    }
+
+    // Area 4: the portfolio, citing the credentials.
+    app.portfolios
+        .save_profile(
+            user,
+            &ProfileInput {
+                headline: "Junior data analyst".into(),
+                summary: "Curious analyst who learns online and ships small data projects.".into(),
+                email: email.into(),
+                location: "Brussels".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let evidence = vec![
+        format!("certificate:{}", ml.id),
+        format!("badge:{badge_id}"),
+    ];
+    app.portfolios
+        .save_entry(
+            user,
+            Section::Experience,
+            None,
+            &EntryInput {
+                title: "Data intern".into(),
+                organisation: "City Statistics Office".into(),
+                from: "2024-02".into(),
+                to: "2024-08".into(),
+                description: "Automated monthly reports in Python.".into(),
+                evidence: evidence.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    app.portfolios
+        .save_entry(
+            user,
+            Section::Education,
+            None,
+            &EntryInput {
+                title: "Bachelor in Economics".into(),
+                organisation: "Université libre de Bruxelles".into(),
+                from: "2020-09".into(),
+                to: "2023-06".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    for (name, mother, levels) in [
+        ("French", true, vec![]),
+        ("English", false, vec!["C1", "C1", "B2", "B2", "B2"]),
+    ] {
+        app.portfolios
+            .save_entry(
+                user,
+                Section::Languages,
+                None,
+                &EntryInput {
+                    title: name.into(),
+                    mother_tongue: mother,
+                    levels: levels.into_iter().map(str::to_owned).collect(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(err)?;
+    }
+    app.portfolios
+        .save_entry(
+            user,
+            Section::Skills,
+            None,
+            &EntryInput {
+                title: "Python (pandas)".into(),
+                category: "digital".into(),
+                level: "Proficient".into(),
+                evidence: vec![format!("badge:{badge_id}")],
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    Ok(())
+}
