@@ -281,7 +281,11 @@ impl Certificates {
             &[FileKind::Pdf, FileKind::Png, FileKind::Jpeg],
             self.max_bytes,
         )?;
-        if self.store.list_certificates(user.id).await?.len() >= MAX_CERTIFICATES {
+        let held = self.store.count_items(user.id).await?;
+        if held
+            .iter()
+            .any(|(a, n)| *a == crate::entities::Area::Certificate && *n >= MAX_CERTIFICATES as i64)
+        {
             return Err(DomainError::field("file", "too_many"));
         }
         let work = bytes.clone();

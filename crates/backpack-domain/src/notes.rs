@@ -235,7 +235,11 @@ impl Notes {
 
     pub async fn create(&self, user: &User, input: NoteInput<'_>) -> Result<Note, DomainError> {
         let (title, body, tags) = check(&input)?;
-        if self.store.list_notes(user.id, None, None).await?.len() >= MAX_NOTES {
+        let held = self.store.count_items(user.id).await?;
+        if held
+            .iter()
+            .any(|(a, n)| *a == crate::entities::Area::Note && *n >= MAX_NOTES as i64)
+        {
             return Err(DomainError::field("title", "too_many"));
         }
         let now = self.clock.unix();
@@ -311,10 +315,19 @@ mod tests {
 
     #[test]
     fn attachments_are_never_typed_as_something_a_browser_runs() {
-        assert_eq!(sniffed_type(b"<html><script>alert(1)</script></html>"), "text/plain");
-        assert_eq!(sniffed_type(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), "text/plain");
+        assert_eq!(
+            sniffed_type(b"<html><script>alert(1)</script></html>"),
+            "text/plain"
+        );
+        assert_eq!(
+            sniffed_type(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            "text/plain"
+        );
         assert_eq!(sniffed_type(b"%PDF-1.7\n"), "application/pdf");
-        assert_eq!(sniffed_type(&[0xff, 0xfe, 0x00, 0x9f]), "application/octet-stream");
+        assert_eq!(
+            sniffed_type(&[0xff, 0xfe, 0x00, 0x9f]),
+            "application/octet-stream"
+        );
     }
 
     #[test]

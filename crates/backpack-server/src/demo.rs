@@ -330,3 +330,104 @@ pub async fn fill_learner(
         .map_err(err)?;
     Ok(())
 }
+
+/// Words the generated items are made of (search has something to find).
+const TOPICS: &[&str] = &[
+    "Machine Learning",
+    "Data Analysis",
+    "Project Management",
+    "Cloud Computing",
+    "Cyber Security",
+    "Digital Marketing",
+    "Web Development",
+    "Statistics",
+    "Leadership",
+    "Public Speaking",
+    "First Aid",
+    "Accessibility",
+];
+const LEVELS: &[&str] = &[
+    "Introduction to",
+    "Foundations of",
+    "Advanced",
+    "Applied",
+    "Practical",
+];
+
+/// Fill the demo learner's e-Backpack with `n` generated items through the
+/// use cases (uploads are read and previewed, badges signed and verified):
+/// 40 % certificates, 30 % badges, 30 % notes. Returns the three counts.
+pub async fn fill_many(app: &App, n: u64, now: OffsetDateTime) -> Result<(u64, u64, u64), String> {
+    let email = "learner@demo.backpack.test";
+    let user = app
+        .store
+        .find_user_by_login(email)
+        .await
+        .map_err(err)?
+        .ok_or("the demo learner does not exist")?;
+    let issuer = IssuerKey::did_key(SigningKey::generate());
+    let (mut certs, mut badges, mut notes) = (0, 0, 0);
+    for i in 0..n {
+        let topic = TOPICS[(i as usize) % TOPICS.len()];
+        let level = LEVELS[(i as usize / TOPICS.len()) % LEVELS.len()];
+        let title = format!("{level} {topic} {i}");
+        let tag = topic.to_lowercase();
+        match i % 10 {
+            0..=3 => {
+                let day = format!("{}", 1 + i % 28);
+                let pdf = samples::pdf(&[samples::text_page(&[
+                    (12.0, &format!("Mar {day}, 2024")),
+                    (24.0, "Lea Learner"),
+                    (12.0, "has successfully completed"),
+                    (20.0, &title),
+                    (10.0, "an online non-credit course offered through Coursera"),
+                    (10.0, &format!("Verify at coursera.org/verify/FILL{i:06}")),
+                ])]);
+                app.certificates
+                    .upload(
+                        &user,
+                        "certificate.pdf",
+                        Bytes::from(pdf),
+                        CertificateInput {
+                            tags: tag,
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .map_err(err)?;
+                certs += 1;
+            }
+            4..=6 => {
+                let doc = credential(
+                    &issuer,
+                    "Open Data Academy",
+                    email,
+                    &title,
+                    &format!("Shows the skills of {topic}, assessed by a final project."),
+                    &[(topic, "ESCO", "S1.0.0")],
+                    now,
+                )?;
+                app.badges
+                    .import(&user, "badge.json", Bytes::from(doc))
+                    .await
+                    .map_err(err)?;
+                badges += 1;
+            }
+            _ => {
+                app.notes
+                    .create(
+                        &user,
+                        NoteInput {
+                            title: &format!("Notes on {title}"),
+                            body: &format!("What I learned about **{topic}** in session {i}."),
+                            tags: &tag,
+                        },
+                    )
+                    .await
+                    .map_err(err)?;
+                notes += 1;
+            }
+        }
+    }
+    Ok((certs, badges, notes))
+}

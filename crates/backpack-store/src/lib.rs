@@ -212,6 +212,20 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
         ],
     ),
     (
+        "items",
+        &[
+            ("id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("area", Ty::Text),
+            ("title", Ty::Text),
+            ("issuer", Ty::Text),
+            ("tags", Ty::Text),
+            ("day", Ty::Text),
+            ("at", Ty::Int),
+            ("haystack", Ty::Text),
+        ],
+    ),
+    (
         "portfolios",
         &[
             ("user_id", Ty::Text),

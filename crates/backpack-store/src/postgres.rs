@@ -45,7 +45,9 @@ impl PgStore {
             .await
             .map_err(backend_err)?;
         migrator(MIGRATIONS).run(&pool).await.map_err(backend_err)?;
-        Ok(PgStore { pool })
+        let store = PgStore { pool };
+        store.fill_items().await?;
+        Ok(store)
     }
 
     pub async fn close(&self) {
@@ -61,5 +63,6 @@ sql_store!(
     "postgres",
     Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"),
     "SELECT table_name::text AS name FROM information_schema.tables \
-     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%'"
+     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%'",
+    "strpos(haystack, $2) > 0"
 );

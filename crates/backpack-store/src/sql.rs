@@ -1,7 +1,7 @@
 //! The queries, written once and instantiated per driver.
 
 macro_rules! sql_store {
-    ($Store:ident, $Db:ty, $Row:ty, $name:literal, $snapshot:expr, $tables_sql:expr) => {
+    ($Store:ident, $Db:ty, $Row:ty, $name:literal, $snapshot:expr, $tables_sql:expr, $contains:literal) => {
         mod queries {
             use async_trait::async_trait;
             use backpack_domain::backup::TableDump;
@@ -119,6 +119,7 @@ macro_rules! sql_store {
             #[async_trait]
             impl BadgeStore for $Store {
                 async fn insert_badge(&self, b: &Badge) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
                     sqlx::query(&format!(
                         "INSERT INTO badges ({BADGE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
                     ))
@@ -142,9 +143,11 @@ macro_rules! sql_store {
                     .bind(b.imported_at)
                     .bind(b.source.code())
                     .bind(stored_tags(&b.keywords))
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
+                    sync_item(&mut tx, "badges", b.id).await?;
+                    tx.commit().await.map_err(map_err)?;
                     Ok(())
                 }
 
@@ -902,6 +905,7 @@ macro_rules! sql_store {
             #[async_trait]
             impl NoteStore for $Store {
                 async fn insert_note(&self, n: &Note) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
                     sqlx::query(&format!("INSERT INTO notes ({NOTE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
                         .bind(n.id.to_string())
                         .bind(n.user_id.to_string())
@@ -910,9 +914,11 @@ macro_rules! sql_store {
                         .bind(stored_tags(&n.tags))
                         .bind(n.created_at)
                         .bind(n.updated_at)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await
                         .map_err(map_err)?;
+                    sync_item(&mut tx, "notes", n.id).await?;
+                    tx.commit().await.map_err(map_err)?;
                     Ok(())
                 }
 
@@ -949,6 +955,7 @@ macro_rules! sql_store {
                 }
 
                 async fn update_note(&self, n: &Note) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
                     let r = sqlx::query("UPDATE notes SET title = $1, body = $2, tags = $3, updated_at = $4 WHERE id = $5 AND user_id = $6")
                         .bind(&n.title)
                         .bind(&n.body)
@@ -956,9 +963,13 @@ macro_rules! sql_store {
                         .bind(n.updated_at)
                         .bind(n.id.to_string())
                         .bind(n.user_id.to_string())
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await
                         .map_err(map_err)?;
+                    if r.rows_affected() == 1 {
+                        sync_item(&mut tx, "notes", n.id).await?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
                     Ok(r.rows_affected() == 1)
                 }
 
@@ -1063,24 +1074,41 @@ macro_rules! sql_store {
                 format!("COALESCE(issuer_name, CASE platform{cases} ELSE NULL END)")
             }
 
-            /// Every item of every area as one relation (`items`). With
-            /// `haystack`, also the lower-cased text that search looks in.
-            fn items_sql(haystack: bool) -> String {
-                let (c, b, n) = if haystack {
-                    (
-                        ", LOWER(title || ' ' || COALESCE(issuer_name, '') || ' ' || REPLACE(platform, '_', ' ') || ' ' || COALESCE(description, '') || ' ' || tags) AS haystack",
-                        ", LOWER(name || ' ' || COALESCE(issuer_name, '') || ' ' || COALESCE(issuer_id, '') || ' ' || COALESCE(description, '') || ' ' || keywords)",
-                        ", LOWER(title || ' ' || body || ' ' || tags)",
-                    )
-                } else {
-                    ("", "", "")
-                };
-                let ci = certificate_issuer_sql();
-                format!(
-                    "(SELECT 'certificate' AS area, id, user_id, title, {ci} AS issuer, tags, issued_on AS day, created_at AS at{c} FROM certificates \
-                     UNION ALL SELECT CASE WHEN source = 'portal' THEN 'portal' ELSE 'badge' END, id, user_id, name, COALESCE(issuer_name, issuer_id), keywords, SUBSTR(valid_from, 1, 10), imported_at{b} FROM badges \
-                     UNION ALL SELECT 'note', id, user_id, title, NULL, tags, NULL, updated_at{n} FROM notes) items"
-                )
+            /// The `items` row (the search index of every area) that one row
+            /// of `table` (certificates, badges, notes) makes: the one place
+            /// that says what each area shows in lists and what search reads.
+            fn item_select(table: &str) -> String {
+                match table {
+                    "certificates" => format!(
+                        "SELECT 'certificate', id, user_id, title, {}, tags, issued_on, created_at, \
+                         LOWER(title || ' ' || COALESCE(issuer_name, '') || ' ' || REPLACE(platform, '_', ' ') || ' ' || COALESCE(description, '') || ' ' || tags) \
+                         FROM certificates",
+                        certificate_issuer_sql()
+                    ),
+                    "badges" => "SELECT CASE WHEN source = 'portal' THEN 'portal' ELSE 'badge' END, id, user_id, name, COALESCE(issuer_name, issuer_id), \
+                         keywords, SUBSTR(valid_from, 1, 10), imported_at, \
+                         LOWER(name || ' ' || COALESCE(issuer_name, '') || ' ' || COALESCE(issuer_id, '') || ' ' || COALESCE(description, '') || ' ' || keywords) \
+                         FROM badges"
+                        .to_owned(),
+                    _ => "SELECT 'note', id, user_id, title, NULL, tags, NULL, updated_at, LOWER(title || ' ' || body || ' ' || tags) FROM notes".to_owned(),
+                }
+            }
+
+            const ITEM_COLS: &str = "area, id, user_id, title, issuer, tags, day, at";
+
+            /// Refresh the `items` row of one row of `table`, in its transaction.
+            async fn sync_item(tx: &mut sqlx::Transaction<'_, $Db>, table: &str, id: Uuid) -> StoreResult<()> {
+                sqlx::query("DELETE FROM items WHERE id = $1")
+                    .bind(id.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query(&format!("INSERT INTO items ({ITEM_COLS}, haystack) {} WHERE id = $1", item_select(table)))
+                    .bind(id.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
             }
 
             fn item(r: &R) -> Result<Item, StoreError> {
@@ -1096,13 +1124,19 @@ macro_rules! sql_store {
                 })
             }
 
-            /// Forget the links and collection entries that point at an item
+            /// Forget the search row, links and collection entries of an item
             /// being deleted.
             async fn forget_item(
                 tx: &mut sqlx::Transaction<'_, $Db>,
                 user_id: Uuid,
                 item_id: Uuid,
             ) -> StoreResult<()> {
+                sqlx::query("DELETE FROM items WHERE user_id = $1 AND id = $2")
+                    .bind(user_id.to_string())
+                    .bind(item_id.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
                 for table in ["note_links", "collection_items"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1 AND item_id = $2"))
                         .bind(user_id.to_string())
@@ -1117,6 +1151,7 @@ macro_rules! sql_store {
             #[async_trait]
             impl BackpackStore for $Store {
                 async fn insert_certificate(&self, c: &Certificate) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
                     sqlx::query(&format!(
                         "INSERT INTO certificates ({CERT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
                     ))
@@ -1138,9 +1173,11 @@ macro_rules! sql_store {
                     .bind(stored_tags(&c.tags))
                     .bind(c.created_at)
                     .bind(c.updated_at)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
+                    sync_item(&mut tx, "certificates", c.id).await?;
+                    tx.commit().await.map_err(map_err)?;
                     Ok(())
                 }
 
@@ -1168,6 +1205,7 @@ macro_rules! sql_store {
                 }
 
                 async fn update_certificate(&self, c: &Certificate) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
                     let r = sqlx::query(
                         "UPDATE certificates SET title = $1, platform = $2, issuer_name = $3, issued_on = $4, credential_id = $5, \
                          verification_url = $6, description = $7, tags = $8, updated_at = $9 WHERE id = $10 AND user_id = $11",
@@ -1183,9 +1221,13 @@ macro_rules! sql_store {
                     .bind(c.updated_at)
                     .bind(c.id.to_string())
                     .bind(c.user_id.to_string())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
+                    if r.rows_affected() == 1 {
+                        sync_item(&mut tx, "certificates", c.id).await?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
                     Ok(r.rows_affected() == 1)
                 }
 
@@ -1429,9 +1471,8 @@ macro_rules! sql_store {
                 async fn collection_items(&self, user_id: Uuid, collection_id: Uuid) -> StoreResult<Vec<Item>> {
                     sqlx::query(&format!(
                         "SELECT items.area, items.id, items.title, items.issuer, items.tags, items.day, items.at \
-                         FROM collection_items ci JOIN {} ON items.id = ci.item_id AND items.user_id = ci.user_id \
-                         WHERE ci.collection_id = $1 AND ci.user_id = $2 ORDER BY ci.added_at, ci.item_id",
-                        items_sql(false)
+                         FROM collection_items ci JOIN items ON items.id = ci.item_id AND items.user_id = ci.user_id \
+                         WHERE ci.collection_id = $1 AND ci.user_id = $2 ORDER BY ci.added_at, ci.item_id"
                     ))
                     .bind(collection_id.to_string())
                     .bind(user_id.to_string())
@@ -1484,20 +1525,21 @@ macro_rules! sql_store {
                 }
 
                 async fn search_items(&self, user_id: Uuid, q: &ItemQuery) -> StoreResult<Vec<Item>> {
-                    let text_pattern = q.text.as_deref().map(contains_pattern);
+                    // The haystack and the text are both lower-case: a plain
+                    // substring test (instr/strpos), several times faster than LIKE.
+                    let text_pattern = q.text.clone();
                     let tag_pattern = q.tag.as_deref().map(|t| contains_pattern(&format!(",{t},")));
                     let issuer_pattern = q.issuer.as_deref().map(contains_pattern);
-                    let text_cond = if text_pattern.is_some() { "haystack LIKE $2 ESCAPE '\\'" } else { "CAST($2 AS TEXT) IS NULL" };
+                    let text_cond = if text_pattern.is_some() { $contains } else { "CAST($2 AS TEXT) IS NULL" };
                     sqlx::query(&format!(
-                        "SELECT area, id, title, issuer, tags, day, at FROM {} WHERE user_id = $1 \
+                        "SELECT area, id, title, issuer, tags, day, at FROM items WHERE user_id = $1 \
                          AND {text_cond} \
                          AND (CAST($3 AS TEXT) IS NULL OR area = $3) \
                          AND (CAST($4 AS TEXT) IS NULL OR tags LIKE $4 ESCAPE '\\') \
                          AND (CAST($5 AS TEXT) IS NULL OR LOWER(issuer) LIKE $5 ESCAPE '\\') \
                          AND (CAST($6 AS TEXT) IS NULL OR COALESCE(day >= $6, at >= $7)) \
                          AND (CAST($8 AS TEXT) IS NULL OR COALESCE(day <= $8, at <= $9)) \
-                         ORDER BY at DESC, id LIMIT $10 OFFSET $11",
-                        items_sql(text_pattern.is_some())
+                         ORDER BY at DESC, id DESC LIMIT $10 OFFSET $11"
                     ))
                     .bind(user_id.to_string())
                     .bind(text_pattern)
@@ -1524,8 +1566,7 @@ macro_rules! sql_store {
                     }
                     let params: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
                     let sql = format!(
-                        "SELECT area, id, title, issuer, tags, day, at FROM {} WHERE user_id = $1 AND id IN ({}) ORDER BY at DESC, id",
-                        items_sql(false),
+                        "SELECT area, id, title, issuer, tags, day, at FROM items WHERE user_id = $1 AND id IN ({}) ORDER BY at DESC, id DESC",
                         params.join(", ")
                     );
                     let mut query = sqlx::query(&sql).bind(user_id.to_string());
@@ -1536,57 +1577,59 @@ macro_rules! sql_store {
                 }
 
                 async fn count_items(&self, user_id: Uuid) -> StoreResult<Vec<(Area, i64)>> {
-                    sqlx::query(
-                        "SELECT 'certificate' AS area, COUNT(*) AS n FROM certificates WHERE user_id = $1 \
-                         UNION ALL SELECT CASE WHEN source = 'portal' THEN 'portal' ELSE 'badge' END, COUNT(*) FROM badges WHERE user_id = $1 GROUP BY source \
-                         UNION ALL SELECT 'note', COUNT(*) FROM notes WHERE user_id = $1",
-                    )
-                    .bind(user_id.to_string())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err)?
-                    .iter()
-                    .map(|r| {
-                        let area = text(r, "area")?;
-                        Ok((Area::parse(&area).ok_or_else(|| backend_err("bad area"))?, int(r, "n")?))
-                    })
-                    .collect()
+                    sqlx::query("SELECT area, COUNT(*) AS n FROM items WHERE user_id = $1 GROUP BY area")
+                        .bind(user_id.to_string())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .iter()
+                        .map(|r| {
+                            let area = text(r, "area")?;
+                            Ok((Area::parse(&area).ok_or_else(|| backend_err("bad area"))?, int(r, "n")?))
+                        })
+                        .collect()
                 }
 
                 async fn item_facets(&self, user_id: Uuid) -> StoreResult<(Vec<String>, Vec<String>)> {
-                    let tag_rows = sqlx::query(
-                        "SELECT DISTINCT tags FROM certificates WHERE user_id = $1 \
-                         UNION SELECT DISTINCT keywords FROM badges WHERE user_id = $1 \
-                         UNION SELECT DISTINCT tags FROM notes WHERE user_id = $1",
-                    )
-                    .bind(user_id.to_string())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err)?;
+                    let tag_rows = sqlx::query("SELECT DISTINCT tags FROM items WHERE user_id = $1")
+                        .bind(user_id.to_string())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
                     let mut tags = std::collections::BTreeSet::new();
                     for r in &tag_rows {
                         tags.extend(split_tags(&text(r, "tags")?));
                     }
-                    let issuer_rows = sqlx::query(&format!(
-                        "SELECT DISTINCT {} AS issuer FROM certificates WHERE user_id = $1 \
-                         UNION SELECT DISTINCT COALESCE(issuer_name, issuer_id) FROM badges WHERE user_id = $1",
-                        certificate_issuer_sql()
-                    ))
-                    .bind(user_id.to_string())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err)?;
+                    let issuer_rows = sqlx::query("SELECT DISTINCT issuer FROM items WHERE user_id = $1 AND issuer IS NOT NULL")
+                        .bind(user_id.to_string())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
                     let mut issuers = std::collections::BTreeSet::new();
                     for r in &issuer_rows {
-                        if let Some(i) = opt_text(r, "issuer")? {
-                            issuers.insert(i);
-                        }
+                        issuers.insert(text(r, "issuer")?);
                     }
                     Ok((tags.into_iter().collect(), issuers.into_iter().collect()))
                 }
+
             }
 
             impl $Store {
+                /// Add the `items` rows that rows written before the index
+                /// existed lack (run when the store opens; cheap when none).
+                pub(crate) async fn fill_items(&self) -> StoreResult<()> {
+                    for table in ["certificates", "badges", "notes"] {
+                        sqlx::query(&format!(
+                            "INSERT INTO items ({ITEM_COLS}, haystack) {} WHERE id NOT IN (SELECT id FROM items)",
+                            item_select(table)
+                        ))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    }
+                    Ok(())
+                }
+
                 /// Columns the live schema has that the backup format does
                 /// not list (`table.column`), or listed ones it lacks: must be
                 /// empty, or a backup would lose data.

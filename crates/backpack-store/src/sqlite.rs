@@ -53,7 +53,9 @@ impl SqliteStore {
             .await
             .map_err(backend_err)?;
         migrator(MIGRATIONS).run(&pool).await.map_err(backend_err)?;
-        Ok(SqliteStore { pool })
+        let store = SqliteStore { pool };
+        store.fill_items().await?;
+        Ok(store)
     }
 
     pub async fn close(&self) {
@@ -69,5 +71,6 @@ sql_store!(
     "sqlite",
     None,
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
-     AND name NOT LIKE '\\_sqlx%' ESCAPE '\\'"
+     AND name NOT LIKE '\\_sqlx%' ESCAPE '\\'",
+    "instr(haystack, $2) > 0"
 );

@@ -64,62 +64,17 @@ mod tests {
 
     /// Script-carrying inputs, from the usual XSS cheat sheets, in Markdown
     /// and HTML forms. None may produce an active element or attribute.
-    const VECTORS: &[&str] = &[
-        "<script>alert(1)</script>",
-        "<SCRIPT SRC=http://xss.example/xss.js></SCRIPT>",
-        "<img src=x onerror=alert(1)>",
-        "<IMG SRC=\"javascript:alert('XSS');\">",
-        "<img src=javascript:alert(1)>",
-        "<svg onload=alert(1)>",
-        "<svg><script>alert(1)</script></svg>",
-        "<body onload=alert(1)>",
-        "<iframe src=\"javascript:alert(1)\"></iframe>",
-        "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
-        "<object data=\"javascript:alert(1)\"></object>",
-        "<embed src=\"javascript:alert(1)\">",
-        "<a href=\"javascript:alert(1)\">x</a>",
-        "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
-        "<div style=\"background:url(javascript:alert(1))\">",
-        "<style>@import 'http://xss.example/xss.css';</style>",
-        "<link rel=stylesheet href=http://xss.example/x.css>",
-        "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-        "<form action=javascript:alert(1)><button>x</button></form>",
-        "<input autofocus onfocus=alert(1)>",
-        "<details open ontoggle=alert(1)>",
-        "<marquee onstart=alert(1)>",
-        "<video><source onerror=alert(1)></video>",
-        "<audio src=x onerror=alert(1)>",
-        "<math><mtext><script>alert(1)</script></mtext></math>",
-        "<base href=\"javascript:alert(1)//\">",
-        "<isindex action=javascript:alert(1) type=image>",
-        "<table background=\"javascript:alert(1)\">",
-        "<!--<img src=x onerror=alert(1)>-->",
-        "<![CDATA[<script>alert(1)</script>]]>",
-        "[x](javascript:alert(1))",
-        "[x](JAVASCRIPT:alert(1))",
-        "[x]( javascript:alert(1))",
-        "[x](javascript&#58;alert(1))",
-        "[x](&#106;avascript:alert(1))",
-        "[x](vbscript:msgbox(1))",
-        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-        "[x](file:///etc/passwd)",
-        "![x](javascript:alert(1))",
-        "![x](http://tracker.example/pixel.png)",
-        "![x\" onerror=\"alert(1)](x.png)",
-        "[x](http://ok.example \"title\\\" onmouseover=\\\"alert(1)\")",
-        "[ref]\n\n[ref]: javascript:alert(1)",
-        "<javascript:alert(1)>",
-        "<http://ok.example/\" onmouseover=\"alert(1)>",
-        "`<script>alert(1)</script>`",
-        "```\n<script>alert(1)</script>\n```",
-        "> <img src=x onerror=alert(1)>",
-        "* <a href=javascript:alert(1)>x</a>",
-        "| a |\n|---|\n| <script>alert(1)</script> |",
-        "**<img src=x onerror=alert(1)>**",
-        "<scr<script>ipt>alert(1)</scr</script>ipt>",
-        "&lt;script&gt;alert(1)&lt;/script&gt;",
-        "<a href=\"http://ok.example\" onclick=\"alert(1)\">x</a>",
-    ];
+    /// Shared with the browser tests (`e2e/run.mjs`): one vector a line, a
+    /// newline inside a vector written as the two characters `\n`.
+    const VECTORS_FILE: &str = include_str!("../tests/xss-vectors.txt");
+
+    fn vectors() -> Vec<String> {
+        VECTORS_FILE
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.replace("\\n", "\n"))
+            .collect()
+    }
 
     fn inert(html: &str) -> Result<(), String> {
         let lower = html.to_ascii_lowercase();
@@ -178,8 +133,10 @@ mod tests {
 
     #[test]
     fn every_xss_vector_renders_inert() {
-        assert!(VECTORS.len() >= 50);
-        for v in VECTORS {
+        let vectors = vectors();
+        assert!(vectors.len() >= 50, "{} vectors", vectors.len());
+        assert!(vectors.iter().any(|v| v.contains('\n')), "newlines decoded");
+        for v in &vectors {
             let html = render(v);
             if let Err(e) = inert(&html) {
                 panic!("{v:?}: {e}");

@@ -138,6 +138,17 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Create the demo accounts if needed and fill the demo learner's
+    /// e-Backpack with ITEMS generated items (certificates, badges, notes):
+    /// data for benchmarks. Run it before `serve`, on the same data folder.
+    #[command(after_long_help = backpack_server::config::HELP)]
+    Fill {
+        /// How many items to add.
+        #[arg(long, default_value_t = 10_000)]
+        items: u64,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
     /// Restore a backup into an empty data folder (or empty database).
     #[command(after_long_help = backpack_server::config::HELP)]
     Restore {
@@ -226,6 +237,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => crate::keys::sign_challenge(&key, &challenge),
         Command::Serve { config, demo } => crate::serve::serve(&config, demo),
         Command::Backup { file, config } => crate::serve::backup(&config, &file),
+        Command::Fill { items, config } => crate::serve::fill(&config, items),
         Command::Restore { file, config } => crate::serve::restore(&config, &file),
         Command::Sign {
             key,

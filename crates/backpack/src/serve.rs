@@ -124,3 +124,28 @@ pub fn restore(args: &ConfigArgs, file: &Path) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     })
 }
+
+pub fn fill(args: &ConfigArgs, items: u64) -> anyhow::Result<ExitCode> {
+    let config = load_config(args)?;
+    runtime()?.block_on(async move {
+        let public_url = config.public_url.clone().unwrap_or_else(|| "http://localhost".into());
+        let app = backpack_server::app::App::open(config, &public_url)
+            .await
+            .map_err(|e| anyhow!(e))?;
+        for (role, address, password) in app.seed_demo().await.map_err(|e| anyhow!("demo data: {e}"))? {
+            println!("  {:<13} {:<28} {}", role.as_str(), address, password);
+        }
+        let started = std::time::Instant::now();
+        let made = backpack_server::demo::fill_many(&app, items, crate::io::now())
+            .await
+            .map_err(|e| anyhow!("fill: {e}"))?;
+        println!(
+            "added {} certificates, {} badges and {} notes to learner@demo.backpack.test in {:.1} s",
+            made.0,
+            made.1,
+            made.2,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}

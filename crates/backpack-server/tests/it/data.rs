@@ -21,7 +21,9 @@ fn entries(tar_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// A second address, a photo and a signed badge; returns (photo, badge JSON).
+/// Something in every area: a second address, a photo, a signed badge, a
+/// certificate, a note with a file and a link, a collection, a portfolio;
+/// returns (photo, badge JSON).
 fn fill(ada: &mut crate::Client) -> (Vec<u8>, String) {
     ada.post_form("/account/emails", &[("email", "ada@two.example")]);
     let png = crate::sample_png();
@@ -32,6 +34,45 @@ fn fill(ada: &mut crate::Client) -> (Vec<u8>, String) {
         "b.json",
         "application/json",
         json.as_bytes(),
+    );
+    let pdf = backpack_documents::samples::pdf(&[backpack_documents::samples::text_page(
+        &backpack_documents::samples::COURSERA_LINES,
+    )]);
+    let r = ada.upload("/backpack/certificates", "ml.pdf", "application/pdf", &pdf);
+    let cert = r.location().split('/').nth(3).unwrap().to_owned();
+    let r = ada.post_form(
+        "/backpack/notes",
+        &[("title", "About ML"), ("body", "notes"), ("tags", "ml")],
+    );
+    let note = r.location().split('?').next().unwrap().to_owned();
+    ada.upload(&format!("{note}/files"), "n.txt", "text/plain", b"my notes");
+    ada.post_form(
+        &format!("{note}/links"),
+        &[("item", &format!("certificate:{cert}"))],
+    );
+    let r = ada.post_form(
+        "/backpack/collections",
+        &[("name", "Jobs"), ("description", "")],
+    );
+    let coll = r
+        .location()
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    ada.post_form(
+        "/backpack/collections/items",
+        &[
+            ("collection", &coll),
+            ("item", &format!("certificate:{cert}")),
+        ],
+    );
+    ada.post_form(
+        "/backpack/portfolio/profile",
+        &[("headline", "Analyst ada@")],
     );
     (png, json)
 }
@@ -65,6 +106,26 @@ on_every_db!(
         );
         let photo_path = index["account"]["photo"].as_str().unwrap();
         assert_eq!(files.iter().find(|(p, _)| p == photo_path).unwrap().1, png);
+        let cert = &index["certificates"][0];
+        assert_eq!(cert["title"], "Machine Learning");
+        let cert_bytes = &files
+            .iter()
+            .find(|(p, _)| p == cert["path"].as_str().unwrap())
+            .unwrap()
+            .1;
+        assert!(cert_bytes.starts_with(b"%PDF"));
+        let note = &index["notes"][0];
+        assert_eq!(note["about"][0]["area"], "certificate");
+        let attached = note["attachments"][0]["path"].as_str().unwrap();
+        assert_eq!(
+            files.iter().find(|(p, _)| p == attached).unwrap().1,
+            b"my notes"
+        );
+        assert_eq!(
+            index["collections"][0]["items"][0]["title"],
+            "Machine Learning"
+        );
+        assert_eq!(index["portfolio"]["headline"], "Analyst ada@");
         // Another user's export holds nothing of Ada's.
         let mut bob = s.register("Bob", "bob@example.org", PW);
         let theirs = entries(&bob.get("/account/export").bytes);

@@ -81,3 +81,23 @@ CREATE TABLE portfolios (
     document   TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
+
+-- The search index of every area: one row per certificate, badge and note,
+-- written with it in the same transaction (the store keeps it; rows that
+-- predate it are added when the store opens).
+CREATE TABLE items (
+    id       TEXT PRIMARY KEY,
+    user_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    area     TEXT NOT NULL,
+    title    TEXT NOT NULL,
+    issuer   TEXT,
+    tags     TEXT NOT NULL,
+    day      TEXT,
+    at       INTEGER NOT NULL,
+    haystack TEXT NOT NULL
+);
+CREATE INDEX items_user_at ON items (user_id, at, id);
+-- The overview's counts and the search filters' choices, read from the index alone.
+CREATE INDEX items_user_area ON items (user_id, area);
+CREATE INDEX items_user_tags ON items (user_id, tags);
+CREATE INDEX items_user_issuer ON items (user_id, issuer);
