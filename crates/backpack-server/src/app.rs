@@ -113,10 +113,19 @@ impl App {
             Arc::new(SystemClock),
             policy,
         ));
+        let check: Arc<dyn backpack_domain::badges::CredentialCheck> = if config.verification.online
+        {
+            Arc::new(crate::checks::OnlineCheck::new(
+                config.verification.timeout_secs,
+                config.verification.allow_local_http,
+            ))
+        } else {
+            Arc::new(OfflineCheck)
+        };
         let badges = Arc::new(Badges::new(
             store.clone(),
             blobs.clone(),
-            Arc::new(OfflineCheck),
+            check,
             Arc::new(SystemClock),
             grace,
         ));

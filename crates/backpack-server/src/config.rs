@@ -47,6 +47,32 @@ pub struct Config {
     pub storage: StorageConfig,
     pub mail: MailConfig,
     pub auth: AuthConfig,
+    pub verification: VerificationConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerificationConfig {
+    /// Fetch did:web issuer documents and status lists when checking
+    /// imported credentials (off: did:key only, status "needs the network").
+    #[serde(deserialize_with = "de_bool")]
+    pub online: bool,
+    /// Longest wait for one fetch, in seconds (1 to 60).
+    #[serde(deserialize_with = "de_u64")]
+    pub timeout_secs: u64,
+    /// Allow plain http:// to loopback addresses (tests only).
+    #[serde(deserialize_with = "de_bool")]
+    pub allow_local_http: bool,
+}
+
+impl Default for VerificationConfig {
+    fn default() -> Self {
+        VerificationConfig {
+            online: true,
+            timeout_secs: 5,
+            allow_local_http: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -112,6 +138,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             mail: MailConfig::default(),
             auth: AuthConfig::default(),
+            verification: VerificationConfig::default(),
         }
     }
 }
@@ -358,6 +385,9 @@ impl Config {
         {
             return Err("keys `auth.*`: must be positive".into());
         }
+        if !(1..=60).contains(&self.verification.timeout_secs) {
+            return Err("key `verification.timeout_secs`: must be between 1 and 60".into());
+        }
         Ok(())
     }
 
@@ -436,6 +466,10 @@ CONFIGURATION
   auth.login_attempts        5                            BACKPACK_AUTH__LOGIN_ATTEMPTS
   auth.login_window_secs     900                          BACKPACK_AUTH__LOGIN_WINDOW_SECS
   auth.session_ttl_hours     336                          BACKPACK_AUTH__SESSION_TTL_HOURS
+  verification.online        true (fetch did:web issuers and status lists)
+                                                          BACKPACK_VERIFICATION__ONLINE
+  verification.timeout_secs  5                            BACKPACK_VERIFICATION__TIMEOUT_SECS
+  verification.allow_local_http false (tests only)        BACKPACK_VERIFICATION__ALLOW_LOCAL_HTTP
 ";
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod backup;
+pub mod checks;
 pub mod config;
 pub mod demo;
 pub mod mail;

@@ -378,3 +378,98 @@ on_every_db!(
         );
     }
 );
+
+/// A credential from a did:web issuer with a revocation entry in a status
+/// list, both served on loopback; returns (credential JSON, list publisher).
+#[allow(clippy::disallowed_methods)] // valid from yesterday, as the server sees it
+fn revocable_badge(revoked: bool) -> String {
+    use backpack_credentials::status::{Bitstring, MIN_LIST_BITS};
+    let routes = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let port = crate::serve_json(routes.clone());
+    let did = format!("did:web:127.0.0.1%3A{port}");
+    let key = SigningKey::generate();
+    let public = backpack_crypto::multikey::PublicKey::Ed25519(key.verifying_key())
+        .to_multikey()
+        .unwrap();
+    let issuer = IssuerKey {
+        key,
+        did: did.clone(),
+        verification_method: format!("{did}#key-1"),
+    };
+    let vm = issuer.verification_method.clone();
+    let doc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did, "verificationMethod": [{"id": vm, "type": "Multikey", "controller": did, "publicKeyMultibase": public}],
+        "assertionMethod": [vm]
+    });
+    routes
+        .lock()
+        .unwrap()
+        .insert("/.well-known/did.json".into(), doc.to_string());
+    let at = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    let sign = |v: &serde_json::Value| match backpack_credentials::sign::sign(
+        backpack_jsonld::Processor::shared(),
+        v,
+        &issuer,
+        SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022),
+        at,
+    )
+    .unwrap()
+    {
+        Secured::Json(v) => v.to_string(),
+        Secured::Jwt(_) => panic!("expected JSON"),
+    };
+    let list_url = format!("http://127.0.0.1:{port}/status/1");
+    let mut bits = Bitstring::new(MIN_LIST_BITS);
+    bits.set(5, revoked).unwrap();
+    let list = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"], "id": list_url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "credentialSubject": {"id": format!("{list_url}#list"), "type": "BitstringStatusList",
+            "statusPurpose": "revocation", "encodedList": bits.encode()}
+    });
+    routes
+        .lock()
+        .unwrap()
+        .insert("/status/1".into(), sign(&list));
+    let mut cred = backpack_credentials::samples::open_badge_credential(1, &did);
+    cred["credentialStatus"] = serde_json::json!({"id": format!("{list_url}#5"), "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation", "statusListIndex": "5", "statusListCredential": list_url});
+    sign(&cred)
+}
+
+#[test]
+fn online_checks_resolve_did_web_issuers_and_show_a_revoked_badge() {
+    let online = [
+        ("BACKPACK_VERIFICATION__ONLINE", "true"),
+        ("BACKPACK_VERIFICATION__ALLOW_LOCAL_HTTP", "true"),
+    ];
+    let s = TestServer::start_with(crate::Db::Sqlite, &online).unwrap();
+    let mut ada = s.register("Ada", "ada@example.org", PW);
+    for (revoked, expected) in [(true, "Revoked"), (false, "Verified")] {
+        let json = revocable_badge(revoked);
+        let r = ada.upload(
+            "/backpack/badges",
+            "b.json",
+            "application/json",
+            json.as_bytes(),
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let page = ada.get(r.location()).body;
+        assert!(page.contains(expected), "expected {expected}:\n{page}");
+    }
+    // The same credential checked offline cannot reach its issuer's key.
+    let s = TestServer::start(crate::Db::Sqlite).unwrap();
+    let mut bob = s.register("Bob", "bob@example.org", PW);
+    let r = bob.upload(
+        "/backpack/badges",
+        "b.json",
+        "application/json",
+        revocable_badge(true).as_bytes(),
+    );
+    let page = bob.get(r.location()).body;
+    assert!(
+        !page.contains("Revoked") && !page.contains(">Verified<"),
+        "{page}"
+    );
+}

@@ -39,6 +39,38 @@ pub struct TestServer {
     _pg: Option<PgDatabase>,
 }
 
+/// A tiny HTTP server on loopback serving `routes` (path → body): did:web
+/// documents and status lists for the online checks.
+pub fn serve_json(
+    routes: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(200) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) <= 2 {
+                    break;
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let body = routes.lock().unwrap().get(&path).cloned();
+            let response = match body {
+                Some(b) => format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}", b.len()),
+                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string(),
+            };
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    port
+}
+
 /// A small real PNG (the badge artwork in `assets/`).
 pub fn sample_png() -> Vec<u8> {
     std::fs::read(concat!(
@@ -85,10 +117,17 @@ impl TestServer {
             database_url: pg.as_ref().map(|p| p.url.clone()),
             public_url: None,
         };
-        let env: Vec<(String, String)> = env
+        let mut env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
+        // Tests run offline unless they ask (`badges::online_*` does).
+        if !env
+            .iter()
+            .any(|(k, _)| k == "BACKPACK_VERIFICATION__ONLINE")
+        {
+            env.push(("BACKPACK_VERIFICATION__ONLINE".into(), "false".into()));
+        }
         let config = Config::load(None, env, &overrides).unwrap();
         let (tx, rx) = mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

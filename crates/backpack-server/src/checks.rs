@@ -1,0 +1,49 @@
+//! How the server checks credentials learners import: offline (did:key, no
+//! fetch) or online (did:web issuers and status lists fetched through
+//! `backpack-fetch`: public addresses only, bounded size and time, cached).
+
+use backpack_credentials::did::OfflineResolver;
+use backpack_credentials::report::Report;
+use backpack_credentials::status::LocalStatusLists;
+use backpack_credentials::verify::{InputError, Verifier};
+use backpack_domain::badges::CredentialCheck;
+use time::OffsetDateTime;
+
+/// Online look-ups: did:key offline, did:web and https issuer documents and
+/// Bitstring Status Lists fetched (so revoked and suspended credentials show
+/// as such).
+pub struct OnlineCheck {
+    fetcher: backpack_fetch::Fetcher,
+}
+
+impl OnlineCheck {
+    pub fn new(timeout_secs: u64, allow_local_http: bool) -> Self {
+        OnlineCheck {
+            fetcher: backpack_fetch::Fetcher::new(backpack_fetch::Policy {
+                allow_local_http,
+                timeout: std::time::Duration::from_secs(timeout_secs),
+                ..Default::default()
+            }),
+        }
+    }
+}
+
+impl CredentialCheck for OnlineCheck {
+    fn check(&self, bytes: &[u8], at: OffsetDateTime) -> Result<Report, InputError> {
+        let resolver = backpack_fetch::OnlineResolver {
+            offline: OfflineResolver::new(),
+            fetcher: &self.fetcher,
+        };
+        let lists = backpack_fetch::OnlineStatusLists {
+            local: LocalStatusLists::new(),
+            fetcher: &self.fetcher,
+        };
+        let verifier = Verifier {
+            processor: backpack_jsonld::Processor::shared(),
+            resolver: &resolver,
+            status_lists: &lists,
+            now: at,
+        };
+        verifier.verify_bytes(bytes)
+    }
+}
