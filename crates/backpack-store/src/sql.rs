@@ -116,6 +116,40 @@ macro_rules! sql_store {
                 })
             }
 
+            /// Delete one of the user's rows of `table` that names files, and
+            /// queue those files (`blob_columns`) for deletion after
+            /// `delete_after`, in `tx`. False when there is no such row.
+            async fn delete_with_blobs(
+                tx: &mut sqlx::Transaction<'_, $Db>,
+                table: &str,
+                blob_columns: &[&str],
+                user_id: Uuid,
+                id: &str,
+                delete_after: i64,
+            ) -> StoreResult<bool> {
+                let gone = sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE id = $1 AND user_id = $2 RETURNING {}",
+                    blob_columns.join(", ")
+                ))
+                .bind(id)
+                .bind(user_id.to_string())
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                let Some(r) = gone else { return Ok(false) };
+                for column in blob_columns {
+                    if let Some(key) = opt_text(&r, column)? {
+                        sqlx::query("INSERT INTO blob_deletions (blob_key, delete_after) VALUES ($1, $2)")
+                            .bind(key)
+                            .bind(delete_after)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                }
+                Ok(true)
+            }
+
             #[async_trait]
             impl BadgeStore for $Store {
                 async fn insert_badge(&self, b: &Badge) -> StoreResult<()> {
@@ -192,19 +226,9 @@ macro_rules! sql_store {
 
                 async fn delete_badge(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
-                    let gone = sqlx::query("DELETE FROM badges WHERE id = $1 AND user_id = $2 RETURNING blob_key")
-                        .bind(id.to_string())
-                        .bind(user_id.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    let Some(r) = gone else { return Ok(false) };
-                    sqlx::query("INSERT INTO blob_deletions (blob_key, delete_after) VALUES ($1, $2)")
-                        .bind(text(&r, "blob_key")?)
-                        .bind(delete_after)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
+                    if !delete_with_blobs(&mut tx, "badges", &["blob_key"], user_id, &id.to_string(), delete_after).await? {
+                        return Ok(false);
+                    }
                     forget_item(&mut tx, user_id, id).await?;
                     tx.commit().await.map_err(map_err)?;
                     Ok(true)
@@ -737,39 +761,16 @@ macro_rules! sql_store {
                         .await
                         .map_err(map_err)?;
                     if let Some(old) = old.filter(|o| Some(o.as_str()) != file_id.map(|f| f.to_string()).as_deref()) {
-                        let gone = sqlx::query("DELETE FROM files WHERE id = $1 AND user_id = $2 RETURNING blob_key")
-                            .bind(&old)
-                            .bind(user_id.to_string())
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(map_err)?;
-                        if let Some(r) = gone {
-                            sqlx::query("INSERT INTO blob_deletions (blob_key, delete_after) VALUES ($1, $2)")
-                                .bind(text(&r, "blob_key")?)
-                                .bind(delete_after)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(map_err)?;
-                        }
+                        delete_with_blobs(&mut tx, "files", &["blob_key"], user_id, &old, delete_after).await?;
                     }
                     tx.commit().await.map_err(map_err)
                 }
 
                 async fn delete_file(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
-                    let gone = sqlx::query("DELETE FROM files WHERE id = $1 AND user_id = $2 RETURNING blob_key")
-                        .bind(id.to_string())
-                        .bind(user_id.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    let Some(r) = gone else { return Ok(false) };
-                    sqlx::query("INSERT INTO blob_deletions (blob_key, delete_after) VALUES ($1, $2)")
-                        .bind(text(&r, "blob_key")?)
-                        .bind(delete_after)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
+                    if !delete_with_blobs(&mut tx, "files", &["blob_key"], user_id, &id.to_string(), delete_after).await? {
+                        return Ok(false);
+                    }
                     sqlx::query("UPDATE users SET photo_file_id = NULL WHERE id = $1 AND photo_file_id = $2")
                         .bind(user_id.to_string())
                         .bind(id.to_string())
@@ -1233,20 +1234,8 @@ macro_rules! sql_store {
 
                 async fn delete_certificate(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
-                    let gone = sqlx::query("DELETE FROM certificates WHERE id = $1 AND user_id = $2 RETURNING blob_key, preview_key")
-                        .bind(id.to_string())
-                        .bind(user_id.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    let Some(r) = gone else { return Ok(false) };
-                    for key in [Some(text(&r, "blob_key")?), opt_text(&r, "preview_key")?].into_iter().flatten() {
-                        sqlx::query("INSERT INTO blob_deletions (blob_key, delete_after) VALUES ($1, $2)")
-                            .bind(key)
-                            .bind(delete_after)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(map_err)?;
+                    if !delete_with_blobs(&mut tx, "certificates", &["blob_key", "preview_key"], user_id, &id.to_string(), delete_after).await? {
+                        return Ok(false);
                     }
                     forget_item(&mut tx, user_id, id).await?;
                     tx.commit().await.map_err(map_err)?;
@@ -1306,19 +1295,9 @@ macro_rules! sql_store {
 
                 async fn delete_note_file(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
-                    let gone = sqlx::query("DELETE FROM note_files WHERE id = $1 AND user_id = $2 RETURNING blob_key")
-                        .bind(id.to_string())
-                        .bind(user_id.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    let Some(r) = gone else { return Ok(false) };
-                    sqlx::query("INSERT INTO blob_deletions (blob_key, delete_after) VALUES ($1, $2)")
-                        .bind(text(&r, "blob_key")?)
-                        .bind(delete_after)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
+                    if !delete_with_blobs(&mut tx, "note_files", &["blob_key"], user_id, &id.to_string(), delete_after).await? {
+                        return Ok(false);
+                    }
                     tx.commit().await.map_err(map_err)?;
                     Ok(true)
                 }

@@ -385,7 +385,7 @@ on_every_db!(
 fn revocable_badge(revoked: bool) -> String {
     use backpack_credentials::status::{Bitstring, MIN_LIST_BITS};
     let routes = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
-    let port = crate::serve_json(routes.clone());
+    let port = backpack_testkit::serve_json(routes.clone());
     let did = format!("did:web:127.0.0.1%3A{port}");
     let key = SigningKey::generate();
     let public = backpack_crypto::multikey::PublicKey::Ed25519(key.verifying_key())

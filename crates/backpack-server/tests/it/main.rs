@@ -39,38 +39,6 @@ pub struct TestServer {
     _pg: Option<PgDatabase>,
 }
 
-/// A tiny HTTP server on loopback serving `routes` (path → body): did:web
-/// documents and status lists for the online checks.
-pub fn serve_json(
-    routes: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
-) -> u16 {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(200) {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            let _ = reader.read_line(&mut request);
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) <= 2 {
-                    break;
-                }
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-            let body = routes.lock().unwrap().get(&path).cloned();
-            let response = match body {
-                Some(b) => format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}", b.len()),
-                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string(),
-            };
-            let _ = stream.write_all(response.as_bytes());
-        }
-    });
-    port
-}
-
 /// A small real PNG (the badge artwork in `assets/`).
 pub fn sample_png() -> Vec<u8> {
     std::fs::read(concat!(

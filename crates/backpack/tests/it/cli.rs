@@ -399,44 +399,12 @@ fn long_json_lines_stream_through_several_batches() {
         .contains(&format!("{}:5000", s(&signed))));
 }
 
-/// A tiny HTTP server on loopback serving `routes` (path → body), for the
-/// did:web and status list tests. It lives as long as the test process.
-fn serve(
-    routes: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
-) -> u16 {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(200) {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            let _ = reader.read_line(&mut request);
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) <= 2 {
-                    break;
-                }
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-            let body = routes.lock().unwrap().get(&path).cloned();
-            let response = match body {
-                Some(b) => format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}", b.len()),
-                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string(),
-            };
-            let _ = stream.write_all(response.as_bytes());
-        }
-    });
-    port
-}
-
 #[test]
 fn did_web_and_status_lists_resolve_online_only_when_asked() {
     use backpack_credentials::status::{Bitstring, MIN_LIST_BITS};
     let t = Tmp::new("online");
     let routes = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
-    let port = serve(routes.clone());
+    let port = backpack_testkit::serve_json(routes.clone());
     let did = format!("did:web:127.0.0.1%3A{port}");
     let vm = format!("{did}#key-1");
     // An issuer key that signs as the did:web identity.
