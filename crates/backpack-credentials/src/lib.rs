@@ -9,6 +9,7 @@
 //! [`sign::sign`].
 
 pub mod did;
+pub mod eu;
 pub mod json;
 pub mod jwt;
 pub mod limits;

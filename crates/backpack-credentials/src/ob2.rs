@@ -36,6 +36,7 @@ fn report(format: Format, doc: Option<&Value>, checks: Vec<Check>, signed: bool)
         name: doc.and_then(display_name),
         container: None,
         checks,
+        eu_missing: Vec::new(),
     }
 }
 
@@ -68,6 +69,7 @@ pub fn hosted_url_report(url: &str) -> Report {
         name: None,
         container: None,
         checks,
+        eu_missing: Vec::new(),
     }
 }
 

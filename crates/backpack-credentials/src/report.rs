@@ -20,6 +20,10 @@ pub enum CheckKind {
     Validity,
     /// Revocation / suspension through a status list.
     Status,
+    /// Whether an Open Badges 3.0 achievement credential carries every
+    /// mandatory EU micro-credential element (Annex I). Informative: it
+    /// never changes the verdict (see [`crate::eu`]).
+    EuElements,
 }
 
 /// The result of one check.
@@ -147,6 +151,10 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     pub checks: Vec<Check>,
+    /// The codes ([`crate::eu::Element::code`]) of the mandatory EU
+    /// micro-credential elements an achievement credential lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eu_missing: Vec<String>,
 }
 
 impl Report {
@@ -164,6 +172,9 @@ impl Report {
         };
         for c in checks {
             match (c.check, c.outcome) {
+                // Completeness as an EU micro-credential is information
+                // about the content, not about the credential's validity.
+                (CheckKind::EuElements, _) => {}
                 (CheckKind::Structure | CheckKind::Context | CheckKind::Proof, Outcome::Failed) => {
                     worse(Verdict::Invalid)
                 }
@@ -240,5 +251,26 @@ mod tests {
             c(CheckKind::KeyBinding, Outcome::Failed, "key_not_bound"),
         ];
         assert_eq!(Report::derive_verdict(&checks, true), Verdict::KeyNotBound);
+    }
+
+    #[test]
+    fn eu_completeness_never_changes_the_verdict() {
+        for outcome in [
+            Outcome::Passed,
+            Outcome::Warning,
+            Outcome::Failed,
+            Outcome::NotChecked,
+        ] {
+            let checks = [
+                c(CheckKind::Proof, Outcome::Passed, "ok"),
+                c(
+                    CheckKind::EuElements,
+                    outcome,
+                    "eu_microcredential_incomplete",
+                ),
+            ];
+            assert_eq!(Report::derive_verdict(&checks, true), Verdict::Verified);
+            assert_eq!(Report::derive_verdict(&checks, false), Verdict::Unverified);
+        }
     }
 }

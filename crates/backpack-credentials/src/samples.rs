@@ -166,3 +166,93 @@ pub fn open_badge_credential(i: u64, issuer: &str) -> Value {
     }
     cred
 }
+
+/// A complete EU micro-credential issuer (every Annex I element it can give).
+pub fn eu_issuer(did: &str) -> crate::eu::IssuerProfile {
+    crate::eu::IssuerProfile {
+        id: did.to_string(),
+        name: "Université Exemple — Centre de formation continue".into(),
+        url: Some("https://formation.example.org".into()),
+        email: Some("microcredentials@formation.example.org".into()),
+        phone: Some("+33 1 23 45 67 89".into()),
+        country_code: Some("FR".into()),
+        region: Some("Île-de-France".into()),
+        description: Some("The continuing-education centre of a public university.".into()),
+        image: Some("https://formation.example.org/logo.png".into()),
+        kind: Some(crate::eu::IssuerKind::Formal),
+        accreditation: Some(
+            "Public higher-education institution, evaluated by the national quality agency.".into(),
+        ),
+    }
+}
+
+/// A complete EU micro-credential definition: every mandatory and optional
+/// Annex I element, ESCO skills, an image and two translations.
+pub fn eu_achievement() -> crate::eu::AchievementSpec {
+    use crate::eu::{AchievementSpec, Participation, Skill, Translation};
+    AchievementSpec {
+        id: "https://formation.example.org/achievements/digital-content-creation".into(),
+        name: "Digital Content Creation for Educators".into(),
+        description: "Designs, produces and publishes accessible digital learning content.".into(),
+        criteria: "Submit a portfolio of three accessible learning resources and pass the final quiz (≥\u{a0}60\u{a0}%).".into(),
+        achievement_type: Some("MicroCredential".into()),
+        eu: true,
+        learning_outcomes: vec![
+            "Plan a short learning sequence with measurable objectives.".into(),
+            "Produce accessible video, text and quiz content (WCAG 2.2 AA).".into(),
+            "Publish and license content openly (Creative Commons).".into(),
+        ],
+        ects: Some(3.0),
+        hours: Some(75),
+        eqf_level: Some(5),
+        eqf_not_applicable: false,
+        assessment: Some(
+            "Portfolio of three learning resources reviewed by two assessors, and an online quiz."
+                .into(),
+        ),
+        participation: Some(Participation::Blended),
+        quality_assurance: Some(
+            "Internal quality assurance of the university; programme reviewed every five years by the national quality agency."
+                .into(),
+        ),
+        prerequisites: Some("Teaching experience; no technical prerequisites.".into()),
+        supervision: Some(
+            "Online quiz proctored with an identity check by video; portfolio reviewed without supervision."
+                .into(),
+        ),
+        grade_scheme: Some("Pass / Merit / Distinction".into()),
+        stackability: Some(
+            "Counts towards the university diploma «\u{a0}Enseigner avec le numérique\u{a0}» (3 of its 30 ECTS)."
+                .into(),
+        ),
+        further_information: Some("https://formation.example.org/digital-content".into()),
+        skills: vec![
+            Skill {
+                uri: "http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a"
+                    .into(),
+                name: "develop digital content".into(),
+            },
+            Skill {
+                uri: "http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9"
+                    .into(),
+                name: "stimulate creativity in the team".into(),
+            },
+        ],
+        image: Some("https://formation.example.org/badges/digital-content.png".into()),
+        language: "en".into(),
+        translations: vec![
+            Translation {
+                language: "fr".into(),
+                name: "Création de contenus numériques pour enseignants".into(),
+                description: "Conçoit, produit et publie des contenus pédagogiques numériques accessibles.".into(),
+            },
+            Translation {
+                language: "de".into(),
+                name: "Digitale Lerninhalte für Lehrkräfte".into(),
+                description: "Plant, erstellt und veröffentlicht barrierefreie digitale Lerninhalte.".into(),
+            },
+        ],
+        valid_months: Some(36),
+        suspendable: false,
+    }
+}

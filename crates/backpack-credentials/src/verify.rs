@@ -177,8 +177,10 @@ impl Verifier<'_> {
         crate::ob2::verify_signed(&jws, &payload, self)
     }
 
-    /// The VC checks shared by every proof format: structure, validity, status.
-    fn common_checks(&self, doc: &Value, depth: usize, checks: &mut Vec<Check>) {
+    /// The VC checks shared by every proof format: structure, validity,
+    /// status, and (informative) EU micro-credential completeness. Returns
+    /// the codes of the missing EU elements.
+    fn common_checks(&self, doc: &Value, depth: usize, checks: &mut Vec<Check>) -> Vec<String> {
         let issues = model::check_structure(doc);
         let mut any_error = false;
         for issue in &issues {
@@ -206,6 +208,13 @@ impl Verifier<'_> {
         checks.push(self.validity_check(doc));
         if depth < MAX_VERIFY_DEPTH {
             checks.extend(self.status_checks(doc, depth));
+        }
+        match crate::eu::completeness_check(doc) {
+            Some((check, missing)) => {
+                checks.push(check);
+                missing.iter().map(|e| e.code().to_string()).collect()
+            }
+            None => Vec::new(),
         }
     }
 
@@ -563,7 +572,7 @@ impl Verifier<'_> {
             }
             signed = any_verified;
         }
-        self.common_checks(doc, depth, &mut checks);
+        let eu_missing = self.common_checks(doc, depth, &mut checks);
         let verdict = Report::derive_verdict(&checks, signed);
         Report {
             verdict,
@@ -577,6 +586,7 @@ impl Verifier<'_> {
             name: display_name(doc),
             container: None,
             checks,
+            eu_missing,
         }
     }
 
@@ -697,7 +707,7 @@ impl Verifier<'_> {
                 e.to_string(),
             ));
         }
-        self.common_checks(&credential, 0, &mut checks);
+        let eu_missing = self.common_checks(&credential, 0, &mut checks);
         Report {
             verdict: Report::derive_verdict(&checks, signed),
             format: Format::VcJwt,
@@ -709,6 +719,7 @@ impl Verifier<'_> {
             name: display_name(&credential),
             container: None,
             checks,
+            eu_missing,
         }
     }
 }

@@ -19,6 +19,7 @@ mod error;
 pub mod jose;
 pub mod multibase;
 pub mod multikey;
+pub mod secretbox;
 
 pub use error::CryptoError;
 

@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::entities::{Badge, BadgeSource, User};
+use crate::issuing::{LocalDocuments, LocalIssuers};
 use crate::ports::{BlobStore, Clock, Store};
 use crate::tokens::hex;
 use crate::{DomainError, FieldError, StoreError};
@@ -23,7 +24,14 @@ use crate::{DomainError, FieldError, StoreError};
 /// How imported credentials are checked (the server chooses offline or
 /// online look-ups).
 pub trait CredentialCheck: Send + Sync {
-    fn check(&self, bytes: &[u8], at: OffsetDateTime) -> Result<Report, InputError>;
+    /// `local`: this instance's own issuers' DID documents and status lists
+    /// that the credential refers to (read from the store, never fetched).
+    fn check(
+        &self,
+        bytes: &[u8],
+        at: OffsetDateTime,
+        local: &LocalDocuments,
+    ) -> Result<Report, InputError>;
 }
 
 /// Offline checks: did:key resolves, nothing is fetched; a did:web issuer or a
@@ -31,12 +39,29 @@ pub trait CredentialCheck: Send + Sync {
 pub struct OfflineCheck;
 
 impl CredentialCheck for OfflineCheck {
-    fn check(&self, bytes: &[u8], at: OffsetDateTime) -> Result<Report, InputError> {
-        let resolver = backpack_credentials::did::OfflineResolver::new();
+    fn check(
+        &self,
+        bytes: &[u8],
+        at: OffsetDateTime,
+        local: &LocalDocuments,
+    ) -> Result<Report, InputError> {
+        let mut resolver = backpack_credentials::did::OfflineResolver::new();
+        for d in &local.did_documents {
+            resolver.add_document(d.clone());
+        }
+        let mut lists = backpack_credentials::status::LocalStatusLists::new();
+        for l in &local.status_lists {
+            lists.add(l.clone());
+        }
+        let no_lists = backpack_credentials::status::NoStatusLists;
         let verifier = backpack_credentials::verify::Verifier {
             processor: backpack_jsonld::Processor::shared(),
             resolver: &resolver,
-            status_lists: &backpack_credentials::status::NoStatusLists,
+            status_lists: if local.status_lists.is_empty() {
+                &no_lists
+            } else {
+                &lists
+            },
             now: at,
         };
         verifier.verify_bytes(bytes)
@@ -70,6 +95,7 @@ pub struct Badges {
     check: Arc<dyn CredentialCheck>,
     clock: Arc<dyn Clock>,
     blob_grace_secs: i64,
+    local: Option<Arc<LocalIssuers>>,
 }
 
 fn media_type(bytes: &[u8]) -> &'static str {
@@ -167,13 +193,25 @@ impl Badges {
             check,
             clock,
             blob_grace_secs,
+            local: None,
         }
+    }
+
+    /// Verify this instance's own credentials with its issuers' documents
+    /// and status lists read from the store.
+    pub fn with_local_issuers(mut self, local: Arc<LocalIssuers>) -> Self {
+        self.local = Some(local);
+        self
     }
 
     async fn verify(&self, bytes: Bytes) -> Result<Result<Report, InputError>, DomainError> {
         let check = self.check.clone();
         let at = self.clock.now();
-        tokio::task::spawn_blocking(move || check.check(&bytes, at))
+        let local = match (&self.local, document_of(&bytes)) {
+            (Some(l), Some(doc)) => l.documents_for(&doc).await?,
+            _ => LocalDocuments::default(),
+        };
+        tokio::task::spawn_blocking(move || check.check(&bytes, at, &local))
             .await
             .map_err(DomainError::internal)
     }

@@ -325,3 +325,200 @@ pub struct Note {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+// ───────────────────────────── Issuing ─────────────────────────────
+
+pub use backpack_credentials::eu::{AchievementSpec, IssuerProfile};
+
+/// An awarding body on this instance, identified by `did:web` under the
+/// instance's public URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issuer {
+    pub id: Uuid,
+    pub slug: String,
+    pub did: String,
+    /// Legal name, country, contact, type, accreditation: what goes into
+    /// every credential's `issuer`.
+    pub profile: IssuerProfile,
+    pub logo_key: Option<String>,
+    pub logo_type: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One of an issuer's Ed25519 keys. The secret is sealed with the operator's
+/// key; only the issuing service opens it, to sign.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuerKeyRecord {
+    pub id: Uuid,
+    pub issuer_id: Uuid,
+    /// The verification method's fragment (`key-1`, `key-2`, …).
+    pub fragment: String,
+    /// Multikey (`z6Mk…`).
+    pub public_key: String,
+    pub sealed_secret: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+impl std::fmt::Debug for IssuerKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuerKeyRecord")
+            .field("id", &self.id)
+            .field("fragment", &self.fragment)
+            .field("public_key", &self.public_key)
+            .field("retired_at", &self.retired_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An achievement (badge class) an issuer awards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Achievement {
+    pub id: Uuid,
+    pub issuer_id: Uuid,
+    pub spec: AchievementSpec,
+    pub image_key: Option<String>,
+    pub image_type: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A pair of Bitstring Status Lists (revocation and suspension) of one
+/// issuer; a credential holds the same index in both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusList {
+    pub id: Uuid,
+    pub issuer_id: Uuid,
+    pub size: i64,
+    /// How many indexes are handed out.
+    pub used: i64,
+    /// Bumped on every change (optimistic concurrency).
+    pub version: i64,
+    /// The `encodedList` of each list.
+    pub revocation: String,
+    pub suspension: String,
+    /// The signed list credentials, as served.
+    pub revocation_vc: String,
+    pub suspension_vc: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Whether an issued credential stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialState {
+    Active,
+    Revoked,
+    Suspended,
+}
+
+impl CredentialState {
+    pub fn code(self) -> &'static str {
+        match self {
+            CredentialState::Active => "active",
+            CredentialState::Revoked => "revoked",
+            CredentialState::Suspended => "suspended",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(CredentialState::Active),
+            "revoked" => Some(CredentialState::Revoked),
+            "suspended" => Some(CredentialState::Suspended),
+            _ => None,
+        }
+    }
+}
+
+/// How a credential names its recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipientKind {
+    /// A salted hash of the address (OB 3.0 `identityHash`).
+    Email,
+    /// The recipient's DID as `credentialSubject.id`.
+    Did,
+}
+
+impl RecipientKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            RecipientKind::Email => "email",
+            RecipientKind::Did => "did",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(RecipientKind::Email),
+            "did" => Some(RecipientKind::Did),
+            _ => None,
+        }
+    }
+}
+
+/// A credential an issuer signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCredential {
+    pub id: Uuid,
+    pub issuer_id: Uuid,
+    pub achievement_id: Uuid,
+    pub achievement_name: String,
+    pub recipient_kind: RecipientKind,
+    /// The address (lower-case) or the DID.
+    pub recipient: String,
+    pub recipient_name: Option<String>,
+    /// The account it was delivered to.
+    pub user_id: Option<Uuid>,
+    /// `json` (Data Integrity) or `jwt`.
+    pub format: String,
+    /// The signed credential (JSON or compact JWT), as issued.
+    pub credential: String,
+    pub list_id: Uuid,
+    pub list_index: i64,
+    pub state: CredentialState,
+    pub reason: Option<String>,
+    pub state_at: Option<i64>,
+    pub issued_at: i64,
+    pub actor_name: String,
+    /// `form`, `csv`, `xapi`, `stacking` or `api`.
+    pub source: String,
+    pub batch_id: Option<Uuid>,
+    pub batch_row: Option<i64>,
+}
+
+/// A claim link's stored form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub token_hash: String,
+    pub issued_id: Uuid,
+    pub expires_at: i64,
+    pub claimed_by: Option<Uuid>,
+    pub claimed_at: Option<i64>,
+}
+
+/// One line of an issuer's audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub issuer_id: Uuid,
+    pub at: i64,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    /// `issuer.create`, `issuer.update`, `key.rotate`, `achievement.create`,
+    /// `achievement.update`, `credential.issue`, `credential.revoke`,
+    /// `credential.suspend`, `credential.reinstate`, `member.add`.
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// Filters of the issued-credentials list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssuedQuery {
+    /// Lower-case text found in the recipient or achievement name.
+    pub text: Option<String>,
+    pub achievement_id: Option<Uuid>,
+    pub state: Option<CredentialState>,
+    pub limit: i64,
+    pub offset: i64,
+}

@@ -21,6 +21,7 @@ pub mod certificates;
 pub mod entities;
 pub mod error;
 pub mod files;
+pub mod issuing;
 pub mod notes;
 pub mod passwords;
 pub mod portfolio;

@@ -237,6 +237,140 @@ pub trait BackpackStore: Send + Sync {
     async fn item_facets(&self, user_id: Uuid) -> StoreResult<(Vec<String>, Vec<String>)>;
 }
 
+/// Issuing: issuers and their staff, keys, achievements, status lists,
+/// issued credentials, claim links, the audit log. Staff reads and writes
+/// take the acting user's id and match on membership in the query; the
+/// public reads (DID documents, status lists, achievement pages, claims) are
+/// by slug, DID or id and return only what is public.
+#[async_trait]
+pub trait IssuingStore: Send + Sync {
+    /// The issuer, its first member, its first key and the audit line, in
+    /// one transaction.
+    async fn insert_issuer(
+        &self,
+        issuer: &Issuer,
+        member: Uuid,
+        key: &IssuerKeyRecord,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    async fn update_issuer(
+        &self,
+        user_id: Uuid,
+        issuer: &Issuer,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// Only when `user_id` is a member.
+    async fn find_issuer(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Issuer>>;
+    async fn list_issuers(&self, user_id: Uuid) -> StoreResult<Vec<Issuer>>;
+    async fn issuer_by_slug(&self, slug: &str) -> StoreResult<Option<Issuer>>;
+    async fn issuer_by_did(&self, did: &str) -> StoreResult<Option<Issuer>>;
+    /// Public: the issuer of a public object (an achievement).
+    async fn find_issuer_public(&self, id: Uuid) -> StoreResult<Option<Issuer>>;
+    /// Adds `member` when `user_id` is a member; false otherwise.
+    async fn add_member(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        member: Uuid,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// The members' display names and primary addresses.
+    async fn list_members(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<UserSummary>>;
+
+    /// Every key of the issuer, oldest first (public parts are public: the
+    /// DID document lists them).
+    async fn issuer_keys(&self, issuer_id: Uuid) -> StoreResult<Vec<IssuerKeyRecord>>;
+    /// Retire the current key and add `key`, when `user_id` is a member.
+    async fn rotate_key(
+        &self,
+        user_id: Uuid,
+        key: &IssuerKeyRecord,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+
+    async fn insert_achievement(
+        &self,
+        user_id: Uuid,
+        a: &Achievement,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    async fn update_achievement(
+        &self,
+        user_id: Uuid,
+        a: &Achievement,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// Only when `user_id` is a member of its issuer.
+    async fn find_achievement(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Achievement>>;
+    async fn list_achievements(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+    ) -> StoreResult<Vec<Achievement>>;
+    /// Public: an achievement by id (its id URL and image are public).
+    async fn public_achievement(&self, id: Uuid) -> StoreResult<Option<Achievement>>;
+
+    /// The issuer's newest status list pair.
+    async fn current_status_list(&self, issuer_id: Uuid) -> StoreResult<Option<StatusList>>;
+    async fn insert_status_list(&self, list: &StatusList) -> StoreResult<()>;
+    /// Public.
+    async fn find_status_list(&self, id: Uuid) -> StoreResult<Option<StatusList>>;
+
+    /// Credentials, their claim links and audit lines, in one transaction
+    /// that also moves the list's `used` from `used_before` to
+    /// `used_before + credentials.len()`: `Conflict` when another writer
+    /// moved it first (nothing is written), or when a batch row was already
+    /// issued.
+    async fn insert_issued(
+        &self,
+        list_id: Uuid,
+        used_before: i64,
+        credentials: &[IssuedCredential],
+        claims: &[Claim],
+        audit: &[AuditEntry],
+    ) -> StoreResult<()>;
+    /// Only when `user_id` is a member of its issuer.
+    async fn find_issued(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<IssuedCredential>>;
+    async fn list_issued(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        q: &IssuedQuery,
+    ) -> StoreResult<Vec<IssuedCredential>>;
+    async fn count_issued(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<i64>;
+    /// Change a credential's state and its status list (from `list.version
+    /// - 1` to `list.version`) with its audit line, in one transaction:
+    /// `Conflict` when the list moved meanwhile; false when not a member's.
+    async fn set_issued_state(
+        &self,
+        user_id: Uuid,
+        issued: &IssuedCredential,
+        list: &StatusList,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// Record delivery to an account.
+    async fn set_issued_user(&self, id: Uuid, user_id: Uuid) -> StoreResult<()>;
+    /// The credentials delivered to an account.
+    async fn issued_to(&self, user_id: Uuid) -> StoreResult<Vec<IssuedCredential>>;
+
+    async fn find_claim(&self, token_hash: &str) -> StoreResult<Option<(Claim, IssuedCredential)>>;
+    /// False when already claimed.
+    async fn mark_claimed(&self, token_hash: &str, user_id: Uuid, at: i64) -> StoreResult<bool>;
+
+    async fn audit_log(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>>;
+
+    /// The account holding this address confirmed.
+    async fn account_with_email(&self, address: &str) -> StoreResult<Option<User>>;
+    /// The account holding this DID confirmed.
+    async fn account_with_did(&self, did: &str) -> StoreResult<Option<User>>;
+}
+
 #[async_trait]
 pub trait BackupStore: Send + Sync {
     async fn export_all(&self) -> StoreResult<Vec<TableDump>>;
@@ -259,6 +393,7 @@ pub trait Store:
     + BadgeStore
     + NoteStore
     + BackpackStore
+    + IssuingStore
     + BackupStore
 {
     /// `postgres` or `sqlite`.
@@ -292,6 +427,15 @@ pub enum Notification {
         to: String,
         locale: Locale,
         token: String,
+    },
+    /// A credential was issued to this address: in the backpack already
+    /// (`claim_token` absent), or to claim with the link.
+    CredentialIssued {
+        to: String,
+        locale: Locale,
+        issuer: String,
+        achievement: String,
+        claim_token: Option<String>,
     },
 }
 

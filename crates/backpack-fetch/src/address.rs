@@ -14,6 +14,7 @@ fn v4_public(ip: &Ipv4Addr) -> bool {
         || o[0] == 0
         || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64.0.0/10 shared address space
         || (o[0] == 192 && o[1] == 0 && o[2] == 0) // 192.0.0.0/24 IETF protocol assignments
+        || (o[0] == 192 && o[1] == 88 && o[2] == 99) // 192.88.99.0/24 6to4 relay anycast
         || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18.0.0/15 benchmarking
         || o[0] >= 240) // reserved
 }
@@ -23,17 +24,23 @@ fn v6_public(ip: &Ipv6Addr) -> bool {
         return v4_public(&v4);
     }
     let s = ip.segments();
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
-        || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
-        || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
-        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-        || (s[0] == 0x0064 && s[1] == 0xff9b) // NAT64 (may reach private IPv4)
-        || (s[0] == 0x2002) // 6to4 (embeds IPv4)
-        || (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0 && s[5] == 0))
-    // IPv4-compatible
+    // Only global unicast (2000::/3) is fetched from: this leaves out
+    // loopback, unspecified, IPv4-compatible (::a.b.c.d), IPv4-translated
+    // (::ffff:0:a.b.c.d), NAT64 (64:ff9b::/96, 64:ff9b:1::/48), discard
+    // (100::/64), unique local (fc00::/7), link-local (fe80::/10), site-local
+    // (fec0::/10) and multicast (ff00::/8).
+    (s[0] & 0xe000) == 0x2000
+        && !(ip.is_loopback()
+            || ip.is_unspecified()
+            || ip.is_multicast()
+            || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+            || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+            || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+            || (s[0] == 0x0064 && s[1] == 0xff9b) // NAT64 (may reach private IPv4)
+            || (s[0] == 0x2001 && s[1] < 0x0200) // 2001::/23 IETF protocol assignments (Teredo, ORCHID, benchmarking...)
+            || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+            || (s[0] == 0x3fff && s[1] < 0x1000) // documentation 3fff::/20
+            || (s[0] == 0x2002)) // 6to4 (embeds IPv4)
 }
 
 /// True for globally routable unicast addresses only.
@@ -72,6 +79,16 @@ mod tests {
             "::127.0.0.1",
             "198.18.0.1",
             "240.0.0.1",
+            "192.88.99.1",
+            "::ffff:0:7f00:1",
+            "64:ff9b:1::a00:1",
+            "100::1",
+            "2001::7f00:1",
+            "2001:db8::1",
+            "3fff::1",
+            "fec0::1",
+            "ff02::1",
+            "4000::1",
         ] {
             assert!(!is_public(&a.parse().unwrap()), "{a}");
         }
@@ -80,6 +97,8 @@ mod tests {
             "1.1.1.1",
             "2606:4700:4700::1111",
             "93.184.216.34",
+            "2a00:1450:4001:80b::200e",
+            "2001:4860:4860::8888",
         ] {
             assert!(is_public(&a.parse().unwrap()), "{a}");
         }

@@ -9,6 +9,7 @@ use backpack_domain::accounts::{Accounts, Policy};
 use backpack_domain::backpack::Backpack;
 use backpack_domain::badges::{Badges, OfflineCheck};
 use backpack_domain::certificates::Certificates;
+use backpack_domain::issuing::{Issuing, IssuingSettings, LocalIssuers};
 use backpack_domain::notes::Notes;
 use backpack_domain::portfolio::Portfolios;
 use backpack_domain::ports::{BlobStore, Clock, Notifier, Store};
@@ -42,6 +43,7 @@ pub struct App {
     pub notes: Arc<Notes>,
     pub backpack: Arc<Backpack>,
     pub portfolios: Arc<Portfolios>,
+    pub issuing: Arc<Issuing>,
     pub i18n: Arc<I18n>,
     pub mail: String,
 }
@@ -58,6 +60,54 @@ pub fn open_blobs(config: &Config) -> Result<Arc<dyn BlobStore>, String> {
         })?),
         _ => Arc::new(Blobs::local(&config.files_dir())?),
     })
+}
+
+/// The key that seals issuers' private keys: from the configuration, or a
+/// key file in the data folder, made once with mode 0600.
+pub fn open_vault(config: &Config) -> Result<backpack_crypto::secretbox::SecretBox, String> {
+    use backpack_crypto::secretbox::SecretBox;
+    if let Some(k) = &config.issuing.key_encryption_key {
+        return SecretBox::from_hex(&k.0)
+            .map_err(|e| format!("key `issuing.key_encryption_key`: {e}"));
+    }
+    let path = config.data_dir.join("issuer-keys.secret");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => SecretBox::from_hex(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                format!(
+                    "cannot create the data folder {}: {e}",
+                    config.data_dir.display()
+                )
+            })?;
+            let hex = backpack_domain::tokens::hex(&{
+                let mut k = [0u8; 32];
+                rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut k);
+                k
+            });
+            write_secret_file(&path, &hex)?;
+            tracing::warn!(
+                path = %path.display(),
+                "made a key that seals issuers' signing keys; back it up, or set issuing.key_encryption_key"
+            );
+            SecretBox::from_hex(&hex).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn write_secret_file(path: &std::path::Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
@@ -98,6 +148,7 @@ impl App {
         };
         let mail = mailer.describe();
         let notifier: Arc<dyn Notifier> = Arc::new(mailer);
+        let vault = open_vault(&config)?;
         let policy = Policy {
             login_attempts: config.auth.login_attempts,
             login_window_secs: config.auth.login_window_secs,
@@ -109,7 +160,7 @@ impl App {
         let accounts = Arc::new(Accounts::new(
             store.clone(),
             blobs.clone(),
-            notifier,
+            notifier.clone(),
             Arc::new(SystemClock),
             policy,
         ));
@@ -122,12 +173,26 @@ impl App {
         } else {
             Arc::new(OfflineCheck)
         };
-        let badges = Arc::new(Badges::new(
+        let badges = Arc::new(
+            Badges::new(
+                store.clone(),
+                blobs.clone(),
+                check,
+                Arc::new(SystemClock),
+                grace,
+            )
+            .with_local_issuers(Arc::new(LocalIssuers::new(store.clone(), public_url))),
+        );
+        let issuing = Arc::new(Issuing::new(
             store.clone(),
             blobs.clone(),
-            check,
             Arc::new(SystemClock),
-            grace,
+            notifier,
+            badges.clone(),
+            IssuingSettings {
+                public_url: public_url.to_owned(),
+                vault,
+            },
         ));
         let certificates = Arc::new(Certificates::new(
             store.clone(),
@@ -155,6 +220,7 @@ impl App {
             notes,
             backpack,
             portfolios,
+            issuing,
             i18n,
             mail,
         })
@@ -174,6 +240,7 @@ impl App {
             notes: self.notes.clone(),
             backpack: self.backpack.clone(),
             portfolios: self.portfolios.clone(),
+            issuing: self.issuing.clone(),
         };
         let st = AppState::new(services, self.i18n.clone(), settings);
         backpack_web::router(st, self.config.max_upload_bytes)

@@ -7,6 +7,7 @@ use backpack_credentials::report::Report;
 use backpack_credentials::status::LocalStatusLists;
 use backpack_credentials::verify::{InputError, Verifier};
 use backpack_domain::badges::CredentialCheck;
+use backpack_domain::issuing::LocalDocuments;
 use time::OffsetDateTime;
 
 /// Online look-ups: did:key offline, did:web and https issuer documents and
@@ -29,13 +30,27 @@ impl OnlineCheck {
 }
 
 impl CredentialCheck for OnlineCheck {
-    fn check(&self, bytes: &[u8], at: OffsetDateTime) -> Result<Report, InputError> {
+    fn check(
+        &self,
+        bytes: &[u8],
+        at: OffsetDateTime,
+        local: &LocalDocuments,
+    ) -> Result<Report, InputError> {
+        // This instance's own issuers come from the store, not the network.
+        let mut offline = OfflineResolver::new();
+        for d in &local.did_documents {
+            offline.add_document(d.clone());
+        }
+        let mut own_lists = LocalStatusLists::new();
+        for l in &local.status_lists {
+            own_lists.add(l.clone());
+        }
         let resolver = backpack_fetch::OnlineResolver {
-            offline: OfflineResolver::new(),
+            offline,
             fetcher: &self.fetcher,
         };
         let lists = backpack_fetch::OnlineStatusLists {
-            local: LocalStatusLists::new(),
+            local: own_lists,
             fetcher: &self.fetcher,
         };
         let verifier = Verifier {

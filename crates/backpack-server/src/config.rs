@@ -48,6 +48,16 @@ pub struct Config {
     pub mail: MailConfig,
     pub auth: AuthConfig,
     pub verification: VerificationConfig,
+    pub issuing: IssuingConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IssuingConfig {
+    /// 64 hexadecimal digits (32 bytes) that seal issuers' private keys in
+    /// the database. Unset: a key file in the data folder is made once
+    /// (`<data_dir>/issuer-keys.secret`, mode 0600) and used.
+    pub key_encryption_key: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -139,6 +149,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             auth: AuthConfig::default(),
             verification: VerificationConfig::default(),
+            issuing: IssuingConfig::default(),
         }
     }
 }
@@ -388,6 +399,14 @@ impl Config {
         if !(1..=60).contains(&self.verification.timeout_secs) {
             return Err("key `verification.timeout_secs`: must be between 1 and 60".into());
         }
+        if let Some(k) = &self.issuing.key_encryption_key {
+            if backpack_crypto::secretbox::SecretBox::from_hex(&k.0).is_err() {
+                return Err(
+                    "key `issuing.key_encryption_key`: must be 64 hexadecimal digits (32 bytes; `openssl rand -hex 32`)"
+                        .into(),
+                );
+            }
+        }
         Ok(())
     }
 
@@ -470,6 +489,8 @@ CONFIGURATION
                                                           BACKPACK_VERIFICATION__ONLINE
   verification.timeout_secs  5                            BACKPACK_VERIFICATION__TIMEOUT_SECS
   verification.allow_local_http false (tests only)        BACKPACK_VERIFICATION__ALLOW_LOCAL_HTTP
+  issuing.key_encryption_key (a key file in data_dir, made once; set 64 hex digits in production)
+                                                          BACKPACK_ISSUING__KEY_ENCRYPTION_KEY
 ";
 
 #[cfg(test)]

@@ -60,6 +60,34 @@ impl Mailer {
         }
     }
 
+    fn render_issued(
+        &self,
+        to: &str,
+        locale: backpack_domain::values::Locale,
+        issuer: &str,
+        achievement: &str,
+        claim_token: Option<&str>,
+    ) -> (String, String, String) {
+        let (body, link) = match claim_token {
+            Some(token) => (
+                "mail-claim-body",
+                format!("{}/claim?token={token}", self.public_url),
+            ),
+            None => (
+                "mail-issued-body",
+                format!("{}/backpack/portal", self.public_url),
+            ),
+        };
+        let args = [
+            ("issuer", issuer),
+            ("achievement", achievement),
+            ("link", link.as_str()),
+        ];
+        let text = self.i18n.t(locale, body, &args).replace(" — ", "\n\n");
+        let subject = self.i18n.t(locale, "mail-issued-subject", &args);
+        (to.to_owned(), subject, text)
+    }
+
     /// Subject and text of a notification.
     pub fn render(&self, n: &Notification) -> (String, String, String) {
         let (to, locale, subject, body, link) = match n {
@@ -77,6 +105,15 @@ impl Mailer {
                 "mail-reset-body",
                 format!("{}/reset-password?token={token}", self.public_url),
             ),
+            Notification::CredentialIssued {
+                to,
+                locale,
+                issuer,
+                achievement,
+                claim_token,
+            } => {
+                return self.render_issued(to, *locale, issuer, achievement, claim_token.as_deref())
+            }
         };
         let text = self
             .i18n

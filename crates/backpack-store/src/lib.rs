@@ -17,6 +17,8 @@ use backpack_domain::StoreError;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 #[macro_use]
+mod issuing_sql;
+#[macro_use]
 mod sql;
 mod postgres;
 mod sqlite;
@@ -233,6 +235,117 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
             ("updated_at", Ty::Int),
         ],
     ),
+    (
+        "issuers",
+        &[
+            ("id", Ty::Text),
+            ("slug", Ty::Text),
+            ("did", Ty::Text),
+            ("name", Ty::Text),
+            ("profile", Ty::Text),
+            ("logo_key", Ty::Text),
+            ("logo_type", Ty::Text),
+            ("created_at", Ty::Int),
+            ("updated_at", Ty::Int),
+        ],
+    ),
+    (
+        "issuer_members",
+        &[
+            ("issuer_id", Ty::Text),
+            ("user_id", Ty::Text),
+            ("added_at", Ty::Int),
+        ],
+    ),
+    (
+        "issuer_keys",
+        &[
+            ("id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("fragment", Ty::Text),
+            ("public_key", Ty::Text),
+            ("sealed_secret", Ty::Text),
+            ("created_at", Ty::Int),
+            ("retired_at", Ty::Int),
+        ],
+    ),
+    (
+        "achievements",
+        &[
+            ("id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("name", Ty::Text),
+            ("spec", Ty::Text),
+            ("image_key", Ty::Text),
+            ("image_type", Ty::Text),
+            ("created_at", Ty::Int),
+            ("updated_at", Ty::Int),
+        ],
+    ),
+    (
+        "status_lists",
+        &[
+            ("id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("size", Ty::Int),
+            ("used", Ty::Int),
+            ("version", Ty::Int),
+            ("revocation", Ty::Text),
+            ("suspension", Ty::Text),
+            ("revocation_vc", Ty::Text),
+            ("suspension_vc", Ty::Text),
+            ("created_at", Ty::Int),
+            ("updated_at", Ty::Int),
+        ],
+    ),
+    (
+        "issued",
+        &[
+            ("id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("achievement_id", Ty::Text),
+            ("achievement_name", Ty::Text),
+            ("recipient_kind", Ty::Text),
+            ("recipient", Ty::Text),
+            ("recipient_name", Ty::Text),
+            ("user_id", Ty::Text),
+            ("format", Ty::Text),
+            ("credential", Ty::Text),
+            ("list_id", Ty::Text),
+            ("list_index", Ty::Int),
+            ("state", Ty::Text),
+            ("reason", Ty::Text),
+            ("state_at", Ty::Int),
+            ("issued_at", Ty::Int),
+            ("actor_name", Ty::Text),
+            ("source", Ty::Text),
+            ("batch_id", Ty::Text),
+            ("batch_row", Ty::Int),
+        ],
+    ),
+    (
+        "claims",
+        &[
+            ("token_hash", Ty::Text),
+            ("issued_id", Ty::Text),
+            ("expires_at", Ty::Int),
+            ("claimed_by", Ty::Text),
+            ("claimed_at", Ty::Int),
+        ],
+    ),
+    (
+        "issuer_audit",
+        &[
+            ("id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("at", Ty::Int),
+            ("actor_id", Ty::Text),
+            ("actor_name", Ty::Text),
+            ("action", Ty::Text),
+            ("subject", Ty::Text),
+            ("detail", Ty::Text),
+        ],
+    ),
 ];
 
 /// The migration files of one backend, embedded in the binary.
@@ -263,6 +376,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0002_badges.sql",
     "0003_notes.sql",
     "0004_backpack.sql",
+    "0005_issuing.sql",
 ];
 
 pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {

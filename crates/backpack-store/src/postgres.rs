@@ -33,6 +33,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "backpack",
         include_str!("../migrations/postgres/0004_backpack.sql"),
     ),
+    (
+        5,
+        "issuing",
+        include_str!("../migrations/postgres/0005_issuing.sql"),
+    ),
 ];
 
 impl PgStore {

@@ -1651,6 +1651,8 @@ macro_rules! sql_store {
                     Ok(())
                 }
             }
+
+            issuing_impl!($Store);
         }
     };
 }

@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "backpack",
         include_str!("../migrations/sqlite/0004_backpack.sql"),
     ),
+    (
+        5,
+        "issuing",
+        include_str!("../migrations/sqlite/0005_issuing.sql"),
+    ),
 ];
 
 impl SqliteStore {

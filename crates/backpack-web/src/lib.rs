@@ -31,6 +31,8 @@ pub enum Access {
     Public,
     /// A signed-in user, on their own objects.
     User,
+    /// Issuer staff or an administrator, on the issuers they are members of.
+    Staff,
     /// An administrator.
     Admin,
 }
@@ -63,7 +65,7 @@ fn r(method: Method, path: &'static str, access: Access, handler: MethodRouter<A
 /// Every page route. Body limits: forms are capped by the CSRF middleware
 /// (`max_form_bytes`); the photo upload by the upload limit.
 pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
-    use pages::{account, admin, auth, backpack, badges, certificates, notes, portfolio};
+    use pages::{account, admin, auth, backpack, badges, certificates, issuing, notes, portfolio};
     use Access::*;
     let upload_limit = usize::try_from(max_upload_bytes)
         .unwrap_or(usize::MAX)
@@ -386,6 +388,123 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             User,
             post(notes::delete_file),
         ),
+        r(Method::GET, "/claim", Public, get(issuing::claim_page)),
+        r(Method::POST, "/claim", User, post(issuing::claim)),
+        r(Method::GET, "/issuing", Staff, get(issuing::home)),
+        r(
+            Method::POST,
+            "/issuing",
+            Staff,
+            post(issuing::create_issuer),
+        ),
+        r(
+            Method::GET,
+            "/issuing/{id}",
+            Staff,
+            get(issuing::show_issuer),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/profile",
+            Staff,
+            post(issuing::update_issuer),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/logo",
+            Staff,
+            post(issuing::upload_logo).layer(DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/keys",
+            Staff,
+            post(issuing::rotate_key),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/members",
+            Staff,
+            post(issuing::add_member),
+        ),
+        r(
+            Method::GET,
+            "/issuing/{id}/achievements",
+            Staff,
+            get(issuing::achievements),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/achievements",
+            Staff,
+            post(issuing::create_achievement),
+        ),
+        r(
+            Method::GET,
+            "/issuing/{id}/achievements/new",
+            Staff,
+            get(issuing::new_achievement),
+        ),
+        r(
+            Method::GET,
+            "/issuing/{id}/award",
+            Staff,
+            get(issuing::award_form),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/award",
+            Staff,
+            post(issuing::award),
+        ),
+        r(
+            Method::GET,
+            "/issuing/{id}/credentials",
+            Staff,
+            get(issuing::issued_list),
+        ),
+        r(
+            Method::GET,
+            "/issuing/{id}/audit",
+            Staff,
+            get(issuing::audit),
+        ),
+        r(
+            Method::GET,
+            "/issuing/achievements/{id}",
+            Staff,
+            get(issuing::show_achievement),
+        ),
+        r(
+            Method::POST,
+            "/issuing/achievements/{id}",
+            Staff,
+            post(issuing::update_achievement),
+        ),
+        r(
+            Method::POST,
+            "/issuing/achievements/{id}/image",
+            Staff,
+            post(issuing::upload_achievement_image).layer(DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
+            Method::GET,
+            "/issuing/credentials/{id}",
+            Staff,
+            get(issuing::show_issued),
+        ),
+        r(
+            Method::GET,
+            "/issuing/credentials/{id}/download",
+            Staff,
+            get(issuing::download_issued),
+        ),
+        r(
+            Method::POST,
+            "/issuing/credentials/{id}/state",
+            Staff,
+            post(issuing::set_state),
+        ),
         r(Method::GET, "/admin/users", Admin, get(admin::users)),
         r(Method::GET, "/admin/users/{id}", Admin, get(admin::user)),
         r(
@@ -413,6 +532,22 @@ pub fn router(st: AppState, max_upload_bytes: u64) -> Router {
         .route("/healthz", get(pages::ops::healthz))
         .route("/metrics", get(pages::ops::metrics))
         .route("/static/{name}", get(pages::ops::asset))
+        // Public documents of issuing (JSON and images for verifiers, not
+        // pages): DID documents, status lists, achievements, logos.
+        .route(
+            "/issuers/{slug}/did.json",
+            get(pages::issuing::did_document),
+        )
+        .route("/issuers/{slug}/logo", get(pages::issuing::logo))
+        .route("/status/{id}/{purpose}", get(pages::issuing::status_list))
+        .route(
+            "/achievements/{id}",
+            get(pages::issuing::public_achievement),
+        )
+        .route(
+            "/achievements/{id}/image",
+            get(pages::issuing::achievement_image),
+        )
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

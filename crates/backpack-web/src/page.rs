@@ -12,6 +12,7 @@ use crate::state::AppState;
 pub struct UserBrief {
     pub name: String,
     pub is_admin: bool,
+    pub is_staff: bool,
 }
 
 pub struct LocaleOption {
@@ -46,6 +47,7 @@ impl Page {
             user: ctx.user.as_ref().map(|u| UserBrief {
                 name: u.display_name.clone(),
                 is_admin: u.role == Role::Admin,
+                is_staff: matches!(u.role, Role::Admin | Role::IssuerStaff),
             }),
             locales: Locale::ALL
                 .into_iter()
@@ -153,6 +155,16 @@ pub const DONE_CODES: &[&str] = &[
     "account_deleted",
     "note_saved",
     "note_deleted",
+    "issuer_created",
+    "issuer_saved",
+    "key_rotated",
+    "member_added",
+    "achievement_saved",
+    "credential_issued",
+    "credential_revoked",
+    "credential_suspended",
+    "credential_active",
+    "credential_claimed",
 ];
 
 /// Percent-encode a query value.
@@ -223,6 +235,7 @@ mod tests {
                 CheckKind::KeyBinding,
                 CheckKind::Validity,
                 CheckKind::Status,
+                CheckKind::EuElements,
             ] {
                 assert!(ids.contains(&format!(
                     "check-{}",

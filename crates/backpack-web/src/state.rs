@@ -6,6 +6,7 @@ use backpack_domain::accounts::Accounts;
 use backpack_domain::backpack::Backpack;
 use backpack_domain::badges::Badges;
 use backpack_domain::certificates::Certificates;
+use backpack_domain::issuing::Issuing;
 use backpack_domain::notes::Notes;
 use backpack_domain::portfolio::Portfolios;
 
@@ -40,6 +41,7 @@ pub struct Services {
     pub notes: Arc<Notes>,
     pub backpack: Arc<Backpack>,
     pub portfolios: Arc<Portfolios>,
+    pub issuing: Arc<Issuing>,
 }
 
 pub struct Inner {
@@ -49,6 +51,7 @@ pub struct Inner {
     pub notes: Arc<Notes>,
     pub backpack: Arc<Backpack>,
     pub portfolios: Arc<Portfolios>,
+    pub issuing: Arc<Issuing>,
     pub i18n: Arc<I18n>,
     pub settings: WebSettings,
     pub metrics: Metrics,
@@ -70,6 +73,7 @@ impl AppState {
             notes,
             backpack,
             portfolios,
+            issuing,
         } = services;
         AppState(Arc::new(Inner {
             accounts,
@@ -78,6 +82,7 @@ impl AppState {
             notes,
             backpack,
             portfolios,
+            issuing,
             i18n,
             settings,
             metrics: Metrics::new(),

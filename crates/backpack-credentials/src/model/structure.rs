@@ -34,7 +34,9 @@ const VC1: &str = "https://www.w3.org/2018/credentials/v1";
 /// offset is read as UTC).
 pub fn parse_datetime(s: &str) -> Result<OffsetDateTime, time::error::Parse> {
     OffsetDateTime::parse(s, &Rfc3339).or_else(|e| {
-        if s.len() >= 19 && !s.ends_with('Z') && !s[19..].contains(['+', '-']) {
+        // `get`: byte 19 may fall inside a multi-byte character.
+        let no_offset = s.get(19..).is_some_and(|rest| !rest.contains(['+', '-']));
+        if no_offset && !s.ends_with('Z') {
             OffsetDateTime::parse(&format!("{s}Z"), &Rfc3339)
         } else {
             Err(e)
@@ -268,6 +270,9 @@ mod tests {
         assert!(parse_datetime("2024-01-01T00:00:00").is_ok());
         assert!(parse_datetime("yesterday").is_err());
         assert!(parse_datetime("2024-13-01T00:00:00Z").is_err());
+        // Never a panic: a multi-byte character across byte 19.
+        assert!(parse_datetime("aaaaaaaaaaaaaaaaaa\u{e9}").is_err());
+        assert!(parse_datetime("2024-01-01T00:00:0\u{e9}").is_err());
     }
 
     #[test]

@@ -110,3 +110,24 @@ fn the_schema_check_can_fail() {
     doc.as_object_mut().unwrap().remove("credentialSubject");
     assert!(!validator.is_valid(&doc));
 }
+
+#[test]
+fn a_date_with_a_multibyte_character_at_byte_19_is_reported_not_a_panic() {
+    let (_, Secured::Json(mut doc)) =
+        signed_sample(1, SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022))
+    else {
+        panic!()
+    };
+    doc["validFrom"] = "2025-01-01T09:00:0\u{e9}".into();
+    let r = verify_offline(
+        serde_json::to_string(&doc).unwrap().as_bytes(),
+        corpus_day(),
+    )
+    .unwrap();
+    assert_eq!(
+        r.verdict,
+        backpack_credentials::Verdict::Invalid,
+        "{}",
+        summary(&r)
+    );
+}

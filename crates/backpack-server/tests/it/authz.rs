@@ -57,6 +57,62 @@ fn file_of(_: &TestServer, b: &mut Client) -> String {
         .to_owned()
 }
 
+fn issuer_of(_: &TestServer, b: &mut Client) -> String {
+    b.get("/issuing");
+    let r = b.post_form("/issuing", crate::issuing::PROFILE);
+    assert_eq!(r.status, 303, "{}", r.body);
+    r.location()
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn achievement_in(b: &mut Client, issuer: &str) -> String {
+    let fields = crate::issuing::eu_achievement("B's achievement");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = b.post_form(&format!("/issuing/{issuer}/achievements"), &pairs);
+    assert_eq!(r.status, 303, "{}", r.body);
+    r.location()
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn achievement_of(s: &TestServer, b: &mut Client) -> String {
+    let issuer = issuer_of(s, b);
+    achievement_in(b, &issuer)
+}
+
+fn issued_of(s: &TestServer, b: &mut Client) -> String {
+    let issuer = issuer_of(s, b);
+    let achievement = achievement_in(b, &issuer);
+    let r = b.post_form(
+        &format!("/issuing/{issuer}/award"),
+        &[
+            ("achievement_id", &achievement),
+            ("recipient_kind", "email"),
+            ("recipient", "someone@example.org"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    r.location()
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn badge_of(_: &TestServer, b: &mut Client) -> String {
     let (json, _) = crate::badges::signed_badge_for_tests();
     let r = b.upload(
@@ -278,6 +334,64 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
         &[("title", "taken"), ("body", ""), ("tags", "")],
     ),
     ("POST", "/backpack/notes/{id}/delete", note_of, &[]),
+    ("GET", "/issuing/{id}", issuer_of, &[]),
+    (
+        "POST",
+        "/issuing/{id}/profile",
+        issuer_of,
+        &[("name", "Mine")],
+    ),
+    (
+        "POST",
+        "/issuing/{id}/logo",
+        issuer_of,
+        &[("file", "@upload")],
+    ),
+    ("POST", "/issuing/{id}/keys", issuer_of, &[]),
+    (
+        "POST",
+        "/issuing/{id}/members",
+        issuer_of,
+        &[("email", "a@example.org")],
+    ),
+    ("GET", "/issuing/{id}/achievements", issuer_of, &[]),
+    (
+        "POST",
+        "/issuing/{id}/achievements",
+        issuer_of,
+        &[("name", "x"), ("description", "x"), ("criteria", "x")],
+    ),
+    ("GET", "/issuing/{id}/achievements/new", issuer_of, &[]),
+    ("GET", "/issuing/{id}/award", issuer_of, &[]),
+    (
+        "POST",
+        "/issuing/{id}/award",
+        issuer_of,
+        &[("recipient_kind", "email"), ("recipient", "x@example.org")],
+    ),
+    ("GET", "/issuing/{id}/credentials", issuer_of, &[]),
+    ("GET", "/issuing/{id}/audit", issuer_of, &[]),
+    ("GET", "/issuing/achievements/{id}", achievement_of, &[]),
+    (
+        "POST",
+        "/issuing/achievements/{id}",
+        achievement_of,
+        &[("name", "x"), ("description", "x"), ("criteria", "x")],
+    ),
+    (
+        "POST",
+        "/issuing/achievements/{id}/image",
+        achievement_of,
+        &[("file", "@upload")],
+    ),
+    ("GET", "/issuing/credentials/{id}", issued_of, &[]),
+    ("GET", "/issuing/credentials/{id}/download", issued_of, &[]),
+    (
+        "POST",
+        "/issuing/credentials/{id}/state",
+        issued_of,
+        &[("state", "revoked"), ("reason", "x")],
+    ),
     ("GET", "/admin/users/{id}", user_of, &[]),
     ("POST", "/admin/users/{id}", user_of, &[("role", "learner")]),
 ];

@@ -10,6 +10,7 @@ mod badges;
 mod client;
 mod data;
 mod flows;
+mod issuing;
 mod notes;
 mod s3;
 mod security;

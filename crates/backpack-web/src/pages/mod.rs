@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backpack;
 pub mod badges;
 pub mod certificates;
+pub mod issuing;
 pub mod notes;
 pub mod ops;
 pub mod portfolio;

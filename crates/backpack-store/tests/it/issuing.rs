@@ -1,0 +1,359 @@
+//! Issuing stories: membership in every query, status-index allocation and
+//! list updates guarded by optimistic checks, batch rows issued once, claim
+//! links used once.
+
+use backpack_domain::entities::*;
+use backpack_domain::values::Role;
+use backpack_domain::StoreError;
+use uuid::Uuid;
+
+use crate::stories::{primary, user};
+use crate::{story, Backend};
+
+fn audit(issuer: Uuid, action: &str) -> AuditEntry {
+    AuditEntry {
+        id: Uuid::new_v4(),
+        issuer_id: issuer,
+        at: 10,
+        actor_id: None,
+        actor_name: "system".into(),
+        action: action.into(),
+        subject: "s".into(),
+        detail: String::new(),
+    }
+}
+
+fn issuer(slug: &str) -> Issuer {
+    Issuer {
+        id: Uuid::new_v4(),
+        slug: slug.into(),
+        did: format!("did:web:example.org:issuers:{slug}"),
+        profile: IssuerProfile {
+            id: format!("did:web:example.org:issuers:{slug}"),
+            name: format!("Issuer {slug}"),
+            ..Default::default()
+        },
+        logo_key: None,
+        logo_type: None,
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+fn key(issuer: Uuid, n: usize, at: i64) -> IssuerKeyRecord {
+    IssuerKeyRecord {
+        id: Uuid::new_v4(),
+        issuer_id: issuer,
+        fragment: format!("key-{n}"),
+        public_key: format!("z6Mk{n}"),
+        sealed_secret: "v1.sealed".into(),
+        created_at: at,
+        retired_at: None,
+    }
+}
+
+fn credential(
+    i: &Issuer,
+    a: &Achievement,
+    list: &StatusList,
+    index: i64,
+    batch: Option<(Uuid, i64)>,
+) -> IssuedCredential {
+    IssuedCredential {
+        id: Uuid::new_v4(),
+        issuer_id: i.id,
+        achievement_id: a.id,
+        achievement_name: a.spec.name.clone(),
+        recipient_kind: RecipientKind::Email,
+        recipient: format!("r{index}@example.org"),
+        recipient_name: None,
+        user_id: None,
+        format: "json".into(),
+        credential: "{}".into(),
+        list_id: list.id,
+        list_index: index,
+        state: CredentialState::Active,
+        reason: None,
+        state_at: None,
+        issued_at: 20 + index,
+        actor_name: "staff".into(),
+        source: "csv".into(),
+        batch_id: batch.map(|b| b.0),
+        batch_row: batch.map(|b| b.1),
+    }
+}
+
+story!(
+    issuing_is_scoped_to_members_and_guarded,
+    |b: Backend| async move {
+        let s = b.store;
+        let ann = user("Ann", Role::IssuerStaff);
+        let bob = user("Bob", Role::IssuerStaff);
+        s.insert_user(&ann, &primary(&ann, "ann@example.org"))
+            .await
+            .unwrap();
+        s.insert_user(&bob, &primary(&bob, "bob@example.org"))
+            .await
+            .unwrap();
+        let acme = issuer("acme");
+        s.insert_issuer(
+            &acme,
+            ann.id,
+            &key(acme.id, 1, 1),
+            &audit(acme.id, "issuer.create"),
+        )
+        .await
+        .unwrap();
+        // The same slug or DID twice is a conflict.
+        let twin = Issuer {
+            id: Uuid::new_v4(),
+            ..acme.clone()
+        };
+        assert!(matches!(
+            s.insert_issuer(
+                &twin,
+                bob.id,
+                &key(twin.id, 1, 1),
+                &audit(twin.id, "issuer.create")
+            )
+            .await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Membership decides what Bob sees and changes.
+        assert!(s.find_issuer(bob.id, acme.id).await.unwrap().is_none());
+        assert_eq!(
+            s.find_issuer(ann.id, acme.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .profile
+                .name,
+            "Issuer acme"
+        );
+        assert!(s.list_issuers(bob.id).await.unwrap().is_empty());
+        assert!(!s
+            .update_issuer(bob.id, &acme, &audit(acme.id, "issuer.update"))
+            .await
+            .unwrap());
+        assert!(!s
+            .rotate_key(bob.id, &key(acme.id, 2, 5), &audit(acme.id, "key.rotate"))
+            .await
+            .unwrap());
+        assert!(!s
+            .add_member(bob.id, acme.id, bob.id, 5, &audit(acme.id, "member.add"))
+            .await
+            .unwrap());
+        assert!(s
+            .add_member(ann.id, acme.id, bob.id, 5, &audit(acme.id, "member.add"))
+            .await
+            .unwrap());
+        assert_eq!(s.list_members(bob.id, acme.id).await.unwrap().len(), 2);
+        // Rotation retires the current key and keeps it listed.
+        assert!(s
+            .rotate_key(bob.id, &key(acme.id, 2, 6), &audit(acme.id, "key.rotate"))
+            .await
+            .unwrap());
+        let keys = s.issuer_keys(acme.id).await.unwrap();
+        assert_eq!(
+            keys.iter().map(|k| k.fragment.as_str()).collect::<Vec<_>>(),
+            ["key-1", "key-2"]
+        );
+        assert!(keys[0].retired_at.is_some() && keys[1].retired_at.is_none());
+        assert_eq!(
+            s.issuer_by_did(&acme.did).await.unwrap().unwrap().id,
+            acme.id
+        );
+
+        let achievement = Achievement {
+            id: Uuid::new_v4(),
+            issuer_id: acme.id,
+            spec: AchievementSpec {
+                name: "Rust".into(),
+                ..Default::default()
+            },
+            image_key: None,
+            image_type: None,
+            created_at: 2,
+            updated_at: 2,
+        };
+        let outsider = user("Eve", Role::IssuerStaff);
+        s.insert_user(&outsider, &primary(&outsider, "eve@example.org"))
+            .await
+            .unwrap();
+        assert!(!s
+            .insert_achievement(
+                outsider.id,
+                &achievement,
+                &audit(acme.id, "achievement.create")
+            )
+            .await
+            .unwrap());
+        assert!(s
+            .insert_achievement(ann.id, &achievement, &audit(acme.id, "achievement.create"))
+            .await
+            .unwrap());
+        assert!(s
+            .find_achievement(outsider.id, achievement.id)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            s.find_achievement(bob.id, achievement.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .spec
+                .name,
+            "Rust"
+        );
+
+        let mut list = StatusList {
+            id: Uuid::new_v4(),
+            issuer_id: acme.id,
+            size: 8,
+            used: 0,
+            version: 0,
+            revocation: "r0".into(),
+            suspension: "s0".into(),
+            revocation_vc: "{}".into(),
+            suspension_vc: "{}".into(),
+            created_at: 3,
+            updated_at: 3,
+        };
+        s.insert_status_list(&list).await.unwrap();
+        let batch = Uuid::new_v4();
+        let first: Vec<_> = (0..3)
+            .map(|i| credential(&acme, &achievement, &list, i, Some((batch, i))))
+            .collect();
+        s.insert_issued(
+            list.id,
+            0,
+            &first,
+            &[],
+            &[audit(acme.id, "credential.issue")],
+        )
+        .await
+        .unwrap();
+        // Someone who read `used` before that write loses, and writes nothing.
+        let late = vec![credential(&acme, &achievement, &list, 3, None)];
+        assert!(matches!(
+            s.insert_issued(list.id, 0, &late, &[], &[]).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // A batch row issued twice is refused as a whole.
+        let again = vec![
+            credential(&acme, &achievement, &list, 4, Some((batch, 7))),
+            credential(&acme, &achievement, &list, 5, Some((batch, 1))),
+        ];
+        assert!(matches!(
+            s.insert_issued(list.id, 3, &again, &[], &[]).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            s.current_status_list(acme.id).await.unwrap().unwrap().used,
+            3
+        );
+        assert_eq!(s.count_issued(ann.id, acme.id).await.unwrap(), 3);
+        assert_eq!(s.count_issued(outsider.id, acme.id).await.unwrap(), 0);
+        // A list past its size is refused.
+        let over: Vec<_> = (3..9)
+            .map(|i| credential(&acme, &achievement, &list, i, None))
+            .collect();
+        assert!(matches!(
+            s.insert_issued(list.id, 3, &over, &[], &[]).await,
+            Err(StoreError::Conflict(_))
+        ));
+
+        // Claims: found by hash, used once.
+        let claimed = credential(&acme, &achievement, &list, 3, None);
+        let claim = Claim {
+            token_hash: "hash".into(),
+            issued_id: claimed.id,
+            expires_at: 100,
+            claimed_by: None,
+            claimed_at: None,
+        };
+        s.insert_issued(list.id, 3, std::slice::from_ref(&claimed), &[claim], &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.find_claim("hash").await.unwrap().unwrap().1.id,
+            claimed.id
+        );
+        assert!(s.mark_claimed("hash", ann.id, 50).await.unwrap());
+        assert!(!s.mark_claimed("hash", bob.id, 51).await.unwrap());
+
+        // State changes move the list's version; a stale version loses.
+        let mut revoked = first[0].clone();
+        revoked.state = CredentialState::Revoked;
+        revoked.reason = Some("fraud".into());
+        revoked.state_at = Some(60);
+        list.version = 1;
+        list.revocation = "r1".into();
+        assert!(!s
+            .set_issued_state(
+                outsider.id,
+                &revoked,
+                &list,
+                &audit(acme.id, "credential.revoke")
+            )
+            .await
+            .unwrap());
+        assert!(s
+            .set_issued_state(
+                ann.id,
+                &revoked,
+                &list,
+                &audit(acme.id, "credential.revoke")
+            )
+            .await
+            .unwrap());
+        let mut stale = first[1].clone();
+        stale.state = CredentialState::Revoked;
+        assert!(matches!(
+            s.set_issued_state(ann.id, &stale, &list, &audit(acme.id, "credential.revoke"))
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            s.find_issued(ann.id, first[1].id)
+                .await
+                .unwrap()
+                .unwrap()
+                .state,
+            CredentialState::Active
+        );
+        assert_eq!(
+            s.find_status_list(list.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .revocation,
+            "r1"
+        );
+        let q = IssuedQuery {
+            state: Some(CredentialState::Revoked),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(s.list_issued(ann.id, acme.id, &q).await.unwrap().len(), 1);
+        let q = IssuedQuery {
+            text: Some("r2@".into()),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(s.list_issued(bob.id, acme.id, &q).await.unwrap().len(), 1);
+        assert!(s
+            .list_issued(outsider.id, acme.id, &q)
+            .await
+            .unwrap()
+            .is_empty());
+        let log = s.audit_log(ann.id, acme.id, 100).await.unwrap();
+        assert!(log.iter().any(|a| a.action == "credential.revoke"));
+        assert!(s
+            .audit_log(outsider.id, acme.id, 100)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+);
