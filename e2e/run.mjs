@@ -30,7 +30,19 @@
 //   in plain-text places), then every page visited with alert/confirm/prompt
 //   trapped, the CSP bypassed (to test the escaping alone) and the DOM
 //   checked for handlers, scripts, javascript: links and foreign elements;
-//   a self-check that the trap catches an injected handler.
+//   a self-check that the trap catches an injected handler;
+// - issuing (the demo issuer staff): Issuing from the navigation, every
+//   issuing page scanned by axe in English and French (switched with the
+//   header's language switcher), forms with errors (also forged choices)
+//   tying each error to its field, no sideways scrolling; an achievement
+//   made by typing, its missing EU elements listed, completed, awarded to
+//   the demo learner, revoked with a reason, found by the state filter,
+//   and shown revoked in the learner's Portal certificates; the demo claim
+//   link (mail folder) opened anonymously, then claimed after registering
+//   and logging in through the page's link; learners get no Issuing link
+//   and a 404 page; the XSS corpus in issuer, achievement, award and
+//   revocation strings, inert on every issuing page, the claim page and
+//   the learner's portal pages.
 //
 // Usage: node run.mjs [path/to/backpack]   (default: ../target/debug/backpack)
 // E2E_ONLY=words runs only the tests whose name contains them.
@@ -264,6 +276,75 @@ async function post(page, action, fields, multipart = false) {
   );
   assert(result.status === 200, `POST ${action}: ${result.status}\n${result.text}`);
   return new URL(result.url).pathname;
+}
+
+// A browser context for the XSS checks. The page's CSP would stop inline
+// handlers anyway: it is bypassed, so that the checks test the escaping
+// alone; alert/confirm/prompt/print are trapped. `inert(label)` hovers and
+// focuses everything, then fails when anything ran or the DOM holds a
+// handler, a script, a foreign element, an <img> whose src does not match
+// `imgSrc`, or a link that is not http(s) or mailto.
+async function xssContext(browser, imgSrc) {
+  const ctx = await browser.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  const dialogs = [];
+  page.on("dialog", (d) => {
+    dialogs.push(`${d.type()}:${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  await page.addInitScript(() => {
+    window.__xss = [];
+    for (const f of ["alert", "confirm", "prompt", "print"]) {
+      window[f] = (...a) => {
+        window.__xss.push(`${f}:${a.join(",")}`);
+      };
+    }
+  });
+  const inert = async (label) => {
+    // Give handlers their chance: hover and focus everything, then wait.
+    await page.evaluate(() => {
+      for (const el of document.querySelectorAll("body *")) {
+        for (const type of ["mouseover", "mouseenter", "mousemove", "pointerover"]) {
+          el.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true }));
+        }
+        for (const type of ["focus", "focusin", "animationstart", "toggle", "load", "error"]) {
+          el.dispatchEvent(new Event(type, { bubbles: false }));
+        }
+      }
+    });
+    await page.waitForTimeout(150);
+    const found = await page.evaluate((imgSrc) => {
+      const bad = [...window.__xss];
+      const main = document.querySelector("main");
+      for (const el of main.querySelectorAll("*")) {
+        for (const a of el.attributes) {
+          if (/^on/i.test(a.name)) bad.push(`${el.tagName.toLowerCase()}[${a.name}]`);
+          if (/^(style|srcdoc|formaction|background|poster|xlink:href|autofocus)$/i.test(a.name)) bad.push(`${el.tagName.toLowerCase()}[${a.name}]`);
+        }
+      }
+      for (const el of main.querySelectorAll("script, iframe, frame, frameset, object, embed, applet, base, meta, link, style, svg, math, video, audio, source, marquee, isindex, body, head, html")) {
+        bad.push(`<${el.tagName.toLowerCase()}> in main`);
+      }
+      for (const img of main.querySelectorAll("img")) {
+        if (!new RegExp(imgSrc).test(img.getAttribute("src") || "")) bad.push(`img src=${img.getAttribute("src")}`);
+      }
+      for (const a of document.querySelectorAll("a[href], area[href]")) {
+        if (!["http:", "https:", "mailto:"].includes(new URL(a.href, location.href).protocol)) bad.push(`a href=${a.getAttribute("href")}`);
+      }
+      for (const f of document.querySelectorAll("form")) {
+        if (!/^\/[^/]/.test(f.getAttribute("action") || "")) bad.push(`form action=${f.getAttribute("action")}`);
+      }
+      for (const s of document.scripts) {
+        if (!s.src.endsWith("/static/app.js") || s.textContent.trim()) bad.push(`script ${s.src || s.textContent.slice(0, 50)}`);
+      }
+      for (const el of document.querySelectorAll("style, base, meta[http-equiv], link:not([rel=stylesheet][href='/static/app.css']), iframe, object, embed")) {
+        bad.push(`<${el.tagName.toLowerCase()}> in the document`);
+      }
+      return bad;
+    }, imgSrc.source);
+    assert(dialogs.length === 0 && found.length === 0, `XSS on ${label}: ${JSON.stringify([...dialogs, ...found])}`);
+  };
+  return { ctx, page, inert };
 }
 
 // ---------------------------------------------------------------- tests
@@ -895,68 +976,8 @@ TESTS.push([
   async ({ browser, server }) => {
     const V = readVectors();
     assert(V.length >= 50 && V.some((v) => v.includes("\n")), `${V.length} vectors, newlines decoded`);
-    // The page's CSP would stop inline handlers anyway: bypass it, so that
-    // this test checks the escaping alone.
-    const ctx = await browser.newContext({ bypassCSP: true });
-    const page = await ctx.newPage();
-    const dialogs = [];
-    page.on("dialog", (d) => {
-      dialogs.push(`${d.type()}:${d.message()}`);
-      d.dismiss().catch(() => {});
-    });
-    await page.addInitScript(() => {
-      window.__xss = [];
-      for (const f of ["alert", "confirm", "prompt", "print"]) {
-        window[f] = (...a) => {
-          window.__xss.push(`${f}:${a.join(",")}`);
-        };
-      }
-    });
     const IMG_SRC = /^\/(backpack\/certificates\/[0-9a-f-]{36}\/preview|backpack\/badges\/[0-9a-f-]{36}\/image|files\/[0-9a-f-]{36})$/;
-    const inert = async (label) => {
-      // Give handlers their chance: hover and focus everything, then wait.
-      await page.evaluate(() => {
-        for (const el of document.querySelectorAll("body *")) {
-          for (const type of ["mouseover", "mouseenter", "mousemove", "pointerover"]) {
-            el.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true }));
-          }
-          for (const type of ["focus", "focusin", "animationstart", "toggle", "load", "error"]) {
-            el.dispatchEvent(new Event(type, { bubbles: false }));
-          }
-        }
-      });
-      await page.waitForTimeout(150);
-      const found = await page.evaluate((imgSrc) => {
-        const bad = [...window.__xss];
-        const main = document.querySelector("main");
-        for (const el of main.querySelectorAll("*")) {
-          for (const a of el.attributes) {
-            if (/^on/i.test(a.name)) bad.push(`${el.tagName.toLowerCase()}[${a.name}]`);
-            if (/^(style|srcdoc|formaction|background|poster|xlink:href|autofocus)$/i.test(a.name)) bad.push(`${el.tagName.toLowerCase()}[${a.name}]`);
-          }
-        }
-        for (const el of main.querySelectorAll("script, iframe, frame, frameset, object, embed, applet, base, meta, link, style, svg, math, video, audio, source, marquee, isindex, body, head, html")) {
-          bad.push(`<${el.tagName.toLowerCase()}> in main`);
-        }
-        for (const img of main.querySelectorAll("img")) {
-          if (!new RegExp(imgSrc).test(img.getAttribute("src") || "")) bad.push(`img src=${img.getAttribute("src")}`);
-        }
-        for (const a of document.querySelectorAll("a[href], area[href]")) {
-          if (!["http:", "https:", "mailto:"].includes(new URL(a.href, location.href).protocol)) bad.push(`a href=${a.getAttribute("href")}`);
-        }
-        for (const f of document.querySelectorAll("form")) {
-          if (!/^\/[^/]/.test(f.getAttribute("action") || "")) bad.push(`form action=${f.getAttribute("action")}`);
-        }
-        for (const s of document.scripts) {
-          if (!s.src.endsWith("/static/app.js") || s.textContent.trim()) bad.push(`script ${s.src || s.textContent.slice(0, 50)}`);
-        }
-        for (const el of document.querySelectorAll("style, base, meta[http-equiv], link:not([rel=stylesheet][href='/static/app.css']), iframe, object, embed")) {
-          bad.push(`<${el.tagName.toLowerCase()}> in the document`);
-        }
-        return bad;
-      }, IMG_SRC.source);
-      assert(dialogs.length === 0 && found.length === 0, `XSS on ${label}: ${JSON.stringify([...dialogs, ...found])}`);
-    };
+    const { ctx, page, inert } = await xssContext(browser, IMG_SRC);
     let visits = 0;
     const visit = async (path, checks = async () => {}) => {
       const response = await page.goto(`${server.url}${path}`, { waitUntil: "load" });
@@ -1316,6 +1337,548 @@ TESTS.push([
     await page.getByRole("button", { name: "Log in" }).click();
     await page.waitForSelector("#form-error");
     await ctx.close();
+  },
+]);
+
+// ---------------------------------------------------------------- issuing
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+// Switch the interface language with the switcher in the page header.
+async function switchLanguage(page, code) {
+  const form = page.locator("header form.lang-form");
+  await form.locator("select").selectOption(code);
+  await form.locator("button[type=submit]").click();
+  await page.waitForFunction((lang) => document.documentElement.lang === lang, code);
+}
+
+// The demo issuer's pages, found by clicking from the navigation:
+// { issuer, achievement, active, jwt, revoked } (paths).
+async function demoIssuerPaths(page, url) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Issuing", exact: true }).click();
+  await page.waitForURL(`${url}/issuing`);
+  await page.getByRole("link", { name: "Backpack Demo Academy" }).click();
+  await page.waitForURL(new RegExp(`/issuing/${UUID}$`));
+  const issuer = new URL(page.url()).pathname;
+  const sections = page.getByRole("navigation", { name: "Issuer sections" });
+  await sections.getByRole("link", { name: "Achievements", exact: true }).click();
+  await page.waitForURL(`${url}${issuer}/achievements`);
+  const achievement = await page.getByRole("link", { name: "Digital Security Essentials" }).getAttribute("href");
+  await sections.getByRole("link", { name: "Issued credentials", exact: true }).click();
+  await page.waitForURL(`${url}${issuer}/credentials`);
+  const active = await page.getByRole("row", { name: /learner@demo\.backpack\.test.*Digital Security Essentials/ }).getByRole("link").getAttribute("href");
+  const jwt = await page.getByRole("row", { name: /learner@demo\.backpack\.test.*Online Collaboration/ }).getByRole("link").getAttribute("href");
+  const revoked = await page.getByRole("row", { name: /former@demo\.backpack\.test/ }).getByRole("link").getAttribute("href");
+  return { issuer, achievement, active, jwt, revoked };
+}
+
+TESTS.push([
+  "issuer staff: Issuing from the navigation, the demo issuer, and every issuing page (with and without form errors) pass axe in English and in French",
+  async ({ browser, server }) => {
+    const ctx = await browser.newContext({ locale: "en-GB" });
+    const page = await ctx.newPage();
+    await login(page, server.url, server.demo.issuer_staff.email, server.demo.issuer_staff.password);
+    const d = await demoIssuerPaths(page, server.url);
+    const pages = [
+      "/issuing",
+      d.issuer,
+      `${d.issuer}/achievements`,
+      `${d.issuer}/achievements/new`,
+      d.achievement,
+      `${d.issuer}/award`,
+      `${d.issuer}/credentials`,
+      `${d.issuer}/credentials?state=revoked`,
+      d.active,
+      d.jwt,
+      d.revoked,
+      `${d.issuer}/audit`,
+    ];
+    const scanned = [];
+    for (const lang of ["en", "fr"]) {
+      if (lang === "fr") await switchLanguage(page, "fr");
+      for (const path of pages) {
+        const response = await page.goto(`${server.url}${path}`);
+        assert(response.status() === 200, `${path}: ${response.status()}`);
+        assert((await page.evaluate(() => document.documentElement.lang)) === lang, `${path} is in ${lang}`);
+        const title = await page.title();
+        assert(title.endsWith(" · Backpack") && !title.includes("<"), `${path} has a plain title: ${title}`);
+        await page.evaluate(() => document.querySelectorAll("details").forEach((el) => (el.open = true)));
+        // Long identifiers, keys and signed credentials wrap (WCAG 1.4.10).
+        const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+        assert(scroll <= client, `${path} scrolls sideways: ${scroll} px wide in ${client} px`);
+        await axeScan(page, `${path} (${lang}, issuer staff)`);
+        scanned.push(path);
+      }
+      // Forms showing their errors (nothing is created by them): each error
+      // is tied to its field, and every link of the error summary leads to
+      // an element of the page. Some choices are tampered with (a select's
+      // or a radio button's value), as only a forged form could send them.
+      const withErrors = async (path, fill, label, fields) => {
+        await page.goto(`${server.url}${path}`);
+        await fill();
+        const response = await submit(page, page.locator("main form.stack button[type=submit]").first());
+        assert(response.status() === 422, `${label}: ${response.status()}`);
+        await page.waitForSelector("main .error");
+        for (const id of fields) {
+          const field = page.locator(`#${id}`);
+          const describedBy = (await field.getAttribute("aria-describedby")) || "";
+          assert(describedBy.split(" ").includes(`${id}-error`), `${label}: #${id} is described by its error (${describedBy})`);
+          assert((await page.locator(`#${id}-error`).count()) === 1, `${label}: #${id}-error is shown`);
+          if ((await field.evaluate((el) => el.tagName)) !== "FIELDSET") {
+            assert((await field.getAttribute("aria-invalid")) === "true", `${label}: #${id} is marked invalid`);
+          }
+        }
+        const broken = await page.evaluate(() =>
+          [...document.querySelectorAll("main .alert[role=alert] a[href^='#']")].map((a) => a.getAttribute("href")).filter((h) => !document.getElementById(h.slice(1))),
+        );
+        assert(broken.length === 0, `${label}: the error summary links to missing elements ${broken}`);
+        await axeScan(page, `${label} (${lang})`);
+      };
+      const tamper = (selector, value) =>
+        page.locator(selector).evaluate((el, v) => {
+          if (el.tagName === "SELECT") el.options[el.selectedIndex].value = v;
+          else el.value = v;
+        }, value);
+      await withErrors("/issuing", () => page.locator("#f-country_code").fill("France"), "a new issuer with errors", ["f-name", "f-country_code"]);
+      await withErrors(
+        `${d.issuer}/achievements/new`,
+        async () => {
+          await page.locator("#f-ects").fill("lots");
+          await page.locator("#f-translations").fill("fr");
+        },
+        "a new achievement with errors",
+        ["f-ects", "f-translations"],
+      );
+      await withErrors(
+        `${d.issuer}/achievements/new`,
+        async () => {
+          await page.locator("#f-name").fill("Tampered");
+          await tamper("#f-achievement_type", "Spaceship");
+          await tamper("#f-eqf_level", "x");
+          await tamper("#f-participation", "by pigeon");
+        },
+        "a new achievement with forged choices",
+        ["f-achievement_type", "f-eqf_level", "f-participation"],
+      );
+      await withErrors(d.achievement, () => page.locator("#f-name").fill(""), "an achievement's edit form with an error", ["f-name"]);
+      await withErrors(`${d.issuer}/award`, async () => {}, "the award form with an error", ["f-recipient"]);
+      await withErrors(`${d.issuer}/award`, () => tamper("#rk-email", "pigeon"), "the award form with a forged choice", ["f-recipient_kind"]);
+      await withErrors(d.active, async () => {}, "the revoke form without a reason", ["f-reason"]);
+      await withErrors(
+        d.active,
+        async () => {
+          await page.locator("#f-reason").fill("A reason");
+          await tamper("#st-revoked", "gone");
+        },
+        "the revoke form with a forged choice",
+        ["f-state"],
+      );
+    }
+    // Back to English: later tests use this account's English labels.
+    await switchLanguage(page, "en");
+    await ctx.close();
+    return scanned.length;
+  },
+]);
+
+TESTS.push([
+  "issuer staff define an achievement (its missing EU elements listed), complete it, award it to the demo learner, revoke it; the learner sees it revoked",
+  async ({ browser, server }) => {
+    const NAME = "Accessible Web Design";
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await login(page, server.url, server.demo.issuer_staff.email, server.demo.issuer_staff.password);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Issuing", exact: true }).click();
+    await page.getByRole("link", { name: "Backpack Demo Academy" }).click();
+    await page.waitForURL(new RegExp(`/issuing/${UUID}$`));
+    const issuer = new URL(page.url()).pathname;
+    const sections = page.getByRole("navigation", { name: "Issuer sections" });
+    await sections.getByRole("link", { name: "Achievements", exact: true }).click();
+    await page.getByRole("link", { name: "A new achievement" }).click();
+    await page.waitForURL(`${server.url}${issuer}/achievements/new`);
+
+    // A draft: title, description and criteria only.
+    assert(await page.getByLabel("An EU micro-credential", { exact: true }).isChecked(), "EU micro-credential by default");
+    await page.getByLabel("Title", { exact: true }).fill(NAME);
+    await page.getByLabel("Description", { exact: true }).fill("Build web pages everyone can use, keyboard and screen reader included.");
+    await page.getByLabel("Criteria", { exact: true }).fill("Audit three pages against WCAG 2.2 AA and fix what you find.");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForURL(new RegExp(`/issuing/achievements/${UUID}\\?done=achievement_saved$`));
+    const achievementPath = new URL(page.url()).pathname;
+    assert((await page.textContent("h1")) === NAME, "the achievement's page");
+    const missingBox = page.locator("main .alert[role=status]");
+    assert((await missingBox.textContent()).includes("cannot be awarded as an EU micro-credential yet"), "the page says it is incomplete");
+    const missing = await texts(page, "main .alert[role=status] li");
+    for (const element of ["Learning outcomes", "Notional workload", "Level (EQF)", "Type of assessment", "Form of participation"]) {
+      assert(missing.includes(element), `${element} listed as missing: ${missing}`);
+    }
+    // The demo issuer's accreditation stands for the quality assurance.
+    assert(missing.length === 5, `only those five are missing: ${missing}`);
+    await axeScan(page, "an achievement with missing elements");
+    await sections.getByRole("link", { name: "Achievements", exact: true }).click();
+    const draftRow = (await texts(page, "tbody tr")).find((r) => r.startsWith(NAME));
+    assert(draftRow && draftRow.includes("Draft") && draftRow.includes("Learning outcomes"), `list says draft: ${draftRow}`);
+
+    // Completed by typing the missing elements.
+    await page.getByRole("link", { name: NAME }).click();
+    await page.getByLabel("Learning outcomes").fill("Audit a page with a screen reader\nFix contrast, labels and focus order");
+    await page.getByLabel("Workload in ECTS credits").fill("2");
+    await page.getByLabel("Workload in hours").fill("50");
+    await page.getByLabel("Level (EQF)").selectOption("5");
+    await page.getByLabel("Type of assessment").fill("Practical audit, reviewed by a tutor");
+    await page.getByLabel("Form of participation").selectOption("online");
+    await page.getByLabel("Type of quality assurance").fill("Internal quality assurance, reviewed yearly");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForURL(`${server.url}${achievementPath}?done=achievement_saved`);
+    assert((await page.locator("main .alert").count()) === 0, "nothing missing any more");
+    assert((await page.textContent("main")).includes("Every mandatory element of an EU micro-credential is present."), "complete");
+    await sections.getByRole("link", { name: "Achievements", exact: true }).click();
+    const readyRow = (await texts(page, "tbody tr")).find((r) => r.startsWith(NAME));
+    assert(readyRow.includes("Ready to award as an EU micro-credential"), `list says ready: ${readyRow}`);
+
+    // Awarded to the demo learner's address.
+    await sections.getByRole("link", { name: "Award", exact: true }).click();
+    await page.waitForURL(`${server.url}${issuer}/award`);
+    await page.getByLabel("Achievement", { exact: true }).selectOption({ label: NAME });
+    await page.getByLabel(/^an e-mail address/).check();
+    await page.getByLabel("E-mail address, account address or DID").fill(server.demo.learner.email);
+    await page.getByLabel("Learner's name (for your records)").fill("Lea Learner");
+    await page.getByLabel("Grade achieved").fill("Excellent");
+    await page.getByLabel(/^JSON-LD with a Data Integrity proof/).check();
+    await page.getByRole("button", { name: "Sign and award" }).click();
+    await page.waitForURL(new RegExp(`/issuing/credentials/${UUID}\\?done=credential_issued$`));
+    const credentialPath = new URL(page.url()).pathname;
+    assert((await page.getByRole("status").first().textContent()).includes("The credential is signed and awarded."), "confirmation");
+    let facts = (await page.textContent("dl.facts")).replace(/\s+/g, " ");
+    for (const want of [server.demo.learner.email, "(Lea Learner)", "Valid", "Yes"]) assert(facts.includes(want), `issued page shows ${want}: ${facts}`);
+    await page.locator("main details > summary", { hasText: "The signed credential" }).click();
+    const signed = JSON.parse(await page.textContent("main details pre"));
+    assert(signed.credentialSubject.achievement.name === NAME && signed.proof[0].cryptosuite === "eddsa-rdfc-2022", "the signed credential is shown");
+
+    // Revoked, with a reason.
+    assert(await page.getByLabel("Revoke (final)").isChecked(), "revoke is the default choice");
+    await page.getByLabel("Reason").fill("Assessment fraud found in the review");
+    await page.locator("main").getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL(`${server.url}${credentialPath}?done=credential_revoked`);
+    assert((await page.getByRole("status").first().textContent()).includes("The credential is revoked"), "revocation notice");
+    facts = (await page.textContent("dl.facts")).replace(/\s+/g, " ");
+    assert(facts.includes("Revoked — Assessment fraud found in the review"), `state and reason shown: ${facts}`);
+    assert((await page.locator("#f-reason").count()) === 0, "no state form on a revoked credential");
+
+    // The issued list, filtered by state.
+    await sections.getByRole("link", { name: "Issued credentials", exact: true }).click();
+    await page.getByLabel("Status").selectOption("revoked");
+    await page.locator("main").getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/state=revoked/);
+    let rows = await texts(page, "tbody tr");
+    assert(rows.some((r) => r.includes(NAME) && r.includes(server.demo.learner.email) && r.includes("Revoked")), `revoked row: ${rows}`);
+    assert(rows.every((r) => r.includes("Revoked")), `only revoked rows: ${rows}`);
+    assert((await page.getByLabel("Status").inputValue()) === "revoked", "the filter stays chosen");
+    await page.getByLabel("Status").selectOption("active");
+    await page.locator("main").getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/state=active/);
+    rows = await texts(page, "tbody tr");
+    assert(!rows.some((r) => r.includes(NAME)) && rows.every((r) => r.includes("Valid")), `no longer valid: ${rows}`);
+    await sections.getByRole("link", { name: "Audit log", exact: true }).click();
+    const audit = await page.textContent("main table");
+    for (const want of ["Achievement created", "Credential issued", "Credential revoked", "Assessment fraud found in the review"]) {
+      assert(audit.includes(want), `audit log shows ${want}`);
+    }
+    await ctx.close();
+
+    // The learner: Portal certificates, the credential, revoked.
+    const lctx = await browser.newContext();
+    const lp = await lctx.newPage();
+    await login(lp, server.url, server.demo.learner.email, server.demo.learner.password);
+    await lp.getByRole("link", { name: "My e-Backpack" }).click();
+    await lp.getByRole("link", { name: "Portal certificates", exact: true }).click();
+    await lp.waitForURL(`${server.url}/backpack/portal`);
+    const listed = await texts(lp, "tbody tr");
+    assert(listed.some((r) => r.includes(NAME) && r.includes("Backpack Demo Academy")), `portal lists it: ${listed}`);
+    await lp.getByRole("link", { name: NAME }).click();
+    await lp.waitForURL(new RegExp(`/backpack/badges/${UUID}$`));
+    assert((await lp.textContent("h1")) === NAME, "the credential's page");
+    const verdict = lp.locator(".verdict-box");
+    assert((await verdict.textContent()).startsWith("Revoked") && (await verdict.getAttribute("class")).includes("red"), `shown revoked, in red: ${await verdict.textContent()}`);
+    const checks = await lp.getByRole("row").allTextContents();
+    assert(checks.some((r) => r.includes("revoked by the issuer")), `the status check says why: ${checks}`);
+    await axeScan(lp, "a revoked portal certificate");
+    await lctx.close();
+  },
+]);
+
+TESTS.push([
+  "a claim link from the demo mail folder: shown anonymously with sign-in links, claimed after registering and logging in, then in Portal certificates; the claim page passes axe",
+  async ({ browser, server }) => {
+    const email = "newcomer@demo.backpack.test";
+    const text = latestMail(server.dataDir, email);
+    const link = text.match(/(http:\/\/\S+\/claim\?token=[\w-]+)/)[1];
+    assert(text.includes("Digital Security Essentials"), "the mail names the achievement");
+    const claimPath = new URL(link).pathname + new URL(link).search;
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    let response = await page.goto(link);
+    assert(response.status() === 200, `claim page: ${response.status()}`);
+    assert((await page.textContent("h1")) === "Claim your credential", "claim page");
+    assert((await page.textContent("main")).includes("You have been awarded “Digital Security Essentials”."), "the achievement is named");
+    assert((await page.locator("main").getByRole("button", { name: "Put it in my e-Backpack" }).count()) === 0, "no claim button anonymously");
+    const loginLink = page.locator("main").getByRole("link", { name: "Log in" });
+    const loginHref = await loginLink.getAttribute("href");
+    assert(decodeURIComponent(loginHref.replace(/^\/login\?next=/, "")) === claimPath, `log in comes back here: ${loginHref}`);
+    await axeScan(page, "/claim (anonymous)");
+
+    // Register through the page's link.
+    await page.locator("main").getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/register/);
+    await page.getByLabel("Name").fill("Nina Newcomer");
+    await page.getByLabel("E-mail address").fill(email);
+    await page.getByLabel("New password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await page.waitForURL(/\/\?done=registered$/);
+    // Logged out, the page's "Log in" link brings the learner back.
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.waitForURL(/done=logged_out/);
+    await page.goto(link);
+    await page.locator("main").getByRole("link", { name: "Log in" }).click();
+    await page.getByLabel("E-mail address").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL(`${server.url}${claimPath}`);
+    const claim = page.locator("main").getByRole("button", { name: "Put it in my e-Backpack" });
+    assert((await claim.count()) === 1, "signed in: the claim button");
+    await axeScan(page, "/claim (signed in)");
+    await claim.click();
+    await page.waitForURL(`${server.url}/backpack/portal?done=credential_claimed`);
+    assert((await page.getByRole("status").first().textContent()).includes("The credential is in your e-Backpack."), "claimed notice");
+    const rows = await texts(page, "tbody tr");
+    assert(rows.some((r) => r.includes("Digital Security Essentials") && r.includes("Backpack Demo Academy")), `in Portal certificates: ${rows}`);
+    await page.getByRole("link", { name: "Digital Security Essentials" }).click();
+    assert((await page.textContent(".verdict-box")).startsWith("Verified"), `verified: ${await page.textContent(".verdict-box")}`);
+    // A claim link works once.
+    response = await page.goto(link);
+    assert(response.status() >= 400 && response.status() < 500, `a used link is refused: ${response.status()}`);
+    assert((await page.textContent("main")).includes("already been used"), "says why");
+    await ctx.close();
+  },
+]);
+
+TESTS.push([
+  "learners see no Issuing link, and every issuing page is a 404 page for them (anonymous visitors are sent to log in)",
+  async ({ browser, server }) => {
+    const sctx = await browser.newContext();
+    const sp = await sctx.newPage();
+    await login(sp, server.url, server.demo.issuer_staff.email, server.demo.issuer_staff.password);
+    const d = await demoIssuerPaths(sp, server.url);
+    await sctx.close();
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await login(page, server.url, server.demo.learner.email, server.demo.learner.password);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    assert((await nav.getByRole("link", { name: "My e-Backpack" }).count()) === 1, "the main navigation");
+    assert((await nav.getByRole("link", { name: "Issuing" }).count()) === 0, "no Issuing link for a learner");
+    const notFound = await page.goto(`${server.url}/no-such-page`);
+    const notFoundHeading = await page.textContent("h1");
+    assert(notFound.status() === 404, "the 404 page");
+    for (const path of ["/issuing", d.issuer, `${d.issuer}/achievements`, `${d.issuer}/award`, `${d.issuer}/credentials`, `${d.issuer}/audit`, d.achievement, d.active, `${d.active}/download`]) {
+      const response = await page.goto(`${server.url}${path}`);
+      assert(response.status() === 404, `${path} for a learner: ${response.status()}`);
+      assert((await page.textContent("h1")) === notFoundHeading, `${path}: the not-found page`);
+    }
+    await axeScan(page, "/issuing for a learner");
+    await ctx.close();
+    const anon = await (await browser.newContext()).newPage();
+    await anon.goto(`${server.url}/issuing`);
+    await anon.waitForURL(/\/login\?next=\/issuing$/);
+    await anon.context().close();
+  },
+]);
+
+TESTS.push([
+  "XSS corpus: vectors in issuer, achievement, award and revocation strings stay inert on every issuing page, the claim page and the learner's portal pages",
+  async ({ browser, server }) => {
+    const V = readVectors();
+    const single = V.filter((v) => !v.includes("\n"));
+    const IMG_SRC = new RegExp(`^/(achievements/${UUID}/image|issuers/[a-z0-9-]+/logo|backpack/badges/${UUID}/image)$`);
+    const { ctx, page, inert } = await xssContext(browser, IMG_SRC);
+    let visits = 0;
+    const visit = async (p, path, trap, checks = async () => {}) => {
+      const response = await p.goto(`${server.url}${path}`, { waitUntil: "load" });
+      assert(response.status() === 200, `${path}: ${response.status()}`);
+      await checks();
+      await trap(path);
+      visits++;
+    };
+    const plainTitle = (s) => `${s.replace(/\s+/g, " ").trim()} · Backpack`;
+    const shows = async (p, where, values) => {
+      const text = await p.textContent("main");
+      for (const v of values) assert(text.includes(v), `${where} shows ${JSON.stringify(v)} as text`);
+    };
+    // Spread the corpus: every vector alone in at least one place (the
+    // multi-line ones first in the multi-line places), and the whole corpus
+    // in the first achievement's description.
+    const anyOrder = [...V.filter((v) => v.includes("\n")), ...single];
+    let nextAny = 0;
+    let nextLine = 0;
+    const any = () => anyOrder[nextAny++ % anyOrder.length];
+    const line = (max = 200, ok = () => true) => {
+      for (let i = 0; i < single.length; i++) {
+        const v = single[nextLine++ % single.length];
+        if (v.length <= max && v.trim() === v && ok(v)) return v;
+      }
+      throw new Error("no vector fits");
+    };
+
+    await login(page, server.url, server.demo.issuer_staff.email, server.demo.issuer_staff.password);
+    await page.goto(`${server.url}/issuing`);
+    const issuerName = line(200, (v) => /[a-z]/i.test(v));
+    const issuerFields = { region: line(200), accreditation: any(), description: any() };
+    const issuerPath = await post(page, "/issuing", [
+      ["name", issuerName],
+      ["country_code", "fr"],
+      ["url", "https://xss.example/?q='onmouseover='alert(1)'"],
+      ["email", "xss@example.org"],
+      ["kind", "non_formal"],
+      ...Object.entries(issuerFields),
+    ]);
+    assert(new RegExp(`^/issuing/${UUID}$`).test(issuerPath), `issuer created: ${issuerPath}`);
+    await page.goto(`${server.url}${issuerPath}`);
+    const achievements = [];
+    for (let a = 0; a < 6; a++) {
+      const f = {
+        name: line(200),
+        description: a === 0 ? V.join("\n\n") : any(),
+        criteria: any(),
+        learning_outcomes: `${line(1000)}\n${line(1000)}`,
+        assessment: line(2000),
+        quality_assurance: line(2000),
+        prerequisites: any(),
+        supervision: any(),
+        grade_scheme: line(2000),
+        stackability: any(),
+        further_information: any(),
+        skill: line(300, (v) => !v.includes("|")),
+        translation: line(200, (v) => !v.includes("|")),
+        translation_description: line(5000),
+      };
+      const path = await post(page, `${issuerPath}/achievements`, [
+        ["name", f.name],
+        ["description", f.description],
+        ["criteria", f.criteria],
+        ["achievement_type", "MicroCredential"],
+        ["eu", "on"],
+        ["learning_outcomes", f.learning_outcomes],
+        ["ects", "1"],
+        ["eqf_level", "4"],
+        ["assessment", f.assessment],
+        ["participation", "online"],
+        ["quality_assurance", f.quality_assurance],
+        ["prerequisites", f.prerequisites],
+        ["supervision", f.supervision],
+        ["grade_scheme", f.grade_scheme],
+        ["stackability", f.stackability],
+        ["further_information", f.further_information],
+        ["skills", `https://esco.example/skill/${a} | ${f.skill}`],
+        ["language", "en"],
+        ["translations", `fr | ${f.translation} | ${f.translation_description}`],
+        ["suspendable", "on"],
+      ]);
+      const m = path.match(new RegExp(`^/issuing/achievements/(${UUID})$`));
+      assert(m, `achievement created: ${path}`);
+      achievements.push({ id: m[1], ...f });
+    }
+    // Awards: to the demo learner (JSON and JWT), and one claim link.
+    const awards = [];
+    for (const [i, a] of achievements.entries()) {
+      const f = { recipient_name: line(200), grade: line(100) };
+      const path = await post(page, `${issuerPath}/award`, [
+        ["achievement_id", a.id],
+        ["recipient_kind", "email"],
+        ["recipient", server.demo.learner.email],
+        ["recipient_name", f.recipient_name],
+        ["grade", f.grade],
+        ["format", i % 2 ? "jwt" : "json"],
+      ]);
+      awards.push({ path, achievement: a, ...f });
+    }
+    await post(page, `${issuerPath}/award`, [
+      ["achievement_id", achievements[0].id],
+      ["recipient_kind", "email"],
+      ["recipient", "xss.claim@example.org"],
+      ["recipient_name", line(200)],
+    ]);
+    const reason = line(500);
+    await post(page, `${awards[0].path}/state`, [["state", "revoked"], ["reason", reason]]);
+    const suspendReason = line(500);
+    await post(page, `${awards[1].path}/state`, [["state", "suspended"], ["reason", suspendReason]]);
+    const used = new Set([
+      issuerName,
+      ...Object.values(issuerFields),
+      ...achievements.flatMap((a, i) => Object.entries(a).filter(([k]) => i > 0 || k !== "description").map(([, v]) => v)),
+      ...awards.flatMap((w) => [w.recipient_name, w.grade]),
+      reason,
+      suspendReason,
+    ]);
+    const unused = V.filter((v) => ![...used].some((u) => typeof u === "string" && u.includes(v)));
+    assert(unused.length === 0, `vectors not placed: ${JSON.stringify(unused)}`);
+
+    // Every issuing page that shows them.
+    const trap = inert;
+    await visit(page, "/issuing", trap, () => shows(page, "issuing home", [issuerName]));
+    await visit(page, issuerPath, trap, async () => {
+      assert((await page.textContent("h1")) === issuerName, "issuer name as text");
+      assert((await page.title()) === plainTitle(issuerName), `issuer page title: ${await page.title()}`);
+      assert((await page.locator("#f-name").inputValue()) === issuerName, "name in the form");
+    });
+    await visit(page, `${issuerPath}/achievements`, trap, () => shows(page, "achievement list", achievements.map((a) => a.name)));
+    for (const a of achievements) {
+      await visit(page, `/issuing/achievements/${a.id}`, trap, async () => {
+        assert((await page.textContent("h1")) === a.name, `achievement name as text: ${a.name}`);
+        assert((await page.title()) === plainTitle(a.name), `achievement page title: ${await page.title()}`);
+        assert((await page.locator("#f-description").inputValue()) === a.description.trim(), "description in the form");
+        assert((await page.locator("#f-criteria").inputValue()) === a.criteria.trim(), "criteria in the form");
+      });
+    }
+    await visit(page, `${issuerPath}/award`, trap, async () => {
+      const options = await page.locator("#f-achievement_id option").allTextContents();
+      for (const a of achievements) assert(options.includes(a.name), `award form offers ${a.name}`);
+    });
+    await visit(page, `${issuerPath}/credentials`, trap, () => shows(page, "issued list", [...achievements.map((a) => a.name), ...awards.map((w) => w.recipient_name)]));
+    for (const q of [single[0], single[5], "\"><img src=x onerror=alert(1)>"]) {
+      await visit(page, `${issuerPath}/credentials?q=${encodeURIComponent(q)}&state=${encodeURIComponent(q)}&achievement=${encodeURIComponent(q)}`, trap, async () => {
+        assert((await page.locator("#f-q").inputValue()) === q, "the search words stay as typed");
+      });
+    }
+    for (const w of awards) {
+      await visit(page, w.path, trap, async () => {
+        assert((await page.textContent("h1")) === w.achievement.name, "achievement name as the issued page's heading");
+        await shows(page, "issued page", [w.recipient_name]);
+      });
+    }
+    await visit(page, awards[0].path, trap, () => shows(page, "revoked credential", [reason]));
+    await visit(page, `${issuerPath}/audit`, trap, () => shows(page, "audit log", [reason, suspendReason]));
+    const claimText = latestMail(server.dataDir, "xss.claim@example.org");
+    const claimLink = claimText.match(/(http:\/\/\S+\/claim\?token=[\w-]+)/)[1];
+    await visit(page, new URL(claimLink).pathname + new URL(claimLink).search, trap, () => shows(page, "claim page", [achievements[0].name]));
+    await ctx.close();
+
+    // The learner's side: Portal certificates and each credential's page.
+    const learner = await xssContext(browser, IMG_SRC);
+    const lp = learner.page;
+    await login(lp, server.url, server.demo.learner.email, server.demo.learner.password);
+    await visit(lp, "/backpack/portal", learner.inert, () => shows(lp, "portal", achievements.map((a) => a.name)));
+    const links = await lp.locator("tbody a[href^='/backpack/badges/']").evaluateAll((as) => as.map((a) => [a.getAttribute("href"), a.textContent]));
+    for (const a of achievements) {
+      const [href] = links.find(([, name]) => name === a.name) || [];
+      assert(href, `portal links ${a.name}`);
+      await visit(lp, href, learner.inert, async () => {
+        assert((await lp.textContent("h1")) === a.name, `portal credential name as text: ${a.name}`);
+        assert((await lp.title()) === plainTitle(a.name), `portal credential title: ${await lp.title()}`);
+      });
+    }
+    await visit(lp, "/backpack", learner.inert);
+    await visit(lp, `/backpack?q=${encodeURIComponent("alert")}&area=portal`, learner.inert);
+    await learner.ctx.close();
+    assert(visits >= 25, `${visits} pages visited`);
+    return { visits };
   },
 ]);
 

@@ -522,3 +522,83 @@ pub struct IssuedQuery {
     pub limit: i64,
     pub offset: i64,
 }
+
+/// Where a batch award stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchState {
+    /// Checked and shown; nothing issued until a person starts it.
+    Preview,
+    /// Started; a job will take it (or has, while its lease runs).
+    Running,
+    Done,
+}
+
+impl BatchState {
+    pub fn code(self) -> &'static str {
+        match self {
+            BatchState::Preview => "preview",
+            BatchState::Running => "running",
+            BatchState::Done => "done",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "preview" => Some(BatchState::Preview),
+            "running" => Some(BatchState::Running),
+            "done" => Some(BatchState::Done),
+            _ => None,
+        }
+    }
+}
+
+/// A batch award from a CSV file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub id: Uuid,
+    pub issuer_id: Uuid,
+    pub achievement_id: Uuid,
+    pub filename: String,
+    pub sha256: String,
+    pub blob_key: String,
+    /// `json` or `jwt`.
+    pub format: String,
+    /// Data rows in the file.
+    pub total: i64,
+    /// Rows that passed the checks at upload.
+    pub valid: i64,
+    pub state: BatchState,
+    /// The first data row (1-based) not yet processed.
+    pub next_row: i64,
+    pub issued: i64,
+    pub failed: i64,
+    /// Unix time until which a job holds the batch.
+    pub lease_until: i64,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// One line of a batch's per-row report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRow {
+    pub batch_id: Uuid,
+    /// 1-based data row (the header is row 0).
+    pub row_number: i64,
+    pub recipient: String,
+    /// `issued`, `invalid` or `failed`.
+    pub status: String,
+    /// The issued credential's id, or an error code.
+    pub code: String,
+    pub issued_id: Option<Uuid>,
+}
+
+/// Where a batch stands after a chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkProgress {
+    pub next_row: i64,
+    /// Set on the last chunk.
+    pub done_at: Option<i64>,
+    /// The job's lease, renewed with every chunk.
+    pub lease_until: i64,
+}

@@ -50,6 +50,8 @@ pub struct IssuingSettings {
     /// The public base URL, without a trailing slash (`https://example.org`).
     pub public_url: String,
     pub vault: SecretBox,
+    /// How long a batch job holds its batch without progress, in seconds.
+    pub batch_lease_secs: u64,
 }
 
 /// How an award names its recipient.
@@ -446,23 +448,23 @@ fn key_aad(issuer_id: Uuid, key_id: Uuid) -> Vec<u8> {
 
 /// The issuing use cases.
 pub struct Issuing {
-    store: Arc<dyn Store>,
-    blobs: Arc<dyn BlobStore>,
-    clock: Arc<dyn Clock>,
-    notifier: Arc<dyn Notifier>,
-    badges: Arc<Badges>,
-    settings: IssuingSettings,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) blobs: Arc<dyn BlobStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) notifier: Arc<dyn Notifier>,
+    pub(crate) badges: Arc<Badges>,
+    pub(crate) settings: IssuingSettings,
     /// Serialises status-index allocation in this process (other processes
     /// are caught by the store's optimistic check and retried).
-    allocation: tokio::sync::Mutex<()>,
+    pub(crate) allocation: tokio::sync::Mutex<()>,
 }
 
 /// A signed credential ready to store, and where it goes.
-struct Prepared {
-    issued: IssuedCredential,
-    deliver_to: Option<User>,
-    claim: Option<(Claim, String)>,
-    notify: Option<String>,
+pub(crate) struct Prepared {
+    pub(crate) issued: IssuedCredential,
+    pub(crate) deliver_to: Option<User>,
+    pub(crate) claim: Option<(Claim, String)>,
+    pub(crate) notify: Option<String>,
 }
 
 impl Issuing {
@@ -760,7 +762,7 @@ impl Issuing {
         Ok(did_document(&issuer, &keys))
     }
 
-    async fn signing_key(&self, issuer: &Issuer) -> Result<IssuerKey, DomainError> {
+    pub(crate) async fn signing_key(&self, issuer: &Issuer) -> Result<IssuerKey, DomainError> {
         let keys = self.store.issuer_keys(issuer.id).await?;
         let current = keys
             .iter()
@@ -1019,7 +1021,7 @@ impl Issuing {
 
     /// Who an award goes to: the credential's recipient, and the account
     /// that confirmed it, if any.
-    async fn recipient_of(
+    pub(crate) async fn recipient_of(
         &self,
         input: &RecipientInput,
     ) -> Result<(RecipientTarget, Option<User>), DomainError> {
@@ -1094,7 +1096,29 @@ impl Issuing {
             }
         };
         drop(guard);
+        self.deliver_and_notify(issuer, prepared).await
+    }
+
+    /// After the commit: put credentials in their accounts' backpacks and
+    /// mail their recipients (a claim link for those without an account).
+    pub(crate) async fn deliver_and_notify(
+        &self,
+        issuer: &Issuer,
+        prepared: Vec<Prepared>,
+    ) -> Result<Vec<IssuedCredential>, DomainError> {
+        let (issued, mails) = self.deliver_all(issuer, prepared).await?;
+        send_all(self.notifier.clone(), mails).await;
+        Ok(issued)
+    }
+
+    /// Deliver to accounts; returns the credentials and the mails to send.
+    pub(crate) async fn deliver_all(
+        &self,
+        issuer: &Issuer,
+        prepared: Vec<Prepared>,
+    ) -> Result<(Vec<IssuedCredential>, Vec<Notification>), DomainError> {
         let mut out = Vec::with_capacity(prepared.len());
+        let mut mails = Vec::new();
         for p in prepared {
             let mut issued = p.issued;
             if let Some(account) = &p.deliver_to {
@@ -1107,26 +1131,25 @@ impl Issuing {
                     .as_ref()
                     .and_then(|u| u.locale)
                     .unwrap_or(crate::values::Locale::En);
-                // A failed notification does not undo the award (it is logged
-                // by the notifier and visible in the issued list).
-                let _ = self
-                    .notifier
-                    .notify(Notification::CredentialIssued {
-                        to,
-                        locale,
-                        issuer: issuer.profile.name.clone(),
-                        achievement: issued.achievement_name.clone(),
-                        claim_token: p.claim.map(|c| c.1),
-                    })
-                    .await;
+                mails.push(Notification::CredentialIssued {
+                    to,
+                    locale,
+                    issuer: issuer.profile.name.clone(),
+                    achievement: issued.achievement_name.clone(),
+                    claim_token: p.claim.map(|c| c.1),
+                });
             }
             out.push(issued);
         }
-        Ok(out)
+        Ok((out, mails))
     }
 
     /// Put a credential in the account's Portal certificates area.
-    async fn deliver(&self, account: &User, issued: &IssuedCredential) -> Result<(), DomainError> {
+    pub(crate) async fn deliver(
+        &self,
+        account: &User,
+        issued: &IssuedCredential,
+    ) -> Result<(), DomainError> {
         let ext = if issued.format == "jwt" {
             "jwt"
         } else {
@@ -1142,7 +1165,7 @@ impl Issuing {
 
     /// The issuer's current status list pair with room for `n` more, or a
     /// new pair.
-    async fn open_list(
+    pub(crate) async fn open_list(
         &self,
         issuer: &Issuer,
         key: &IssuerKey,
@@ -1239,7 +1262,7 @@ impl Issuing {
     }
 
     /// Build and sign the credentials of `awards` at the list's next indexes.
-    async fn prepare(
+    pub(crate) async fn prepare(
         &self,
         issuer: &Issuer,
         achievement: &Achievement,
@@ -1524,21 +1547,29 @@ impl Issuing {
 }
 
 /// Where one award goes.
-#[derive(Debug, Clone)]
-enum RecipientTarget {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RecipientTarget {
     Email(String),
     Did(String),
 }
 
 #[derive(Debug, Clone)]
-struct Award {
-    recipient: RecipientTarget,
-    account: Option<User>,
-    name: Option<String>,
-    grade: Option<String>,
-    format: SignFormat,
-    source: &'static str,
-    batch: Option<(Uuid, i64)>,
+pub(crate) struct Award {
+    pub(crate) recipient: RecipientTarget,
+    pub(crate) account: Option<User>,
+    pub(crate) name: Option<String>,
+    pub(crate) grade: Option<String>,
+    pub(crate) format: SignFormat,
+    pub(crate) source: &'static str,
+    pub(crate) batch: Option<(Uuid, i64)>,
+}
+
+/// Send notifications. A failed one does not undo the award (the notifier
+/// logs it; the claim link stays valid and the issued list shows it).
+pub(crate) async fn send_all(notifier: Arc<dyn Notifier>, mails: Vec<Notification>) {
+    for n in mails {
+        let _ = notifier.notify(n).await;
+    }
 }
 
 /// Sign documents on up to two threads (the caller is a blocking thread).

@@ -17,6 +17,7 @@ pub mod archive;
 pub mod backpack;
 pub mod backup;
 pub mod badges;
+pub mod batches;
 pub mod certificates;
 pub mod entities;
 pub mod error;

@@ -365,6 +365,58 @@ pub trait IssuingStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>>;
 
+    /// A new batch and its invalid rows, or `Conflict` when the same file
+    /// was uploaded for the achievement before (see `find_batch_by_file`).
+    async fn insert_batch(
+        &self,
+        batch: &Batch,
+        rows: &[BatchRow],
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    async fn find_batch_by_file(
+        &self,
+        issuer_id: Uuid,
+        achievement_id: Uuid,
+        sha256: &str,
+    ) -> StoreResult<Option<Batch>>;
+    /// Only when `user_id` is a member of its issuer.
+    async fn find_batch(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Batch>>;
+    async fn list_batches(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<Batch>>;
+    /// Preview → running, when `user_id` is a member.
+    async fn start_batch(&self, user_id: Uuid, id: Uuid, audit: &AuditEntry) -> StoreResult<bool>;
+    /// Take a running batch whose lease expired (a crashed or stopped job's
+    /// included) until `lease_until`; the batch as taken.
+    async fn lease_batch(&self, id: Uuid, now: i64, lease_until: i64)
+        -> StoreResult<Option<Batch>>;
+    /// Running batches (for resuming at start).
+    async fn running_batches(&self) -> StoreResult<Vec<Uuid>>;
+    /// One chunk of a batch, in one transaction: credentials, claims and
+    /// report rows of rows not issued (issued rows are reported from
+    /// `issued` itself), the list's `used` moved (as `insert_issued`), and the
+    /// batch's `next_row`, counts and lease moved from `batch.next_row`
+    /// (`Conflict` when another job moved it).
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_batch_chunk(
+        &self,
+        batch: &Batch,
+        list_id: Uuid,
+        used_before: i64,
+        credentials: &[IssuedCredential],
+        claims: &[Claim],
+        rows: &[BatchRow],
+        audit: &[AuditEntry],
+        progress: &ChunkProgress,
+    ) -> StoreResult<()>;
+    /// The per-row report, in row order (`after` and `limit` page it).
+    async fn batch_rows(
+        &self,
+        batch_id: Uuid,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<BatchRow>>;
+
+    /// The accounts holding these addresses confirmed: (address, account).
+    async fn accounts_with_emails(&self, addresses: &[String]) -> StoreResult<Vec<(String, User)>>;
     /// The account holding this address confirmed.
     async fn account_with_email(&self, address: &str) -> StoreResult<Option<User>>;
     /// The account holding this DID confirmed.

@@ -192,6 +192,7 @@ impl App {
             IssuingSettings {
                 public_url: public_url.to_owned(),
                 vault,
+                batch_lease_secs: config.issuing.batch_lease_secs,
             },
         ));
         let certificates = Arc::new(Certificates::new(
@@ -275,6 +276,9 @@ impl App {
             if role == Role::Learner {
                 crate::demo::fill_learner(self, &user, address, SystemClock.now()).await?;
             }
+            if role == Role::IssuerStaff {
+                crate::demo::fill_issuer(self, &user, "learner@demo.backpack.test").await?;
+            }
             created.push((role, address.to_owned(), password));
         }
         Ok(created)
@@ -344,6 +348,18 @@ impl Server {
                 }
             }
         });
+        let issuing = self.app.issuing.clone();
+        let batches = tokio::spawn(async move {
+            // Resume batches left running (a crash, a stop, another node's
+            // expired lease); a batch a live job holds is left to it.
+            let mut tick = tokio::time::interval(Duration::from_secs(15));
+            loop {
+                tick.tick().await;
+                if let Err(e) = issuing.resume_batches().await {
+                    tracing::warn!(error = %e, "resuming batches failed");
+                }
+            }
+        });
         let result = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -352,6 +368,7 @@ impl Server {
         .await
         .map_err(|e| e.to_string());
         sweeper.abort();
+        batches.abort();
         result
     }
 }

@@ -51,13 +51,26 @@ pub struct Config {
     pub issuing: IssuingConfig,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct IssuingConfig {
     /// 64 hexadecimal digits (32 bytes) that seal issuers' private keys in
     /// the database. Unset: a key file in the data folder is made once
     /// (`<data_dir>/issuer-keys.secret`, mode 0600) and used.
     pub key_encryption_key: Option<Secret>,
+    /// How long a batch job holds its batch without progress before another
+    /// (after a crash: the restarted server) takes it over, in seconds.
+    #[serde(deserialize_with = "de_u64")]
+    pub batch_lease_secs: u64,
+}
+
+impl Default for IssuingConfig {
+    fn default() -> Self {
+        IssuingConfig {
+            key_encryption_key: None,
+            batch_lease_secs: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -399,6 +412,9 @@ impl Config {
         if !(1..=60).contains(&self.verification.timeout_secs) {
             return Err("key `verification.timeout_secs`: must be between 1 and 60".into());
         }
+        if !(1..=3600).contains(&self.issuing.batch_lease_secs) {
+            return Err("key `issuing.batch_lease_secs`: must be between 1 and 3600".into());
+        }
         if let Some(k) = &self.issuing.key_encryption_key {
             if backpack_crypto::secretbox::SecretBox::from_hex(&k.0).is_err() {
                 return Err(
@@ -491,6 +507,8 @@ CONFIGURATION
   verification.allow_local_http false (tests only)        BACKPACK_VERIFICATION__ALLOW_LOCAL_HTTP
   issuing.key_encryption_key (a key file in data_dir, made once; set 64 hex digits in production)
                                                           BACKPACK_ISSUING__KEY_ENCRYPTION_KEY
+  issuing.batch_lease_secs   30 (a stopped batch job's batch is taken over after this)
+                                                          BACKPACK_ISSUING__BATCH_LEASE_SECS
 ";
 
 #[cfg(test)]

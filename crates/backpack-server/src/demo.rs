@@ -141,7 +141,8 @@ pub async fn fill_learner(
         .await
         .map_err(err)?;
 
-    // Areas 2 and 3: an imported badge, and one this portal issued.
+    // Area 2: an imported badge (area 3 is filled by the demo issuer,
+    // `fill_issuer`).
     let academy = IssuerKey::did_key(SigningKey::generate());
     let badge = credential(
         &academy,
@@ -158,20 +159,6 @@ pub async fn fill_learner(
     let imported = app
         .badges
         .import(user, "data-analysis.json", Bytes::from(badge))
-        .await
-        .map_err(err)?;
-    let portal_key = IssuerKey::did_key(SigningKey::generate());
-    let portal = credential(
-        &portal_key,
-        "Backpack Demo Portal",
-        email,
-        "Digital Security Essentials",
-        "Applies basic digital hygiene: passwords, backups, phishing.",
-        &[("Protecting devices", "DigComp", "4.1")],
-        now,
-    )?;
-    app.badges
-        .receive_portal(user, "digital-security.json", Bytes::from(portal))
         .await
         .map_err(err)?;
     let badge_id = match imported {
@@ -430,4 +417,227 @@ pub async fn fill_many(app: &App, n: u64, now: OffsetDateTime) -> Result<(u64, u
         }
     }
     Ok((certs, badges, notes))
+}
+
+/// The demo issuer: an academy with its did:web, a complete EU
+/// micro-credential and an Open Badge, awarded to the demo learner (who
+/// finds them in Portal certificates) and to an address without an account
+/// (a claim link in the mail folder); one award revoked.
+pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<(), String> {
+    use backpack_credentials::eu::{Participation, Skill, Translation};
+    use backpack_domain::entities::{AchievementSpec, CredentialState};
+    use backpack_domain::issuing::{AwardRequest, IssuerInput, RecipientInput};
+    let issuing = &app.issuing;
+    let issuer = issuing
+        .create_issuer(
+            staff,
+            &IssuerInput {
+                name: "Backpack Demo Academy".into(),
+                url: "https://academy.example".into(),
+                email: "contact@academy.example".into(),
+                country_code: "FR".into(),
+                region: "Île-de-France".into(),
+                description: "A training centre for digital skills.".into(),
+                kind: "non_formal".into(),
+                accreditation: "Qualiopi certified training provider".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let security = issuing
+        .save_achievement(
+            staff,
+            issuer.id,
+            None,
+            AchievementSpec {
+                name: "Digital Security Essentials".into(),
+                description: "Applies basic digital hygiene: passwords, backups, phishing.".into(),
+                criteria: "Complete the six modules and pass the final quiz (70 %).".into(),
+                achievement_type: Some("MicroCredential".into()),
+                eu: true,
+                learning_outcomes: vec![
+                    "Choose and manage strong passwords with a password manager".into(),
+                    "Recognise phishing messages and report them".into(),
+                    "Back up personal data and restore it".into(),
+                ],
+                ects: Some(1.0),
+                hours: Some(25),
+                eqf_level: Some(4),
+                assessment: Some("Online quiz, automatically graded".into()),
+                participation: Some(Participation::Online),
+                quality_assurance: Some("Internal quality assurance, reviewed yearly".into()),
+                prerequisites: Some("None".into()),
+                supervision: Some("Unsupervised, no identity verification".into()),
+                grade_scheme: Some("Pass / fail".into()),
+                stackability: Some("Counts towards the Digital Skills pathway".into()),
+                skills: vec![Skill {
+                    uri: "http://data.europa.eu/esco/skill/7f0b0a1b-44e1-4e8c-9f2b-1f6a8d8a0c55"
+                        .into(),
+                    name: "protect ICT devices".into(),
+                }],
+                language: "en".into(),
+                translations: vec![Translation {
+                    language: "fr".into(),
+                    name: "Les essentiels de la sécurité numérique".into(),
+                    description: "Applique une hygiène numérique de base.".into(),
+                }],
+                valid_months: Some(36),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let teamwork = issuing
+        .save_achievement(
+            staff,
+            issuer.id,
+            None,
+            AchievementSpec {
+                name: "Online Collaboration".into(),
+                description: "Works with others in shared documents and video meetings.".into(),
+                criteria: "Take part in three group projects.".into(),
+                achievement_type: Some("Badge".into()),
+                language: "en".into(),
+                suspendable: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let award = |achievement_id, recipient: &str, format| AwardRequest {
+        achievement_id,
+        recipient: RecipientInput::Email(recipient.into()),
+        recipient_name: None,
+        format,
+        grade: None,
+    };
+    let di = SignFormat::DataIntegrity(backpack_credentials::proof::SignSuite::EddsaRdfc2022);
+    issuing
+        .award(staff, issuer.id, &award(security.id, learner, di))
+        .await
+        .map_err(err)?;
+    issuing
+        .award(
+            staff,
+            issuer.id,
+            &award(teamwork.id, learner, SignFormat::Jwt),
+        )
+        .await
+        .map_err(err)?;
+    issuing
+        .award(
+            staff,
+            issuer.id,
+            &award(security.id, "newcomer@demo.backpack.test", di),
+        )
+        .await
+        .map_err(err)?;
+    let revoked = issuing
+        .award(
+            staff,
+            issuer.id,
+            &award(teamwork.id, "former@demo.backpack.test", di),
+        )
+        .await
+        .map_err(err)?;
+    issuing
+        .set_state(
+            staff,
+            revoked.id,
+            CredentialState::Revoked,
+            "Awarded by mistake",
+        )
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+/// What a batch benchmark measured.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchBench {
+    pub rows: u64,
+    pub issued: i64,
+    /// Checking the file (parse, validate, store the preview).
+    pub upload_secs: f64,
+    /// Issuing: sign, store, status list entries, claim links, mail.
+    pub issue_secs: f64,
+}
+
+/// Issue `rows` credentials from a generated CSV through the real batch
+/// path (upload, check, start, background job), end to end. `progress` is
+/// called about ten times a second while the job runs.
+pub async fn bench_batch(
+    app: &App,
+    rows: u64,
+    mut progress: impl FnMut(i64),
+) -> Result<BatchBench, String> {
+    use backpack_domain::entities::BatchState;
+    use backpack_domain::issuing::IssuerInput;
+    let staff = app
+        .store
+        .find_user_by_login("issuer@demo.backpack.test")
+        .await
+        .map_err(err)?
+        .ok_or("no demo issuer account (run with the demo accounts)")?;
+    let issuer = app
+        .issuing
+        .create_issuer(
+            &staff,
+            &IssuerInput {
+                name: format!("Benchmark Academy {}", uuid::Uuid::new_v4().simple()),
+                country_code: "FR".into(),
+                accreditation: "Internal quality assurance".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let spec = backpack_credentials::samples::eu_achievement();
+    let achievement = app
+        .issuing
+        .save_achievement(&staff, issuer.id, None, spec)
+        .await
+        .map_err(err)?;
+    let mut csv = String::with_capacity(rows as usize * 40 + 20);
+    csv.push_str("email,name,grade\n");
+    for i in 0..rows {
+        csv.push_str(&format!("learner{i}@bench.example,Learner {i},B\n"));
+    }
+    let started = std::time::Instant::now();
+    let uploaded = app
+        .issuing
+        .upload_batch(
+            &staff,
+            issuer.id,
+            achievement.id,
+            SignFormat::DataIntegrity(backpack_credentials::proof::SignSuite::EddsaRdfc2022),
+            "bench.csv",
+            Bytes::from(csv),
+        )
+        .await
+        .map_err(err)?;
+    let upload_secs = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    app.issuing
+        .start_batch(&staff, uploaded.batch.id)
+        .await
+        .map_err(err)?;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let b = app
+            .issuing
+            .batch(&staff, uploaded.batch.id)
+            .await
+            .map_err(err)?;
+        progress(b.issued);
+        if b.state == BatchState::Done {
+            return Ok(BatchBench {
+                rows,
+                issued: b.issued,
+                upload_secs,
+                issue_secs: started.elapsed().as_secs_f64(),
+            });
+        }
+    }
 }

@@ -164,6 +164,110 @@ macro_rules! issuing_impl {
             Ok(())
         }
 
+        const BATCH_COLS: &str = "id, issuer_id, achievement_id, filename, sha256, blob_key, format, total, valid, state, next_row, \
+            issued, failed, lease_until, actor_id, actor_name, created_at, finished_at";
+
+        fn batch_row(r: &R) -> Result<Batch, StoreError> {
+            let state = text(r, "state")?;
+            Ok(Batch {
+                id: uuid(r, "id")?,
+                issuer_id: uuid(r, "issuer_id")?,
+                achievement_id: uuid(r, "achievement_id")?,
+                filename: text(r, "filename")?,
+                sha256: text(r, "sha256")?,
+                blob_key: text(r, "blob_key")?,
+                format: text(r, "format")?,
+                total: int(r, "total")?,
+                valid: int(r, "valid")?,
+                state: BatchState::parse(&state).ok_or_else(|| backend_err(format!("bad batch state {state:?}")))?,
+                next_row: int(r, "next_row")?,
+                issued: int(r, "issued")?,
+                failed: int(r, "failed")?,
+                lease_until: int(r, "lease_until")?,
+                actor_id: opt_text(r, "actor_id")?.as_deref().map(parse_uuid).transpose()?,
+                actor_name: text(r, "actor_name")?,
+                created_at: int(r, "created_at")?,
+                finished_at: opt_int(r, "finished_at")?,
+            })
+        }
+
+        /// Many credentials in few statements (a multi-row `INSERT`; 500
+        /// rows × 20 parameters stays under both databases' limits).
+        async fn insert_issued_many(
+            tx: &mut sqlx::Transaction<'_, <R as sqlx::Row>::Database>,
+            credentials: &[IssuedCredential],
+        ) -> StoreResult<()> {
+            for part in credentials.chunks(500) {
+                let mut q = sqlx::QueryBuilder::<<R as sqlx::Row>::Database>::new(format!(
+                    "INSERT INTO issued ({}) ",
+                    ISSUED_COLS.replace("c.", "")
+                ));
+                q.push_values(part, |mut b, c| {
+                    b.push_bind(c.id.to_string())
+                        .push_bind(c.issuer_id.to_string())
+                        .push_bind(c.achievement_id.to_string())
+                        .push_bind(c.achievement_name.clone())
+                        .push_bind(c.recipient_kind.code())
+                        .push_bind(c.recipient.clone())
+                        .push_bind(c.recipient_name.clone())
+                        .push_bind(c.user_id.map(|u| u.to_string()))
+                        .push_bind(c.format.clone())
+                        .push_bind(c.credential.clone())
+                        .push_bind(c.list_id.to_string())
+                        .push_bind(c.list_index)
+                        .push_bind(c.state.code())
+                        .push_bind(c.reason.clone())
+                        .push_bind(c.state_at)
+                        .push_bind(c.issued_at)
+                        .push_bind(c.actor_name.clone())
+                        .push_bind(c.source.clone())
+                        .push_bind(c.batch_id.map(|u| u.to_string()))
+                        .push_bind(c.batch_row);
+                });
+                q.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            Ok(())
+        }
+
+        async fn insert_claims_many(
+            tx: &mut sqlx::Transaction<'_, <R as sqlx::Row>::Database>,
+            claims: &[Claim],
+        ) -> StoreResult<()> {
+            for part in claims.chunks(1000) {
+                let mut q = sqlx::QueryBuilder::<<R as sqlx::Row>::Database>::new(
+                    "INSERT INTO claims (token_hash, issued_id, expires_at, claimed_by, claimed_at) ",
+                );
+                q.push_values(part, |mut b, c| {
+                    b.push_bind(c.token_hash.clone())
+                        .push_bind(c.issued_id.to_string())
+                        .push_bind(c.expires_at)
+                        .push_bind(c.claimed_by.map(|u| u.to_string()))
+                        .push_bind(c.claimed_at);
+                });
+                q.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            Ok(())
+        }
+
+        async fn insert_batch_row<'c, E>(e: E, b: &BatchRow) -> StoreResult<()>
+        where
+            E: sqlx::Executor<'c, Database = <R as sqlx::Row>::Database>,
+        {
+            {
+                sqlx::query("INSERT INTO batch_rows (batch_id, row_number, recipient, status, code, issued_id) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(b.batch_id.to_string())
+                    .bind(b.row_number)
+                    .bind(&b.recipient)
+                    .bind(&b.status)
+                    .bind(&b.code)
+                    .bind(b.issued_id.map(|u| u.to_string()))
+                    .execute(e)
+                    .await
+                    .map_err(map_err)?;
+            }
+            Ok(())
+        }
+
         #[async_trait]
         impl IssuingStore for $Store {
             async fn insert_issuer(&self, i: &Issuer, member: Uuid, key: &IssuerKeyRecord, audit: &AuditEntry) -> StoreResult<()> {
@@ -515,46 +619,8 @@ macro_rules! issuing_impl {
                 if r.rows_affected() != 1 {
                     return Err(StoreError::Conflict("the status list moved".into()));
                 }
-                for c in credentials {
-                    sqlx::query(&format!(
-                        "INSERT INTO issued ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-                        ISSUED_COLS.replace("c.", "")
-                    ))
-                    .bind(c.id.to_string())
-                    .bind(c.issuer_id.to_string())
-                    .bind(c.achievement_id.to_string())
-                    .bind(&c.achievement_name)
-                    .bind(c.recipient_kind.code())
-                    .bind(&c.recipient)
-                    .bind(&c.recipient_name)
-                    .bind(c.user_id.map(|u| u.to_string()))
-                    .bind(&c.format)
-                    .bind(&c.credential)
-                    .bind(c.list_id.to_string())
-                    .bind(c.list_index)
-                    .bind(c.state.code())
-                    .bind(&c.reason)
-                    .bind(c.state_at)
-                    .bind(c.issued_at)
-                    .bind(&c.actor_name)
-                    .bind(&c.source)
-                    .bind(c.batch_id.map(|u| u.to_string()))
-                    .bind(c.batch_row)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
-                for c in claims {
-                    sqlx::query("INSERT INTO claims (token_hash, issued_id, expires_at, claimed_by, claimed_at) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(&c.token_hash)
-                        .bind(c.issued_id.to_string())
-                        .bind(c.expires_at)
-                        .bind(c.claimed_by.map(|u| u.to_string()))
-                        .bind(c.claimed_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                }
+                insert_issued_many(&mut tx, credentials).await?;
+                insert_claims_many(&mut tx, claims).await?;
                 for a in audit {
                     insert_audit(&mut *tx, a).await?;
                 }
@@ -712,6 +778,230 @@ macro_rules! issuing_impl {
                 .await
                 .map_err(map_err)?;
                 rows.iter().map(audit_row).collect()
+            }
+
+            async fn insert_batch(&self, b: &Batch, rows: &[BatchRow], audit: &AuditEntry) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                sqlx::query(&format!(
+                    "INSERT INTO batches ({BATCH_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                ))
+                .bind(b.id.to_string())
+                .bind(b.issuer_id.to_string())
+                .bind(b.achievement_id.to_string())
+                .bind(&b.filename)
+                .bind(&b.sha256)
+                .bind(&b.blob_key)
+                .bind(&b.format)
+                .bind(b.total)
+                .bind(b.valid)
+                .bind(b.state.code())
+                .bind(b.next_row)
+                .bind(b.issued)
+                .bind(b.failed)
+                .bind(b.lease_until)
+                .bind(b.actor_id.map(|u| u.to_string()))
+                .bind(&b.actor_name)
+                .bind(b.created_at)
+                .bind(b.finished_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                for r in rows {
+                    insert_batch_row(&mut *tx, r).await?;
+                }
+                insert_audit(&mut *tx, audit).await?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn find_batch_by_file(&self, issuer_id: Uuid, achievement_id: Uuid, sha256: &str) -> StoreResult<Option<Batch>> {
+                sqlx::query(&format!("SELECT {BATCH_COLS} FROM batches WHERE issuer_id = $1 AND achievement_id = $2 AND sha256 = $3"))
+                    .bind(issuer_id.to_string())
+                    .bind(achievement_id.to_string())
+                    .bind(sha256)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(batch_row)
+                    .transpose()
+            }
+
+            async fn find_batch(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Batch>> {
+                sqlx::query(&format!("SELECT {BATCH_COLS} FROM batches WHERE id = $1 AND {}", member("batches.issuer_id", "$2")))
+                    .bind(id.to_string())
+                    .bind(user_id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(batch_row)
+                    .transpose()
+            }
+
+            async fn list_batches(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<Batch>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {BATCH_COLS} FROM batches WHERE issuer_id = $1 AND {} ORDER BY created_at DESC, id LIMIT 200",
+                    member("$1", "$2")
+                ))
+                .bind(issuer_id.to_string())
+                .bind(user_id.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(batch_row).collect()
+            }
+
+            async fn start_batch(&self, user_id: Uuid, id: Uuid, audit: &AuditEntry) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let r = sqlx::query(&format!(
+                    "UPDATE batches SET state = 'running' WHERE id = $1 AND state = 'preview' AND {}",
+                    member("batches.issuer_id", "$2")
+                ))
+                .bind(id.to_string())
+                .bind(user_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                insert_audit(&mut *tx, audit).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
+            }
+
+            async fn lease_batch(&self, id: Uuid, now: i64, lease_until: i64) -> StoreResult<Option<Batch>> {
+                let r = sqlx::query("UPDATE batches SET lease_until = $1 WHERE id = $2 AND state = 'running' AND lease_until < $3")
+                    .bind(lease_until)
+                    .bind(id.to_string())
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                if r.rows_affected() != 1 {
+                    return Ok(None);
+                }
+                sqlx::query(&format!("SELECT {BATCH_COLS} FROM batches WHERE id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(batch_row)
+                    .transpose()
+            }
+
+            async fn running_batches(&self) -> StoreResult<Vec<Uuid>> {
+                let rows = sqlx::query("SELECT id FROM batches WHERE state = 'running' ORDER BY created_at")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(|r| uuid(r, "id")).collect()
+            }
+
+            async fn insert_batch_chunk(
+                &self,
+                b: &Batch,
+                list_id: Uuid,
+                used_before: i64,
+                credentials: &[IssuedCredential],
+                claims: &[Claim],
+                rows: &[BatchRow],
+                audit: &[AuditEntry],
+                progress: &ChunkProgress,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let issued = credentials.len() as i64;
+                let failed = rows.iter().filter(|r| r.status == "failed").count() as i64;
+                let r = sqlx::query(
+                    "UPDATE batches SET next_row = $1, issued = issued + $2, failed = failed + $3, state = $4, finished_at = $5, \
+                     lease_until = $8 WHERE id = $6 AND next_row = $7 AND state = 'running'",
+                )
+                .bind(progress.next_row)
+                .bind(issued)
+                .bind(failed)
+                .bind(if progress.done_at.is_some() { "done" } else { "running" })
+                .bind(progress.done_at)
+                .bind(b.id.to_string())
+                .bind(b.next_row)
+                .bind(progress.lease_until)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if r.rows_affected() != 1 {
+                    return Err(StoreError::Conflict("the batch moved".into()));
+                }
+                if !credentials.is_empty() {
+                    let r = sqlx::query("UPDATE status_lists SET used = $1 WHERE id = $2 AND used = $3 AND $1 <= size")
+                        .bind(used_before + credentials.len() as i64)
+                        .bind(list_id.to_string())
+                        .bind(used_before)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if r.rows_affected() != 1 {
+                        return Err(StoreError::Conflict("the status list moved".into()));
+                    }
+                }
+                insert_issued_many(&mut tx, credentials).await?;
+                insert_claims_many(&mut tx, claims).await?;
+                for r in rows {
+                    insert_batch_row(&mut *tx, r).await?;
+                }
+                for a in audit {
+                    insert_audit(&mut *tx, a).await?;
+                }
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn batch_rows(&self, batch_id: Uuid, after: i64, limit: i64) -> StoreResult<Vec<BatchRow>> {
+                let rows = sqlx::query(
+                    "SELECT batch_id, row_number, recipient, status, code, issued_id FROM ( \
+                       SELECT batch_id, row_number, recipient, status, code, issued_id FROM batch_rows \
+                       WHERE batch_id = $1 AND row_number > $2 \
+                       UNION ALL \
+                       SELECT batch_id, batch_row AS row_number, recipient, 'issued' AS status, id AS code, id AS issued_id \
+                       FROM issued WHERE batch_id = $1 AND batch_row > $2 \
+                     ) report ORDER BY row_number LIMIT $3",
+                )
+                .bind(batch_id.to_string())
+                .bind(after)
+                .bind(limit.clamp(1, 10_000))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(BatchRow {
+                            batch_id: uuid(r, "batch_id")?,
+                            row_number: int(r, "row_number")?,
+                            recipient: text(r, "recipient")?,
+                            status: text(r, "status")?,
+                            code: text(r, "code")?,
+                            issued_id: opt_text(r, "issued_id")?.as_deref().map(parse_uuid).transpose()?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn accounts_with_emails(&self, addresses: &[String]) -> StoreResult<Vec<(String, User)>> {
+                let mut out = Vec::new();
+                for part in addresses.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<<R as sqlx::Row>::Database>::new(format!(
+                        "SELECT e.address AS matched, {USER_COLS} FROM users u JOIN emails e ON e.user_id = u.id \
+                         WHERE e.confirmed_at IS NOT NULL AND u.disabled = 0 AND e.address IN ("
+                    ));
+                    let mut list = q.separated(", ");
+                    for a in part {
+                        list.push_bind(a.clone());
+                    }
+                    q.push(")");
+                    let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+                    for r in &rows {
+                        out.push((text(r, "matched")?, user(r)?));
+                    }
+                }
+                Ok(out)
             }
 
             async fn account_with_email(&self, address: &str) -> StoreResult<Option<User>> {

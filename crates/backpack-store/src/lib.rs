@@ -346,6 +346,40 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
             ("detail", Ty::Text),
         ],
     ),
+    (
+        "batches",
+        &[
+            ("id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("achievement_id", Ty::Text),
+            ("filename", Ty::Text),
+            ("sha256", Ty::Text),
+            ("blob_key", Ty::Text),
+            ("format", Ty::Text),
+            ("total", Ty::Int),
+            ("valid", Ty::Int),
+            ("state", Ty::Text),
+            ("next_row", Ty::Int),
+            ("issued", Ty::Int),
+            ("failed", Ty::Int),
+            ("lease_until", Ty::Int),
+            ("actor_id", Ty::Text),
+            ("actor_name", Ty::Text),
+            ("created_at", Ty::Int),
+            ("finished_at", Ty::Int),
+        ],
+    ),
+    (
+        "batch_rows",
+        &[
+            ("batch_id", Ty::Text),
+            ("row_number", Ty::Int),
+            ("recipient", Ty::Text),
+            ("status", Ty::Text),
+            ("code", Ty::Text),
+            ("issued_id", Ty::Text),
+        ],
+    ),
 ];
 
 /// The migration files of one backend, embedded in the binary.

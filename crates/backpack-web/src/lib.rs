@@ -471,6 +471,44 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
         ),
         r(
             Method::GET,
+            "/issuing/{id}/batches",
+            Staff,
+            get(issuing::batches),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/batches",
+            Staff,
+            post(issuing::upload_batch).layer(DefaultBodyLimit::max(
+                backpack_domain::batches::MAX_BATCH_BYTES + 64 * 1024,
+            )),
+        ),
+        r(
+            Method::GET,
+            "/issuing/batches/{id}",
+            Staff,
+            get(issuing::show_batch),
+        ),
+        r(
+            Method::POST,
+            "/issuing/batches/{id}/start",
+            Staff,
+            post(issuing::start_batch),
+        ),
+        r(
+            Method::GET,
+            "/issuing/batches/{id}/progress",
+            Staff,
+            get(issuing::batch_progress),
+        ),
+        r(
+            Method::GET,
+            "/issuing/batches/{id}/report.csv",
+            Staff,
+            get(issuing::batch_report),
+        ),
+        r(
+            Method::GET,
             "/issuing/achievements/{id}",
             Staff,
             get(issuing::show_achievement),

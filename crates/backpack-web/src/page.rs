@@ -165,6 +165,9 @@ pub const DONE_CODES: &[&str] = &[
     "credential_suspended",
     "credential_active",
     "credential_claimed",
+    "batch_uploaded",
+    "batch_known",
+    "batch_started",
 ];
 
 /// Percent-encode a query value.

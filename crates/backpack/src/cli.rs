@@ -158,6 +158,17 @@ pub enum Command {
         config: ConfigArgs,
     },
     /// Measure signing and verification speed and memory (prints figures).
+    /// Benchmark batch issuance: a CSV of N rows through the real batch path
+    /// (check, then sign, store, status list entries, claim links, mail) on
+    /// a fresh data folder; prints credentials per second and peak memory.
+    BenchIssue {
+        /// Rows in the CSV file.
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+        /// A fresh folder for the database, files and mail (made; must not hold a database).
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
     Bench {
         /// Number of credentials.
         #[arg(short, long, default_value_t = 10_000)]
@@ -274,5 +285,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo { dir } => crate::demo::run(&dir),
         Command::Example { n, issuer } => crate::bench::example(n, issuer.as_deref()),
         Command::Bench { n, stream } => crate::bench::run(n, stream),
+        Command::BenchIssue { rows, data_dir } => crate::serve::bench_issue(&data_dir, rows),
     }
 }

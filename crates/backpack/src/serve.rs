@@ -149,3 +149,65 @@ pub fn fill(args: &ConfigArgs, items: u64) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     })
 }
+
+/// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Current resident memory (`VmRSS`), in MiB.
+fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+pub fn bench_issue(data_dir: &std::path::Path, rows: u64) -> anyhow::Result<ExitCode> {
+    if data_dir.join("backpack.db").exists() {
+        anyhow::bail!(
+            "{} already holds a database: give a fresh folder",
+            data_dir.display()
+        );
+    }
+    let overrides = backpack_server::config::Overrides {
+        data_dir: Some(data_dir.to_path_buf()),
+        ..Default::default()
+    };
+    let config = backpack_server::config::Config::load(None, Vec::new(), &overrides)
+        .map_err(|e| anyhow!(e))?;
+    runtime()?.block_on(async move {
+        let app = backpack_server::app::App::open(config, "https://bench.example")
+            .await
+            .map_err(|e| anyhow!(e))?;
+        app.seed_demo().await.map_err(|e| anyhow!("demo data: {e}"))?;
+        let before = rss_mib().unwrap_or(0.0);
+        println!("batch of {rows} rows on SQLite ({}), RSS before: {before:.0} MiB", data_dir.display());
+        let mut samples: Vec<(i64, f64)> = Vec::new();
+        let result = backpack_server::demo::bench_batch(&app, rows, |issued| {
+            if let Some(r) = rss_mib() {
+                if samples.last().is_none_or(|(n, _)| issued - n >= (rows as i64 / 10).max(1)) {
+                    samples.push((issued, r));
+                }
+            }
+        })
+        .await
+        .map_err(|e| anyhow!("batch: {e}"))?;
+        for (issued, rss) in &samples {
+            println!("  {issued:>8} issued  RSS {rss:.0} MiB");
+        }
+        println!(
+            "checked {} rows in {:.2} s; issued {} credentials in {:.2} s: {:.0} credentials/s end to end",
+            result.rows,
+            result.upload_secs,
+            result.issued,
+            result.issue_secs,
+            result.issued as f64 / result.issue_secs
+        );
+        println!("peak RSS: {:.0} MiB", peak_rss_mib().unwrap_or(0.0));
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -91,6 +91,27 @@ fn achievement_of(s: &TestServer, b: &mut Client) -> String {
     achievement_in(b, &issuer)
 }
 
+fn batch_of(s: &TestServer, b: &mut Client) -> String {
+    let issuer = issuer_of(s, b);
+    let achievement = achievement_in(b, &issuer);
+    let r = b.upload_with(
+        &format!("/issuing/{issuer}/batches"),
+        &[("achievement_id", &achievement), ("format", "json")],
+        "cohort.csv",
+        "text/csv",
+        b"email\nsomeone@example.org\n",
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    r.location()
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn issued_of(s: &TestServer, b: &mut Client) -> String {
     let issuer = issuer_of(s, b);
     let achievement = achievement_in(b, &issuer);
@@ -371,6 +392,17 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
     ),
     ("GET", "/issuing/{id}/credentials", issuer_of, &[]),
     ("GET", "/issuing/{id}/audit", issuer_of, &[]),
+    ("GET", "/issuing/{id}/batches", issuer_of, &[]),
+    (
+        "POST",
+        "/issuing/{id}/batches",
+        issuer_of,
+        &[("file", "@upload")],
+    ),
+    ("GET", "/issuing/batches/{id}", batch_of, &[]),
+    ("POST", "/issuing/batches/{id}/start", batch_of, &[]),
+    ("GET", "/issuing/batches/{id}/progress", batch_of, &[]),
+    ("GET", "/issuing/batches/{id}/report.csv", batch_of, &[]),
     ("GET", "/issuing/achievements/{id}", achievement_of, &[]),
     (
         "POST",

@@ -122,3 +122,42 @@ CREATE TABLE issuer_audit (
     detail      TEXT NOT NULL
 );
 CREATE INDEX issuer_audit_at ON issuer_audit (issuer_id, at);
+
+-- A batch award from a CSV file (kept as a blob until done): checked at
+-- upload, then issued in chunks by a background job that resumes after a
+-- crash from next_row. The same file for the same achievement is one batch.
+CREATE TABLE batches (
+    id              TEXT PRIMARY KEY,
+    issuer_id       TEXT NOT NULL REFERENCES issuers (id) ON DELETE CASCADE,
+    achievement_id  TEXT NOT NULL REFERENCES achievements (id),
+    filename        TEXT NOT NULL,
+    sha256          TEXT NOT NULL,
+    blob_key        TEXT NOT NULL,
+    format          TEXT NOT NULL,
+    total           BIGINT NOT NULL,
+    valid           BIGINT NOT NULL,
+    state           TEXT NOT NULL,
+    next_row        BIGINT NOT NULL,
+    issued          BIGINT NOT NULL,
+    failed          BIGINT NOT NULL,
+    lease_until     BIGINT NOT NULL,
+    actor_id        TEXT REFERENCES users (id) ON DELETE SET NULL,
+    actor_name      TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    finished_at     BIGINT,
+    UNIQUE (issuer_id, achievement_id, sha256)
+);
+CREATE INDEX batches_issuer ON batches (issuer_id, created_at);
+CREATE INDEX batches_state ON batches (state);
+
+-- One line per CSV row that was not issued as is (invalid at upload, or
+-- failed) and per issued row: the per-row report.
+CREATE TABLE batch_rows (
+    batch_id    TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+    row_number  BIGINT NOT NULL,
+    recipient   TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    code        TEXT NOT NULL,
+    issued_id   TEXT,
+    PRIMARY KEY (batch_id, row_number)
+);

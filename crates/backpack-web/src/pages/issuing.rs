@@ -1414,3 +1414,331 @@ pub async fn achievement_image(
 pub fn is_mandatory(code: &str) -> bool {
     eu::Element::from_code(code).is_some_and(|e| e.is_mandatory())
 }
+
+// ── batch awards from CSV ─────────────────────────────────────────────
+
+pub struct BatchLine {
+    pub id: String,
+    pub filename: String,
+    pub achievement: String,
+    pub state: &'static str,
+    pub issued: i64,
+    pub total: i64,
+    pub created: String,
+}
+
+fn batch_state_key(s: backpack_domain::entities::BatchState) -> &'static str {
+    use backpack_domain::entities::BatchState;
+    match s {
+        BatchState::Preview => "batch-state-preview",
+        BatchState::Running => "batch-state-running",
+        BatchState::Done => "batch-state-done",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "batches.html")]
+struct BatchesTemplate {
+    p: Page,
+    errors: FieldErrors,
+    issuer_id: String,
+    issuer_name: String,
+    achievements: Vec<(String, String, bool)>,
+    batches: Vec<BatchLine>,
+    achievement_id: String,
+    format: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn batches_page(
+    st: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    issuer: &Issuer,
+    status: StatusCode,
+    errors: FieldErrors,
+    achievement_id: String,
+    format: String,
+) -> Result<Response, PageError> {
+    let achievements: Vec<Achievement> = st.issuing.achievements(user, issuer.id).await?;
+    let names: std::collections::HashMap<Uuid, String> = achievements
+        .iter()
+        .map(|a| (a.id, a.spec.name.clone()))
+        .collect();
+    let batches = st
+        .issuing
+        .batches(user, issuer.id)
+        .await?
+        .into_iter()
+        .map(|b| BatchLine {
+            id: b.id.to_string(),
+            filename: b.filename,
+            achievement: names.get(&b.achievement_id).cloned().unwrap_or_default(),
+            state: batch_state_key(b.state),
+            issued: b.issued,
+            total: b.total,
+            created: date(b.created_at),
+        })
+        .collect();
+    render(
+        status,
+        &BatchesTemplate {
+            p: Page::new(st, ctx, None),
+            errors,
+            issuer_id: issuer.id.to_string(),
+            issuer_name: issuer.profile.name.clone(),
+            achievements: achievements
+                .iter()
+                .map(|a| {
+                    (
+                        a.id.to_string(),
+                        a.spec.name.clone(),
+                        Issuing::missing(issuer, a).is_empty(),
+                    )
+                })
+                .collect(),
+            batches,
+            achievement_id,
+            format,
+        },
+    )
+}
+
+pub async fn batches(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let user = require_staff(&ctx)?;
+    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    batches_page(
+        &st,
+        &ctx,
+        user,
+        &issuer,
+        StatusCode::OK,
+        FieldErrors::default(),
+        String::new(),
+        "json".into(),
+    )
+    .await
+}
+
+pub async fn upload_batch(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let user = require_staff(&ctx)?;
+    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let upload = read_upload(form).await?;
+    let achievement_id = upload.text("achievement_id");
+    let format_text = upload.text("format");
+    let result = match (Uuid::parse_str(achievement_id.trim()), upload.file) {
+        (Err(_), _) => Err(DomainError::field("achievement_id", "required")),
+        (_, None) => Err(DomainError::field("file", "file_empty")),
+        (Ok(a), Some((filename, bytes))) => {
+            let format = if format_text == "jwt" {
+                SignFormat::Jwt
+            } else {
+                SignFormat::DataIntegrity(backpack_credentials::proof::SignSuite::EddsaRdfc2022)
+            };
+            st.issuing
+                .upload_batch(user, issuer.id, a, format, &filename, bytes)
+                .await
+        }
+    };
+    match result {
+        Ok(u) => Ok(see_other(&format!(
+            "/issuing/batches/{}?done={}",
+            u.batch.id,
+            if u.new {
+                "batch_uploaded"
+            } else {
+                "batch_known"
+            }
+        ))),
+        Err(e) => {
+            let (status, errs) = invalid(e)?;
+            let errors = FieldErrors::new(&st, ctx.locale, &errs);
+            batches_page(
+                &st,
+                &ctx,
+                user,
+                &issuer,
+                status,
+                errors,
+                achievement_id,
+                format_text,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "batch.html")]
+struct BatchTemplate {
+    p: Page,
+    issuer_id: String,
+    issuer_name: String,
+    id: String,
+    filename: String,
+    achievement: String,
+    format: String,
+    state: &'static str,
+    is_preview: bool,
+    is_running: bool,
+    total: i64,
+    valid: i64,
+    issued: i64,
+    invalid: i64,
+    percent: i64,
+    /// (row, recipient, message)
+    problems: Vec<(i64, String, String)>,
+    more_problems: bool,
+}
+
+pub async fn show_batch(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Query(n): Query<Notice>,
+) -> Result<Response, PageError> {
+    let user = require_staff(&ctx)?;
+    let b = st.issuing.batch(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuer(user, b.issuer_id).await?;
+    let achievement = st.issuing.achievement(user, b.achievement_id).await?;
+    let p = Page::new(&st, &ctx, n.done.as_deref());
+    // Invalid rows first (they were recorded at upload).
+    let mut problems = Vec::new();
+    let mut after = 0;
+    let mut more = false;
+    'scan: loop {
+        let rows = st.issuing.batch_report(user, b.id, after, 5_000).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            after = r.row_number;
+            if r.status != "issued" {
+                if problems.len() == 200 {
+                    more = true;
+                    break 'scan;
+                }
+                problems.push((
+                    r.row_number,
+                    r.recipient.clone(),
+                    p.t(&crate::page::field_key(&r.code)),
+                ));
+            }
+        }
+    }
+    let invalid = b.total - b.valid;
+    let percent = if b.valid > 0 {
+        (b.issued * 100 / b.valid).clamp(0, 100)
+    } else {
+        100
+    };
+    render(
+        StatusCode::OK,
+        &BatchTemplate {
+            p,
+            issuer_id: issuer.id.to_string(),
+            issuer_name: issuer.profile.name,
+            id: b.id.to_string(),
+            filename: b.filename,
+            achievement: achievement.spec.name,
+            format: b.format,
+            state: batch_state_key(b.state),
+            is_preview: b.state == backpack_domain::entities::BatchState::Preview,
+            is_running: b.state == backpack_domain::entities::BatchState::Running,
+            total: b.total,
+            valid: b.valid,
+            issued: b.issued,
+            invalid,
+            percent,
+            problems,
+            more_problems: more,
+        },
+    )
+}
+
+pub async fn start_batch(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let user = require_staff(&ctx)?;
+    let b = st.issuing.start_batch(user, object_id(&id)?).await?;
+    Ok(see_other(&format!(
+        "/issuing/batches/{}?done=batch_started",
+        b.id
+    )))
+}
+
+/// `GET /issuing/batches/{id}/progress`: the numbers the progress bar shows
+/// (polled by `app.js`; the page works without it).
+pub async fn batch_progress(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let user = require_staff(&ctx)?;
+    let b = st.issuing.batch(user, object_id(&id)?).await?;
+    let body = serde_json::json!({
+        "state": b.state.code(),
+        "total": b.total,
+        "valid": b.valid,
+        "issued": b.issued,
+        "failed": b.failed,
+    });
+    let mut r = body.to_string().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+/// `GET /issuing/batches/{id}/report.csv`: one line per data row.
+pub async fn batch_report(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    use backpack_domain::batches::safe_cell;
+    let user = require_staff(&ctx)?;
+    let b = st.issuing.batch(user, object_id(&id)?).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = ["row", "recipient", "status", "credential_or_error"];
+    out.write_record(header)
+        .map_err(|_| PageError::not_found())?;
+    let mut after = 0;
+    loop {
+        let rows = st.issuing.batch_report(user, b.id, after, 5_000).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            after = r.row_number;
+            let detail = match r.issued_id {
+                Some(id) => format!("urn:uuid:{id}"),
+                None => r.code.clone(),
+            };
+            out.write_record([
+                r.row_number.to_string(),
+                safe_cell(&r.recipient),
+                r.status.clone(),
+                safe_cell(&detail),
+            ])
+            .map_err(|_| PageError::not_found())?;
+        }
+    }
+    let bytes = out.into_inner().map_err(|_| PageError::not_found())?;
+    let name = format!("report-{}.csv", b.filename.trim_end_matches(".csv"));
+    Ok(attachment(bytes, "text/csv; charset=utf-8", &name))
+}

@@ -1,0 +1,656 @@
+//! Batch awards from a CSV file: checked at upload (file-level problems
+//! refuse the file; row-level problems are shown and reported), started by a
+//! person, then issued by a background job in chunks. Each chunk —
+//! credentials, claim links, report rows, the status list's counter and the
+//! batch's progress — is one transaction, so a crash resumes from the next
+//! row with neither duplicates nor gaps. The same file for the same
+//! achievement is the same batch (uploading it again issues nothing new).
+//!
+//! The CSV: a header row naming `email` and/or `did` (one per row is the
+//! recipient), optional `name` and `grade`; UTF-8 (a BOM is allowed), comma
+//! or semicolon separated.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use backpack_credentials::sign::SignFormat;
+use bytes::Bytes;
+use sha2::Digest;
+use uuid::Uuid;
+
+use crate::entities::*;
+use crate::issuing::{Actor, Award, Issuing, RecipientTarget};
+use crate::values::{Did, Email};
+use crate::{DomainError, StoreError};
+
+/// Most data rows in one file.
+pub const MAX_BATCH_ROWS: usize = 100_000;
+/// Largest file.
+pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
+/// Rows per transaction.
+pub const CHUNK_ROWS: usize = 1_000;
+
+/// One checked data row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvRow {
+    /// 1-based data row (the header is row 0).
+    pub row: i64,
+    /// What the row names as recipient (as typed, trimmed), for the report.
+    pub recipient_text: String,
+    /// The recipient, or the code of what is wrong with the row.
+    pub check: Result<(RecipientKind, String), &'static str>,
+    pub name: Option<String>,
+    pub grade: Option<String>,
+}
+
+/// Check a CSV file. File-level problems (not UTF-8, no recipient column,
+/// an unknown column, no rows, too many rows, too large) are an error on
+/// the field `file`; row-level problems are in each row's `check`.
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, DomainError> {
+    let bad = |code: &'static str| DomainError::field("file", code);
+    if bytes.len() > MAX_BATCH_BYTES {
+        return Err(DomainError::FileTooLarge {
+            max: MAX_BATCH_BYTES as u64,
+        });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("csv_not_utf8"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| bad("csv_unreadable"))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let mut columns: HashMap<&str, usize> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let known = match h.as_str() {
+            "email" | "e-mail" | "mail" => "email",
+            "did" => "did",
+            "name" => "name",
+            "grade" => "grade",
+            "" => continue,
+            _ => return Err(bad("csv_unknown_column")),
+        };
+        if columns.insert(known, i).is_some() {
+            return Err(bad("csv_duplicate_column"));
+        }
+    }
+    if !columns.contains_key("email") && !columns.contains_key("did") {
+        return Err(bad("csv_no_recipient_column"));
+    }
+    let width = headers.len();
+    let mut rows = Vec::new();
+    let mut seen: HashMap<String, i64> = HashMap::new();
+    for (i, record) in reader.records().enumerate() {
+        if rows.len() >= MAX_BATCH_ROWS {
+            return Err(bad("csv_too_many_rows"));
+        }
+        let row = i as i64 + 1;
+        let record = match record {
+            Ok(r) => r,
+            Err(_) => return Err(bad("csv_unreadable")),
+        };
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let cell = |name: &str| {
+            columns
+                .get(name)
+                .and_then(|&c| record.get(c))
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let (email, did) = (cell("email"), cell("did"));
+        let recipient_text: String = email
+            .clone()
+            .or_else(|| did.clone())
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect();
+        let name = cell("name");
+        let grade = cell("grade");
+        let check = if record.len() != width {
+            Err("csv_row_width")
+        } else {
+            match (&email, &did) {
+                (Some(_), Some(_)) => Err("csv_two_recipients"),
+                (None, None) => Err("csv_no_recipient"),
+                (Some(e), None) => Email::parse("email", e)
+                    .map(|e| (RecipientKind::Email, e.as_str().to_owned()))
+                    .map_err(|e| e.code),
+                (None, Some(d)) => Did::parse("did", d)
+                    .map(|d| (RecipientKind::Did, d.as_str().to_owned()))
+                    .map_err(|e| e.code),
+            }
+        };
+        let check = match check {
+            Ok(_) if name.as_deref().is_some_and(|n| n.chars().count() > 200) => Err("too_long"),
+            Ok(_) if grade.as_deref().is_some_and(|g| g.chars().count() > 100) => Err("too_long"),
+            Ok((kind, id)) => match seen.get(&id) {
+                Some(_) => Err("csv_duplicate_recipient"),
+                None => {
+                    seen.insert(id.clone(), row);
+                    Ok((kind, id))
+                }
+            },
+            Err(e) => Err(e),
+        };
+        rows.push(CsvRow {
+            row,
+            recipient_text,
+            check,
+            name,
+            grade,
+        });
+    }
+    if rows.is_empty() {
+        return Err(bad("csv_empty"));
+    }
+    Ok(rows)
+}
+
+/// What an upload found.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    pub batch: Batch,
+    /// False when this file was uploaded for the achievement before: the
+    /// existing batch is returned and nothing new is made.
+    pub new: bool,
+}
+
+fn format_code(f: SignFormat) -> &'static str {
+    match f {
+        SignFormat::Jwt => "jwt",
+        SignFormat::DataIntegrity(_) => "json",
+    }
+}
+
+fn format_of(code: &str) -> SignFormat {
+    match code {
+        "jwt" => SignFormat::Jwt,
+        _ => SignFormat::DataIntegrity(backpack_credentials::proof::SignSuite::EddsaRdfc2022),
+    }
+}
+
+/// Spreadsheet-safe cell: a value starting with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return is prefixed with `'` so no spreadsheet runs it.
+pub fn safe_cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
+impl Issuing {
+    fn lease_secs(&self) -> i64 {
+        i64::try_from(self.settings.batch_lease_secs).unwrap_or(30)
+    }
+
+    /// Check an uploaded CSV and keep it as a batch in preview.
+    pub async fn upload_batch(
+        &self,
+        user: &User,
+        issuer_id: Uuid,
+        achievement_id: Uuid,
+        format: SignFormat,
+        filename: &str,
+        bytes: Bytes,
+    ) -> Result<Uploaded, DomainError> {
+        let issuer = self.issuer(user, issuer_id).await?;
+        let achievement = self
+            .achievement(user, achievement_id)
+            .await
+            .ok()
+            .filter(|a| a.issuer_id == issuer.id)
+            .ok_or_else(|| DomainError::field("achievement_id", "required"))?;
+        if !Issuing::missing(&issuer, &achievement).is_empty() {
+            return Err(DomainError::field("achievement_id", "eu_incomplete"));
+        }
+        let sha = crate::tokens::hex(&sha2::Sha256::digest(&bytes));
+        if let Some(existing) = self
+            .store
+            .find_batch_by_file(issuer.id, achievement.id, &sha)
+            .await?
+        {
+            return Ok(Uploaded {
+                batch: existing,
+                new: false,
+            });
+        }
+        let parse_input = bytes.clone();
+        let rows = tokio::task::spawn_blocking(move || parse_csv(&parse_input))
+            .await
+            .map_err(DomainError::internal)??;
+        let id = Uuid::new_v4();
+        let now = self.clock.unix();
+        let batch = Batch {
+            id,
+            issuer_id: issuer.id,
+            achievement_id: achievement.id,
+            filename: crate::files::clean_stem(filename, "batch", "csv"),
+            sha256: sha,
+            blob_key: format!("batches/{}/{id}.csv", issuer.id),
+            format: format_code(format).to_owned(),
+            total: rows.len() as i64,
+            valid: rows.iter().filter(|r| r.check.is_ok()).count() as i64,
+            state: BatchState::Preview,
+            next_row: 1,
+            issued: 0,
+            failed: 0,
+            lease_until: 0,
+            actor_id: Some(user.id),
+            actor_name: user.display_name.clone(),
+            created_at: now,
+            finished_at: None,
+        };
+        let invalid: Vec<BatchRow> = rows
+            .iter()
+            .filter_map(|r| {
+                r.check.as_ref().err().map(|code| BatchRow {
+                    batch_id: id,
+                    row_number: r.row,
+                    recipient: r.recipient_text.clone(),
+                    status: "invalid".into(),
+                    code: (*code).to_owned(),
+                    issued_id: None,
+                })
+            })
+            .collect();
+        self.blobs
+            .put(&batch.blob_key, bytes)
+            .await
+            .map_err(DomainError::Internal)?;
+        let audit = AuditEntry {
+            id: Uuid::new_v4(),
+            issuer_id: issuer.id,
+            at: now,
+            actor_id: Some(user.id),
+            actor_name: user.display_name.clone(),
+            action: "batch.upload".into(),
+            subject: format!("urn:uuid:{id}"),
+            detail: format!(
+                "{} · {} rows, {} valid",
+                batch.filename, batch.total, batch.valid
+            ),
+        };
+        match self.store.insert_batch(&batch, &invalid, &audit).await {
+            Ok(()) => Ok(Uploaded { batch, new: true }),
+            Err(StoreError::Conflict(_)) => {
+                let _ = self.blobs.delete(&batch.blob_key).await;
+                let existing = self
+                    .store
+                    .find_batch_by_file(issuer.id, achievement.id, &batch.sha256)
+                    .await?
+                    .ok_or(DomainError::NotFound)?;
+                Ok(Uploaded {
+                    batch: existing,
+                    new: false,
+                })
+            }
+            Err(e) => {
+                let _ = self.blobs.delete(&batch.blob_key).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    pub async fn batch(&self, user: &User, id: Uuid) -> Result<Batch, DomainError> {
+        self.store
+            .find_batch(user.id, id)
+            .await?
+            .ok_or(DomainError::NotFound)
+    }
+
+    pub async fn batches(&self, user: &User, issuer_id: Uuid) -> Result<Vec<Batch>, DomainError> {
+        self.issuer(user, issuer_id).await?;
+        Ok(self.store.list_batches(user.id, issuer_id).await?)
+    }
+
+    /// The per-row report of a batch (`after` and `limit` page it).
+    pub async fn batch_report(
+        &self,
+        user: &User,
+        id: Uuid,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<BatchRow>, DomainError> {
+        let batch = self.batch(user, id).await?;
+        Ok(self.store.batch_rows(batch.id, after, limit).await?)
+    }
+
+    /// Start issuing a batch in the background (once: starting it again
+    /// changes nothing).
+    pub async fn start_batch(
+        self: &Arc<Self>,
+        user: &User,
+        id: Uuid,
+    ) -> Result<Batch, DomainError> {
+        let batch = self.batch(user, id).await?;
+        let audit = AuditEntry {
+            id: Uuid::new_v4(),
+            issuer_id: batch.issuer_id,
+            at: self.clock.unix(),
+            actor_id: Some(user.id),
+            actor_name: user.display_name.clone(),
+            action: "batch.start".into(),
+            subject: format!("urn:uuid:{id}"),
+            detail: format!("{} · {} valid rows", batch.filename, batch.valid),
+        };
+        if self.store.start_batch(user.id, id, &audit).await? {
+            self.spawn_batch(id);
+        }
+        self.batch(user, id).await
+    }
+
+    /// Resume every batch left running (at start, after a crash or a stop).
+    pub async fn resume_batches(self: &Arc<Self>) -> Result<usize, DomainError> {
+        let ids = self.store.running_batches().await?;
+        for id in &ids {
+            self.spawn_batch(*id);
+        }
+        Ok(ids.len())
+    }
+
+    fn spawn_batch(self: &Arc<Self>, id: Uuid) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = me.run_batch(id).await {
+                tracing::error!(batch = %id, error = %e, "a batch job stopped; it resumes at the next start");
+            }
+        });
+    }
+
+    /// Issue a running batch to the end, chunk by chunk. Returns when done,
+    /// or at once when another job holds it.
+    pub async fn run_batch(&self, id: Uuid) -> Result<(), DomainError> {
+        let now = self.clock.unix();
+        let Some(mut batch) = self
+            .store
+            .lease_batch(id, now, now + self.lease_secs())
+            .await?
+        else {
+            return Ok(());
+        };
+        let issuer = self
+            .store
+            .find_issuer_public(batch.issuer_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let achievement = self
+            .store
+            .public_achievement(batch.achievement_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let bytes = self
+            .blobs
+            .get(&batch.blob_key)
+            .await
+            .map_err(DomainError::Internal)?
+            .ok_or_else(|| DomainError::Internal("the batch's file is missing".into()))?;
+        let rows = tokio::task::spawn_blocking(move || parse_csv(&bytes))
+            .await
+            .map_err(DomainError::internal)??;
+        let key = self.signing_key(&issuer).await?;
+        let actor = Actor {
+            user_id: batch.actor_id.unwrap_or_default(),
+            name: batch.actor_name.clone(),
+        };
+        let format = format_of(&batch.format);
+        let total = rows.len();
+        let mut start = rows
+            .iter()
+            .position(|r| r.row >= batch.next_row)
+            .unwrap_or(total);
+        let mut mailing: Option<tokio::task::JoinHandle<()>> = None;
+        loop {
+            let end = (start + CHUNK_ROWS).min(total);
+            let chunk = &rows[start..end];
+            let next_row = rows.get(end).map_or_else(
+                || chunk.last().map_or(batch.next_row, |r| r.row + 1),
+                |r| r.row,
+            );
+            let mut awards = Vec::new();
+            let addresses: Vec<String> = chunk
+                .iter()
+                .filter_map(|r| match &r.check {
+                    Ok((RecipientKind::Email, a)) => Some(a.clone()),
+                    _ => None,
+                })
+                .collect();
+            let accounts: HashMap<String, User> = self
+                .store
+                .accounts_with_emails(&addresses)
+                .await?
+                .into_iter()
+                .collect();
+            for r in chunk {
+                let Ok((kind, id)) = &r.check else { continue };
+                let account = match kind {
+                    RecipientKind::Email => accounts.get(id).cloned(),
+                    RecipientKind::Did => self.store.account_with_did(id).await?,
+                };
+                awards.push(Award {
+                    recipient: match kind {
+                        RecipientKind::Email => RecipientTarget::Email(id.clone()),
+                        RecipientKind::Did => RecipientTarget::Did(id.clone()),
+                    },
+                    account,
+                    name: r.name.clone(),
+                    grade: r.grade.clone(),
+                    format,
+                    source: "csv",
+                    batch: Some((batch.id, r.row)),
+                });
+            }
+            let done = end >= total;
+            let at = self.clock.unix();
+            let progress = ChunkProgress {
+                next_row,
+                done_at: done.then_some(at),
+                lease_until: at + self.lease_secs(),
+            };
+            let audit: Vec<AuditEntry> = if done {
+                vec![AuditEntry {
+                    id: Uuid::new_v4(),
+                    issuer_id: issuer.id,
+                    at,
+                    actor_id: batch.actor_id,
+                    actor_name: batch.actor_name.clone(),
+                    action: "batch.done".into(),
+                    subject: format!("urn:uuid:{}", batch.id),
+                    detail: format!(
+                        "{} · {} issued, {} not issued",
+                        batch.filename,
+                        batch.issued + awards.len() as i64,
+                        batch.total - batch.issued - awards.len() as i64
+                    ),
+                }]
+            } else {
+                vec![]
+            };
+            let guard = self.allocation.lock().await;
+            let mut attempt = 0;
+            let prepared = loop {
+                attempt += 1;
+                let list = self.open_list(&issuer, &key, awards.len() as i64).await?;
+                let prepared = self
+                    .prepare(&issuer, &achievement, &key, &actor, &list, &awards)
+                    .await?;
+                let credentials: Vec<IssuedCredential> =
+                    prepared.iter().map(|p| p.issued.clone()).collect();
+                let claims: Vec<Claim> = prepared
+                    .iter()
+                    .filter_map(|p| p.claim.as_ref().map(|c| c.0.clone()))
+                    .collect();
+                match self
+                    .store
+                    .insert_batch_chunk(
+                        &batch,
+                        list.id,
+                        list.used,
+                        &credentials,
+                        &claims,
+                        &[],
+                        &audit,
+                        &progress,
+                    )
+                    .await
+                {
+                    Ok(()) => break prepared,
+                    Err(StoreError::Conflict(m)) if m.contains("status list") && attempt < 5 => {
+                        continue
+                    }
+                    // Another job moved the batch: it carries on.
+                    Err(StoreError::Conflict(_)) => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                }
+            };
+            drop(guard);
+            batch.issued += prepared.len() as i64;
+            batch.next_row = next_row;
+            let (_, mails) = self.deliver_all(&issuer, prepared).await?;
+            // Mail while the next chunk is signed and stored (one chunk of
+            // mail in flight at a time).
+            if let Some(previous) = mailing.take() {
+                let _ = previous.await;
+            }
+            mailing = Some(tokio::spawn(crate::issuing::send_all(
+                self.notifier.clone(),
+                mails,
+            )));
+            if done {
+                if let Some(last) = mailing.take() {
+                    let _ = last.await;
+                }
+                return Ok(());
+            }
+            start = end;
+        }
+    }
+}
+
+/// Rows that failed a check, for the preview: (row, recipient, code).
+pub fn invalid_rows(rows: &[CsvRow]) -> Vec<(i64, String, &'static str)> {
+    rows.iter()
+        .filter_map(|r| {
+            r.check
+                .as_ref()
+                .err()
+                .map(|c| (r.row, r.recipient_text.clone(), *c))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(csv: &str) -> Vec<Result<String, &'static str>> {
+        parse_csv(csv.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.check.map(|(_, id)| id))
+            .collect()
+    }
+
+    fn file_error(bytes: &[u8]) -> &'static str {
+        match parse_csv(bytes) {
+            Err(DomainError::Invalid(e)) => e[0].code,
+            Err(DomainError::FileTooLarge { .. }) => "too_large",
+            other => panic!("accepted: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rows_are_checked_one_by_one() {
+        let got = codes(
+            "email,name,grade\nAda@Example.org,Ada,A\nnot-an-address,Bob,\n,Nobody,\nada@example.org,Again,\n\"x@example.org\",\"Smith, J.\",B\n",
+        );
+        assert_eq!(
+            got,
+            vec![
+                Ok("ada@example.org".into()),
+                Err("email_invalid"),
+                Err("csv_no_recipient"),
+                Err("csv_duplicate_recipient"),
+                Ok("x@example.org".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn dids_semicolons_and_a_bom_are_fine() {
+        let got = codes("\u{feff}did;name\ndid:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK;Ada\nnot a did;Bob\n");
+        assert_eq!(
+            got[0].as_deref(),
+            Ok("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+        );
+        assert!(got[1].is_err());
+    }
+
+    #[test]
+    fn a_row_with_both_or_a_wrong_width_is_refused() {
+        let got = codes("email,did\na@example.org,did:web:x.example\nb@example.org\n");
+        assert_eq!(got, vec![Err("csv_two_recipients"), Err("csv_row_width")]);
+    }
+
+    #[test]
+    fn file_level_problems_refuse_the_file() {
+        assert_eq!(
+            file_error(b"name,grade\nAda,A\n"),
+            "csv_no_recipient_column"
+        );
+        assert_eq!(
+            file_error(b"email,salary\na@example.org,1\n"),
+            "csv_unknown_column"
+        );
+        assert_eq!(
+            file_error(b"email,email\na@example.org,b@example.org\n"),
+            "csv_duplicate_column"
+        );
+        assert_eq!(file_error(b"email\n"), "csv_empty");
+        assert_eq!(file_error(b"email\n\xff\xfe@example.org\n"), "csv_not_utf8");
+        let mut big = String::from("email\n");
+        for i in 0..=MAX_BATCH_ROWS {
+            big.push_str(&format!("p{i}@example.org\n"));
+        }
+        assert_eq!(file_error(big.as_bytes()), "csv_too_many_rows");
+        assert_eq!(file_error(&vec![b'a'; MAX_BATCH_BYTES + 1]), "too_large");
+    }
+
+    #[test]
+    fn exactly_the_limit_is_accepted() {
+        let mut s = String::from("email\n");
+        for i in 0..MAX_BATCH_ROWS {
+            s.push_str(&format!("p{i}@example.org\n"));
+        }
+        assert_eq!(parse_csv(s.as_bytes()).unwrap().len(), MAX_BATCH_ROWS);
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for (raw, safe) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("ada@example.org", "ada@example.org"),
+        ] {
+            assert_eq!(safe_cell(raw), safe);
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! `backpack verify` against credentials a running `backpack serve --demo`
+//! issued: the staff member makes an issuer and an EU micro-credential over
+//! HTTP, awards it as Data Integrity JSON and as a VC-JWT, and the command
+//! line verifies both online (did:web document and status list fetched from
+//! the server), sees a revocation, and does not call a did:web credential
+//! verified offline.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// `backpack serve --demo` on a fresh data folder; killed (and the folder
+/// removed) when dropped, also when the test panics.
+struct Server {
+    child: Child,
+    dir: PathBuf,
+    /// host:port
+    addr: String,
+    port: u16,
+    /// address → password, as printed for the demo accounts.
+    passwords: BTreeMap<String, String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Server {
+    fn start(name: &str) -> Server {
+        let dir = std::env::temp_dir().join(format!("bp-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_backpack"))
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.join("data"))
+            .env("BACKPACK_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap());
+        let mut server = Server {
+            child,
+            dir,
+            addr: String::new(),
+            port: 0,
+            passwords: BTreeMap::new(),
+        };
+        let mut banner = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(
+                lines.read_line(&mut line).unwrap() > 0,
+                "the server stopped early:\n{banner}"
+            );
+            banner.push_str(&line);
+            if let Some(rest) = line.split("running at http://").nth(1) {
+                server.addr = rest.trim().to_owned();
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let [_, address, password] = words[..] {
+                if address.ends_with("@demo.backpack.test") {
+                    server
+                        .passwords
+                        .insert(address.to_owned(), password.to_owned());
+                }
+            }
+            if line.starts_with("Press Ctrl-C") {
+                break;
+            }
+        }
+        // Port 0: the banner says which port the server got.
+        server.port = server
+            .addr
+            .strip_prefix("127.0.0.1:")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no loopback address in:\n{banner}"));
+        for account in ["learner@demo.backpack.test", "issuer@demo.backpack.test"] {
+            assert!(server.passwords.contains_key(account), "{banner}");
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            let _ = lines.read_to_string(&mut sink);
+        });
+        server
+    }
+
+    fn client(&self) -> Client {
+        Client {
+            addr: self.addr.clone(),
+            jar: BTreeMap::new(),
+        }
+    }
+
+    /// A client logged in as a demo account.
+    fn login(&self, address: &str) -> Client {
+        let mut c = self.client();
+        assert_eq!(c.get("/login").status, 200);
+        let r = c.post(
+            "/login",
+            &[("email", address), ("password", &self.passwords[address])],
+        );
+        assert_eq!(r.status, 303, "login as {address}: {}", r.text());
+        c
+    }
+}
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// The last segment of the redirect's path: the id of what was made.
+    fn created_id(&self) -> String {
+        let location = self.header("location").unwrap_or("");
+        let path = location.split('?').next().unwrap();
+        path.rsplit('/').next().unwrap().to_owned()
+    }
+}
+
+/// A hand-written HTTP/1.1 client that keeps cookies and sends the CSRF
+/// token and `Origin` on every POST, as a browser on the page would.
+struct Client {
+    addr: String,
+    jar: BTreeMap<String, String>,
+}
+
+fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Undo `Transfer-Encoding: chunked`.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = raw.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size_text = String::from_utf8_lossy(&raw[..eol]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        raw = &raw[eol + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&raw[..size]);
+        raw = &raw[size + 2..];
+    }
+}
+
+impl Client {
+    fn cookie_header(&self) -> String {
+        self.jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn csrf(&self) -> String {
+        self.jar
+            .iter()
+            .find(|(k, _)| k.contains("csrf"))
+            .map(|(_, v)| v.clone())
+            .expect("a CSRF cookie (GET a page first)")
+    }
+
+    fn exchange(&mut self, head: &str, body: &[u8]) -> Resp {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut lines = head.lines();
+        let status = lines.next().unwrap()[9..12].parse().unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        let mut r = Resp {
+            status,
+            headers,
+            body: raw[split + 4..].to_vec(),
+        };
+        if r.header("transfer-encoding")
+            .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+        {
+            r.body = dechunk(&r.body);
+        }
+        for (k, v) in &r.headers {
+            if !k.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            let first = v.split(';').next().unwrap_or("");
+            if let Some((name, value)) = first.split_once('=') {
+                if value.is_empty() || v.contains("Max-Age=0") {
+                    self.jar.remove(name);
+                } else {
+                    self.jar.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        r
+    }
+
+    fn get(&mut self, path: &str) -> Resp {
+        let head = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            self.cookie_header()
+        );
+        self.exchange(&head, b"")
+    }
+
+    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut form = format!("_csrf={}", url_encode(&self.csrf()));
+        for (k, v) in fields {
+            form.push_str(&format!("&{}={}", url_encode(k), url_encode(v)));
+        }
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: {}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.cookie_header(),
+            form.len(),
+            addr = self.addr,
+        );
+        self.exchange(&head, form.as_bytes())
+    }
+}
+
+/// Every element of an EU micro-credential (field names of the form).
+fn eu_achievement(name: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("name", name),
+        ("description", "Check a credential with the command line, online and offline."),
+        ("criteria", "Verify ten credentials and explain each verdict."),
+        ("achievement_type", "MicroCredential"),
+        ("eu", "on"),
+        (
+            "learning_outcomes",
+            "Explain what a key binding proves\nRead a Bitstring Status List entry",
+        ),
+        ("ects", "2"),
+        ("hours", "50"),
+        ("eqf_level", "6"),
+        ("assessment", "Practical assessment, supervised online"),
+        ("participation", "online"),
+        ("quality_assurance", "Internal quality assurance, reviewed yearly"),
+        ("prerequisites", "None"),
+        (
+            "skills",
+            "http://data.europa.eu/esco/skill/0a8a0f8e-5bba-4b4b-8a7f-9e0d0c8a2a0d | manage ICT security",
+        ),
+        ("language", "en"),
+        ("translations", "fr | Vérification en ligne | Vérifier un titre"),
+        ("valid_months", "24"),
+    ]
+}
+
+fn verify(args: &[&str], file: &Path) -> (i32, String) {
+    let o: Output = Command::new(env!("CARGO_BIN_EXE_backpack"))
+        .arg("verify")
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    (
+        o.status.code().unwrap_or(-1),
+        format!("{stdout}{}", if stderr.is_empty() { "" } else { &stderr }),
+    )
+}
+
+/// The line of the readable report for one check (`[ok  ] status      …`).
+fn check_line<'a>(report: &'a str, kind: &str) -> &'a str {
+    report
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .get(7..)
+                .is_some_and(|r| r.trim_start().starts_with(kind))
+        })
+        .unwrap_or_else(|| panic!("no {kind} line in:\n{report}"))
+}
+
+/// The JSON report's check of one kind: (outcome, code, message).
+fn json_check(report: &Value, kind: &str) -> (String, String, String) {
+    let c = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} check in {report}"));
+    (
+        c["outcome"].as_str().unwrap().to_owned(),
+        c["code"].as_str().unwrap().to_owned(),
+        c["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn backpack_verify_checks_what_a_running_server_issued_online_revoked_and_offline() {
+    let server = Server::start("issuing-cli");
+    let files = server.dir.join("downloads");
+    std::fs::create_dir_all(&files).unwrap();
+    let host = format!("127.0.0.1%3A{}", server.port);
+
+    // The demo issuer exists and serves its did:web document.
+    let mut staff = server.login("issuer@demo.backpack.test");
+    let home = staff.get("/issuing");
+    assert_eq!(home.status, 200);
+    assert!(
+        home.text().contains("Backpack Demo Academy"),
+        "{}",
+        home.text()
+    );
+    let demo_did = format!("did:web:{host}:issuers:backpack-demo-academy");
+    assert!(home.text().contains(&demo_did), "{}", home.text());
+    let mut anon = server.client();
+    let doc = anon.get("/issuers/backpack-demo-academy/did.json");
+    assert_eq!(doc.status, 200);
+    let doc: Value = serde_json::from_slice(&doc.body).unwrap();
+    assert_eq!(doc["id"], demo_did.as_str());
+
+    // A new issuer, made over HTTP.
+    let r = staff.post(
+        "/issuing",
+        &[
+            ("name", "Verification Institute"),
+            ("country_code", "be"),
+            ("region", "Flanders"),
+            ("url", "https://verification.example"),
+            ("email", "contact@verification.example"),
+            ("kind", "formal"),
+            ("accreditation", "Recognised by the Flemish government"),
+            ("description", "Teaches how to check credentials."),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let issuer = r.created_id();
+    let did = format!("did:web:{host}:issuers:verification-institute");
+    let page = staff.get(&format!("/issuing/{issuer}")).text();
+    assert!(page.contains(&did), "{page}");
+    let doc = anon.get("/issuers/verification-institute/did.json");
+    assert_eq!(doc.status, 200, "{}", doc.text());
+    let doc: Value = serde_json::from_slice(&doc.body).unwrap();
+    assert_eq!(doc["assertionMethod"][0], format!("{did}#key-1").as_str());
+
+    // An achievement with every mandatory EU element.
+    let r = staff.post(
+        &format!("/issuing/{issuer}/achievements"),
+        &eu_achievement("Credential Verification"),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let achievement = r.created_id();
+    let page = staff
+        .get(&format!("/issuing/achievements/{achievement}"))
+        .text();
+    assert!(page.contains("Every mandatory element"), "{page}");
+
+    // Awarded to the demo learner as JSON (Data Integrity) and to an
+    // address without an account as a VC-JWT; both downloaded.
+    let mut award = |recipient: &str, format: &str, ext: &str| -> (String, PathBuf) {
+        let r = staff.post(
+            &format!("/issuing/{issuer}/award"),
+            &[
+                ("achievement_id", &achievement),
+                ("recipient_kind", "email"),
+                ("recipient", recipient),
+                ("format", format),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        assert!(r
+            .header("location")
+            .unwrap()
+            .ends_with("?done=credential_issued"));
+        let id = r.created_id();
+        let d = staff.get(&format!("/issuing/credentials/{id}/download"));
+        assert_eq!(d.status, 200, "{}", d.text());
+        let path = files.join(format!("credential.{ext}"));
+        std::fs::write(&path, &d.body).unwrap();
+        (id, path)
+    };
+    let (json_id, json_file) = award("learner@demo.backpack.test", "json", "json");
+    let (_, jwt_file) = award("someone.else@example.org", "jwt", "jwt");
+    let vc: Value = serde_json::from_slice(&std::fs::read(&json_file).unwrap()).unwrap();
+    assert_eq!(vc["issuer"]["id"], did.as_str());
+    assert_eq!(vc["proof"][0]["cryptosuite"], "eddsa-rdfc-2022");
+    let jwt = std::fs::read_to_string(&jwt_file).unwrap();
+    assert_eq!(jwt.trim().split('.').count(), 3, "{jwt}");
+
+    // Online: both verify, the key resolved from the server's did:web
+    // document and the status read from its status list.
+    let online = ["--online", "--allow-local-http"];
+    let (code, out) = verify(&online, &json_file);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.lines().next().unwrap().contains(": VERIFIED (green)"),
+        "{out}"
+    );
+    assert!(out.contains("credential: Credential Verification"), "{out}");
+    assert!(out.contains(&format!("issuer:     {did}")), "{out}");
+    let key_line = check_line(&out, "key_binding");
+    assert!(
+        key_line.contains("[ok  ]")
+            && key_line.contains(&format!("{did}#key-1 is an assertion key of the issuer")),
+        "{key_line}"
+    );
+    let status_line = check_line(&out, "status");
+    assert!(
+        status_line.contains("[ok  ]") && status_line.ends_with("not revoked"),
+        "{status_line}"
+    );
+    let eu_line = check_line(&out, "eu_elements");
+    assert!(
+        eu_line.contains("[ok  ]") && eu_line.ends_with("EU micro-credential: complete"),
+        "{eu_line}"
+    );
+    let (code, out) = verify(&online, &jwt_file);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.lines().next().unwrap().contains(": VERIFIED (green)"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("issuer:     {did}")), "{out}");
+    let key_line = check_line(&out, "key_binding");
+    assert!(
+        key_line.contains("[ok  ]") && key_line.contains("assertion key of the issuer"),
+        "{key_line}"
+    );
+    assert!(
+        check_line(&out, "proof").contains("JWT signature (EdDSA) is valid"),
+        "{out}"
+    );
+    assert!(check_line(&out, "status").ends_with("not revoked"), "{out}");
+    assert!(
+        check_line(&out, "eu_elements").ends_with("EU micro-credential: complete"),
+        "{out}"
+    );
+
+    // The same as JSON, one report a line.
+    let (code, out) = verify(&["--json", "--online", "--allow-local-http"], &json_file);
+    assert_eq!(code, 0, "{out}");
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["verdict"], "verified", "{report}");
+    assert_eq!(report["colour"], "green");
+    assert_eq!(report["issuer"], did.as_str());
+    assert_eq!(report["source"], json_file.to_str().unwrap());
+    for kind in [
+        "structure",
+        "proof",
+        "key_binding",
+        "validity",
+        "status",
+        "eu_elements",
+    ] {
+        assert_eq!(json_check(&report, kind).0, "passed", "{kind}: {report}");
+    }
+    assert_eq!(json_check(&report, "status").1, "status_ok");
+    assert_eq!(json_check(&report, "key_binding").1, "key_bound");
+    assert!(json_check(&report, "key_binding")
+        .2
+        .starts_with(&format!("{did}#key-1")));
+    assert_eq!(
+        json_check(&report, "eu_elements").1,
+        "eu_microcredential_complete"
+    );
+    assert!(
+        report.get("eu_missing").is_none(),
+        "nothing missing: {report}"
+    );
+    assert_eq!(report["format"], "data_integrity");
+
+    // The learner finds it, and the demo academy's, in Portal certificates.
+    let mut learner = server.login("learner@demo.backpack.test");
+    let portal = learner.get("/backpack/portal");
+    assert_eq!(portal.status, 200);
+    let portal = portal.text();
+    assert!(portal.contains("Digital Security Essentials"), "{portal}");
+    assert!(portal.contains("Credential Verification"), "{portal}");
+
+    // Revoked: the status list the server re-signed says so.
+    let r = staff.post(
+        &format!("/issuing/credentials/{json_id}/state"),
+        &[
+            ("state", "revoked"),
+            ("reason", "Issued to the wrong learner"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(r
+        .header("location")
+        .unwrap()
+        .ends_with("?done=credential_revoked"));
+    let (code, out) = verify(&online, &json_file);
+    assert_eq!(code, 1, "a revoked credential is not verified:\n{out}");
+    assert!(
+        out.lines().next().unwrap().contains(": REVOKED (red)"),
+        "{out}"
+    );
+    let status_line = check_line(&out, "status");
+    assert!(
+        status_line.contains("[FAIL]") && status_line.ends_with("revoked by the issuer"),
+        "{status_line}"
+    );
+    assert!(check_line(&out, "key_binding").contains("[ok  ]"), "{out}");
+    let (code, out) = verify(&["--json", "--online", "--allow-local-http"], &json_file);
+    assert_eq!(code, 1, "{out}");
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["verdict"], "revoked");
+    assert_eq!(report["colour"], "red");
+    assert_eq!(json_check(&report, "status").1, "revoked");
+    // The other credential of the same achievement is untouched.
+    let (code, out) = verify(&online, &jwt_file);
+    assert_eq!(code, 0, "{out}");
+    assert!(check_line(&out, "status").ends_with("not revoked"), "{out}");
+    // Verifying both at once: one of two not verified, exit 1.
+    let o = Command::new(env!("CARGO_BIN_EXE_backpack"))
+        .args(["verify", "--online", "--allow-local-http"])
+        .args([&json_file, &jwt_file])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("2 credential(s): 1 verified, 1 not verified, 0 unusable"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // Offline, a did:web issuer's key cannot be shown to be the issuer's:
+    // never "verified", whatever the status.
+    for file in [&json_file, &jwt_file] {
+        let (code, out) = verify(&[], file);
+        assert_eq!(code, 1, "{out}");
+        assert!(!out.contains("VERIFIED"), "{out}");
+        assert!(
+            out.lines()
+                .next()
+                .unwrap()
+                .contains(": KEY NOT BOUND (red)"),
+            "{out}"
+        );
+        let key_line = check_line(&out, "key_binding");
+        assert!(
+            key_line.contains("[FAIL]")
+                && key_line.contains("must be fetched")
+                && key_line.contains("ran offline"),
+            "{key_line}"
+        );
+        assert!(
+            check_line(&out, "proof").contains("could not be obtained"),
+            "{out}"
+        );
+        let status_line = check_line(&out, "status");
+        assert!(
+            status_line.contains("[--  ]") && status_line.ends_with("status not checked"),
+            "{status_line}"
+        );
+        let (code, out) = verify(&["--json"], file);
+        assert_eq!(code, 1, "{out}");
+        let report: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(report["verdict"], "key_not_bound", "{report}");
+        assert_eq!(json_check(&report, "key_binding").1, "key_not_bound");
+        assert_eq!(json_check(&report, "proof").0, "not_checked");
+        assert_eq!(json_check(&report, "status").0, "not_checked");
+    }
+}
