@@ -38,10 +38,26 @@ impl Server {
         let dir = std::env::temp_dir().join(format!("bp-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_backpack"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        Server::start_in(dir, 0, &[])
+    }
+
+    /// On `dir` (kept: a restart finds its data), port 0 or a fixed one.
+    fn start_in(dir: PathBuf, port: u16, env: &[(&str, &str)]) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_backpack"));
+        command
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
             .arg(dir.join("data"))
-            .env("BACKPACK_LOG", "warn")
+            .env("BACKPACK_LOG", "warn");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -83,8 +99,10 @@ impl Server {
             .strip_prefix("127.0.0.1:")
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no loopback address in:\n{banner}"));
-        for account in ["learner@demo.backpack.test", "issuer@demo.backpack.test"] {
-            assert!(server.passwords.contains_key(account), "{banner}");
+        if port == 0 {
+            for account in ["learner@demo.backpack.test", "issuer@demo.backpack.test"] {
+                assert!(server.passwords.contains_key(account), "{banner}");
+            }
         }
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || {
@@ -237,6 +255,43 @@ impl Client {
             self.cookie_header()
         );
         self.exchange(&head, b"")
+    }
+
+    /// A multipart form with text fields and one file named `file`.
+    fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        filename: &str,
+        bytes: &[u8],
+    ) -> Resp {
+        let boundary = "----backpackcrashtest";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let head = format!(
+            "POST {path}?_csrf={} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: {}\r\n\
+             Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            url_encode(&self.csrf()),
+            self.cookie_header(),
+            body.len(),
+            addr = self.addr,
+        );
+        self.exchange(&head, &body)
     }
 
     fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
@@ -594,4 +649,123 @@ fn backpack_verify_checks_what_a_running_server_issued_online_revoked_and_offlin
         assert_eq!(json_check(&report, "proof").0, "not_checked");
         assert_eq!(json_check(&report, "status").0, "not_checked");
     }
+}
+
+/// The batch's progress as the page's script reads it.
+fn progress(c: &mut Client, batch: &str) -> Value {
+    let r = c.get(&format!("/issuing/batches/{batch}/progress"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn a_batch_killed_mid_way_resumes_after_restart_without_duplicates_or_gaps() {
+    const ROWS: usize = 3_000;
+    let dir = std::env::temp_dir().join(format!("bp-batch-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A fixed port: the issuer's did:web and status list URLs name it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let env = [("BACKPACK_ISSUING__BATCH_LEASE_SECS", "1")];
+    let mut first = Server::start_in(dir.clone(), port, &env);
+    let password = first.passwords["issuer@demo.backpack.test"].clone();
+    let mut staff = first.login("issuer@demo.backpack.test");
+    let home = staff.get("/issuing").text();
+    let issuer = home
+        .split("href=\"/issuing/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let fields = eu_achievement("Crash course");
+    let r = staff.post(&format!("/issuing/{issuer}/achievements"), &fields);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let achievement = r.created_id();
+    let mut csv = String::from("email,name\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("crash{i}@example.org,Person {i}\n"));
+    }
+    let r = staff.upload(
+        &format!("/issuing/{issuer}/batches"),
+        &[("achievement_id", &achievement), ("format", "json")],
+        "crash.csv",
+        csv.as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let batch = r.created_id();
+    assert_eq!(
+        staff
+            .post(&format!("/issuing/batches/{batch}/start"), &[])
+            .status,
+        303
+    );
+    // Kill it (SIGKILL: no shutdown) once some chunks are in, before the end.
+    let started = std::time::Instant::now();
+    loop {
+        let p = progress(&mut staff, &batch);
+        let issued = p["issued"].as_i64().unwrap();
+        assert_ne!(
+            p["state"], "done",
+            "the batch finished before the kill; make it larger"
+        );
+        if issued > 0 {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 120, "no progress");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    // Keep the folder: forget the first server without its Drop.
+    first.dir = dir.join("never-made");
+    drop(first);
+
+    let mut second = Server::start_in(dir.clone(), port, &env);
+    second
+        .passwords
+        .insert("issuer@demo.backpack.test".into(), password);
+    let mut staff = second.login("issuer@demo.backpack.test");
+    let resumed = std::time::Instant::now();
+    let done = loop {
+        let p = progress(&mut staff, &batch);
+        if p["state"] == "done" {
+            break p;
+        }
+        assert!(
+            resumed.elapsed().as_secs() < 300,
+            "the batch did not resume: {p}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(done["issued"], ROWS as i64, "{done}");
+    // Every row exactly once: the per-row report has rows 1..=ROWS, each issued once.
+    let report = staff
+        .get(&format!("/issuing/batches/{batch}/report.csv"))
+        .text();
+    let lines: Vec<&str> = report.lines().skip(1).collect();
+    assert_eq!(lines.len(), ROWS, "duplicates or gaps in the report");
+    for (i, line) in lines.iter().enumerate() {
+        let mut cells = line.split(',');
+        assert_eq!(cells.next(), Some((i + 1).to_string().as_str()), "{line}");
+        assert_eq!(
+            cells.next(),
+            Some(format!("crash{i}@example.org").as_str()),
+            "{line}"
+        );
+        assert_eq!(cells.next(), Some("issued"), "{line}");
+    }
+    let ids: std::collections::BTreeSet<&str> =
+        lines.iter().filter_map(|l| l.split(',').nth(3)).collect();
+    assert_eq!(ids.len(), ROWS, "a credential id twice");
+    let issued_list = staff
+        .get(&format!("/issuing/{issuer}/credentials?q=crash2999%40"))
+        .text();
+    assert_eq!(issued_list.matches("/issuing/credentials/").count(), 1);
+    drop(second);
+    let _ = std::fs::remove_dir_all(&dir);
 }
