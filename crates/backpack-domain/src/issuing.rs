@@ -31,6 +31,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::badges::Badges;
+use crate::certificates::is_web_url;
 use crate::entities::*;
 use crate::ports::{BlobStore, Clock, Notification, Notifier, Store};
 use crate::tokens::{random_token, token_hash};
@@ -235,10 +236,6 @@ fn trimmed(s: &str) -> Option<String> {
 
 fn too_long(s: &str, max: usize) -> bool {
     s.chars().count() > max
-}
-
-pub fn is_web_url(s: &str) -> bool {
-    crate::certificates::is_web_url(s)
 }
 
 /// Lower-case ASCII letters, digits and dashes from a name.

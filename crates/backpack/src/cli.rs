@@ -157,7 +157,6 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
-    /// Measure signing and verification speed and memory (prints figures).
     /// Benchmark batch issuance: a CSV of N rows through the real batch path
     /// (check, then sign, store, status list entries, claim links, mail) on
     /// a fresh data folder; prints credentials per second and peak memory.
@@ -169,6 +168,7 @@ pub enum Command {
         #[arg(long)]
         data_dir: PathBuf,
     },
+    /// Measure signing and verification speed and memory (prints figures).
     Bench {
         /// Number of credentials.
         #[arg(short, long, default_value_t = 10_000)]
