@@ -420,19 +420,7 @@ macro_rules! issuing_impl {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
-                rows.iter()
-                    .map(|r| {
-                        let role = text(r, "role")?;
-                        Ok(UserSummary {
-                            id: uuid(r, "id")?,
-                            display_name: text(r, "display_name")?,
-                            role: Role::parse(&role).ok_or_else(|| backend_err(format!("bad role {role:?}")))?,
-                            primary_email: text(r, "address")?,
-                            disabled: int(r, "disabled")? != 0,
-                            created_at: int(r, "created_at")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(user_summary).collect()
             }
 
             async fn issuer_keys(&self, issuer_id: Uuid) -> StoreResult<Vec<IssuerKeyRecord>> {

@@ -50,6 +50,19 @@ macro_rules! sql_store {
                 })
             }
 
+            /// A user-list row: the account and its primary address (`address`).
+            fn user_summary(r: &R) -> Result<UserSummary, StoreError> {
+                let role = text(r, "role")?;
+                Ok(UserSummary {
+                    id: uuid(r, "id")?,
+                    display_name: text(r, "display_name")?,
+                    role: Role::parse(&role).ok_or_else(|| backend_err(format!("bad role {role:?}")))?,
+                    primary_email: text(r, "address")?,
+                    disabled: int(r, "disabled")? != 0,
+                    created_at: int(r, "created_at")?,
+                })
+            }
+
             fn email(r: &R) -> Result<EmailAddress, StoreError> {
                 Ok(EmailAddress {
                     id: uuid(r, "id")?,
@@ -316,19 +329,7 @@ macro_rules! sql_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_err)?;
-                    rows.iter()
-                        .map(|r| {
-                            let role = text(r, "role")?;
-                            Ok(UserSummary {
-                                id: uuid(r, "id")?,
-                                display_name: text(r, "display_name")?,
-                                role: Role::parse(&role).ok_or_else(|| backend_err(format!("bad role {role:?}")))?,
-                                primary_email: text(r, "address")?,
-                                disabled: int(r, "disabled")? != 0,
-                                created_at: int(r, "created_at")?,
-                            })
-                        })
-                        .collect()
+                    rows.iter().map(user_summary).collect()
                 }
 
                 async fn update_profile(&self, id: Uuid, display_name: &str, locale: Option<Locale>) -> StoreResult<()> {
