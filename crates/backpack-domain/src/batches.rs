@@ -405,7 +405,7 @@ impl Issuing {
             .map_err(DomainError::internal)??;
         let key = self.signing_key(&issuer).await?;
         let actor = Actor {
-            user_id: batch.actor_id.unwrap_or_default(),
+            user_id: batch.actor_id,
             name: batch.actor_name.clone(),
         };
         let format = format_of(&batch.format);
@@ -453,6 +453,7 @@ impl Issuing {
                     format,
                     source: "csv",
                     batch: Some((batch.id, r.row)),
+                    key: None,
                 });
             }
             let done = end >= total;

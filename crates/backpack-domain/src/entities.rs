@@ -484,6 +484,9 @@ pub struct IssuedCredential {
     pub source: String,
     pub batch_id: Option<Uuid>,
     pub batch_row: Option<i64>,
+    /// Unique per automatic award (`xapi:<achievement>:<learner>`,
+    /// `stack:<rule>:<account>`): the same one is never made twice.
+    pub award_key: Option<String>,
 }
 
 /// A claim link's stored form.
@@ -601,4 +604,86 @@ pub struct ChunkProgress {
     pub done_at: Option<i64>,
     /// The job's lease, renewed with every chunk.
     pub lease_until: i64,
+}
+
+/// What an API token may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenScope {
+    /// The whole JSON API of its issuer (and the xAPI endpoint).
+    Api,
+    /// Only the xAPI statements endpoint (what an LRS forwards with).
+    Xapi,
+}
+
+impl TokenScope {
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenScope::Api => "api",
+            TokenScope::Xapi => "xapi",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "api" => Some(TokenScope::Api),
+            "xapi" => Some(TokenScope::Xapi),
+            _ => None,
+        }
+    }
+}
+
+/// A per-issuer API token. Only its SHA-256 is stored; the token itself is
+/// shown once. It acts with its creator's rights, on its issuer only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub issuer_id: Uuid,
+    pub name: String,
+    pub scope: TokenScope,
+    pub token_hash: String,
+    /// The token's last four characters, to tell tokens apart.
+    pub hint: String,
+    pub created_by: Uuid,
+    /// The creator's display name (read with the token).
+    pub created_by_name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// An xAPI rule: a `completed` or `passed` statement about `activity` (with
+/// at least `min_score` percent, when set) earns the achievement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XapiRule {
+    pub id: Uuid,
+    pub issuer_id: Uuid,
+    pub activity: String,
+    pub achievement_id: Uuid,
+    pub min_score: Option<i64>,
+    pub created_at: i64,
+}
+
+/// A statement the xAPI endpoint accepted, and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XapiStatementRecord {
+    pub issuer_id: Uuid,
+    pub statement_id: Uuid,
+    pub received_at: i64,
+    pub verb: String,
+    /// `mailto:` address, or `account:<homePage>#<name>`.
+    pub actor: String,
+    pub activity: String,
+    /// `awarded`, `already_awarded`, `score_too_low` or `not_successful`.
+    pub outcome: String,
+    pub issued_id: Option<Uuid>,
+}
+
+/// A stacking rule: a learner who holds every component achievement (of
+/// this issuer or of other issuers on this instance) is awarded the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackRule {
+    pub id: Uuid,
+    pub issuer_id: Uuid,
+    pub achievement_id: Uuid,
+    pub components: Vec<Uuid>,
+    pub created_at: i64,
 }

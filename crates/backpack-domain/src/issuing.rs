@@ -81,14 +81,15 @@ pub struct AwardRequest {
 /// automatic award), with the name the audit log shows.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub user_id: Uuid,
+    /// `None` for the system.
+    pub user_id: Option<Uuid>,
     pub name: String,
 }
 
 impl Actor {
     pub fn of(user: &User) -> Self {
         Actor {
-            user_id: user.id,
+            user_id: Some(user.id),
             name: user.display_name.clone(),
         }
     }
@@ -234,7 +235,7 @@ fn trimmed(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-fn too_long(s: &str, max: usize) -> bool {
+pub(crate) fn too_long(s: &str, max: usize) -> bool {
     s.chars().count() > max
 }
 
@@ -489,7 +490,7 @@ impl Issuing {
         &self.settings.public_url
     }
 
-    fn audit(
+    pub(crate) fn audit(
         &self,
         issuer_id: Uuid,
         actor: &Actor,
@@ -501,7 +502,7 @@ impl Issuing {
             id: Uuid::new_v4(),
             issuer_id,
             at: self.clock.unix(),
-            actor_id: Some(actor.user_id),
+            actor_id: actor.user_id,
             actor_name: actor.name.clone(),
             action: action.to_owned(),
             subject,
@@ -1008,6 +1009,7 @@ impl Issuing {
                     format: req.format,
                     source: "form",
                     batch: None,
+                    key: None,
                 }],
             )
             .await?;
@@ -1042,7 +1044,7 @@ impl Issuing {
     }
 
     /// Sign and store awards of one achievement, then deliver and notify.
-    async fn issue_all(
+    pub(crate) async fn issue_all(
         &self,
         issuer: &Issuer,
         achievement: &Achievement,
@@ -1052,8 +1054,30 @@ impl Issuing {
     ) -> Result<Vec<IssuedCredential>, DomainError> {
         let guard = self.allocation.lock().await;
         let mut attempt = 0;
+        let mut awards = awards;
         let prepared = loop {
             attempt += 1;
+            // An automatic award made before (here or by another server)
+            // is not made again.
+            let keys: Vec<String> = awards.iter().filter_map(|a| a.key.clone()).collect();
+            if !keys.is_empty() {
+                let taken: std::collections::HashSet<String> = self
+                    .store
+                    .issued_by_keys(&keys)
+                    .await?
+                    .into_iter()
+                    .filter_map(|c| c.award_key)
+                    .collect();
+                let mut seen = std::collections::HashSet::new();
+                awards.retain(|a| {
+                    a.key
+                        .as_ref()
+                        .is_none_or(|k| !taken.contains(k) && seen.insert(k.clone()))
+                });
+                if awards.is_empty() {
+                    return Ok(Vec::new());
+                }
+            }
             let list = self.open_list(issuer, key, awards.len() as i64).await?;
             let prepared = self
                 .prepare(issuer, achievement, key, actor, &list, &awards)
@@ -1084,6 +1108,8 @@ impl Issuing {
                 Err(StoreError::Conflict(_))
                     if attempt < 5 && awards.iter().all(|a| a.batch.is_none()) =>
                 {
+                    // The status list moved, or another server made one of
+                    // these automatic awards: look again.
                     continue
                 }
                 Err(StoreError::Conflict(m)) => {
@@ -1138,6 +1164,11 @@ impl Issuing {
             }
             out.push(issued);
         }
+        let delivered: Vec<(Uuid, Uuid)> = out
+            .iter()
+            .filter_map(|c| c.user_id.map(|u| (u, c.achievement_id)))
+            .collect();
+        self.check_stacks(&delivered).await;
         Ok((out, mails))
     }
 
@@ -1365,6 +1396,7 @@ impl Issuing {
                     source: award.source.to_owned(),
                     batch_id: award.batch.map(|b| b.0),
                     batch_row: award.batch.map(|b| b.1),
+                    award_key: award.key.clone(),
                 },
                 deliver_to: award.account.clone(),
                 claim,
@@ -1539,6 +1571,7 @@ impl Issuing {
             return Err(DomainError::TokenInvalid);
         }
         self.deliver(user, &issued).await?;
+        self.check_stacks(&[(user.id, issued.achievement_id)]).await;
         Ok(issued)
     }
 }
@@ -1559,6 +1592,8 @@ pub(crate) struct Award {
     pub(crate) format: SignFormat,
     pub(crate) source: &'static str,
     pub(crate) batch: Option<(Uuid, i64)>,
+    /// An automatic award's key (see `IssuedCredential::award_key`).
+    pub(crate) key: Option<String>,
 }
 
 /// Send notifications. A failed one does not undo the award (the notifier

@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod archive;
+pub mod automation;
 pub mod backpack;
 pub mod backup;
 pub mod badges;
@@ -30,5 +31,6 @@ pub mod ports;
 pub mod recipient;
 pub mod tokens;
 pub mod values;
+pub mod xapi;
 
 pub use error::{DomainError, FieldError, StoreError};

@@ -423,6 +423,94 @@ pub trait IssuingStore: Send + Sync {
     async fn account_with_did(&self, did: &str) -> StoreResult<Option<User>>;
 }
 
+/// Automatic awards and the JSON API: API tokens, xAPI rules and received
+/// statements, stacking rules, automatic awards' keys. Staff reads and writes
+/// take the acting user's id and match on membership, as `IssuingStore`.
+#[async_trait]
+pub trait AutomationStore: Send + Sync {
+    /// False when `user_id` is not a member of the token's issuer.
+    async fn insert_api_token(
+        &self,
+        user_id: Uuid,
+        token: &ApiToken,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// Newest first, revoked ones included.
+    async fn list_api_tokens(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<ApiToken>>;
+    /// False when absent, not the member's issuer's, or already revoked.
+    async fn revoke_api_token(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        id: Uuid,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// A token by its hash (revoked ones included: the caller checks).
+    async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
+    async fn touch_api_token(&self, id: Uuid, at: i64) -> StoreResult<()>;
+
+    /// `Conflict` when the issuer has a rule for the activity; false when
+    /// not a member.
+    async fn insert_xapi_rule(
+        &self,
+        user_id: Uuid,
+        rule: &XapiRule,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    async fn delete_xapi_rule(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        id: Uuid,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    async fn list_xapi_rules(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<XapiRule>>;
+    /// The issuer's rules for these activities (after token authentication).
+    async fn xapi_rules_for(
+        &self,
+        issuer_id: Uuid,
+        activities: &[String],
+    ) -> StoreResult<Vec<XapiRule>>;
+    /// Which of these statement ids the issuer has already received.
+    async fn known_statements(&self, issuer_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+    /// Record statements (one already recorded is left as it is).
+    async fn insert_xapi_statements(&self, records: &[XapiStatementRecord]) -> StoreResult<()>;
+    /// Newest first.
+    async fn list_xapi_statements(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<XapiStatementRecord>>;
+
+    /// The credentials made under these award keys.
+    async fn issued_by_keys(&self, keys: &[String]) -> StoreResult<Vec<IssuedCredential>>;
+
+    /// `Conflict` when the target already has a rule; false when not a member.
+    async fn insert_stack_rule(
+        &self,
+        user_id: Uuid,
+        rule: &StackRule,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    async fn delete_stack_rule(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        id: Uuid,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    async fn list_stack_rules(&self, user_id: Uuid, issuer_id: Uuid)
+        -> StoreResult<Vec<StackRule>>;
+    /// Every rule (of any issuer) with one of these achievements as a
+    /// component.
+    async fn stack_rules_with_components(
+        &self,
+        achievement_ids: &[Uuid],
+    ) -> StoreResult<Vec<StackRule>>;
+}
+
 #[async_trait]
 pub trait BackupStore: Send + Sync {
     async fn export_all(&self) -> StoreResult<Vec<TableDump>>;
@@ -446,6 +534,7 @@ pub trait Store:
     + NoteStore
     + BackpackStore
     + IssuingStore
+    + AutomationStore
     + BackupStore
 {
     /// `postgres` or `sqlite`.

@@ -75,7 +75,7 @@ macro_rules! issuing_impl {
 
         const ISSUED_COLS: &str = "c.id, c.issuer_id, c.achievement_id, c.achievement_name, c.recipient_kind, c.recipient, \
             c.recipient_name, c.user_id, c.format, c.credential, c.list_id, c.list_index, c.state, c.reason, c.state_at, \
-            c.issued_at, c.actor_name, c.source, c.batch_id, c.batch_row";
+            c.issued_at, c.actor_name, c.source, c.batch_id, c.batch_row, c.award_key";
 
         fn issued_row(r: &R) -> Result<IssuedCredential, StoreError> {
             let kind = text(r, "recipient_kind")?;
@@ -101,6 +101,7 @@ macro_rules! issuing_impl {
                 source: text(r, "source")?,
                 batch_id: opt_text(r, "batch_id")?.as_deref().map(parse_uuid).transpose()?,
                 batch_row: opt_int(r, "batch_row")?,
+                award_key: opt_text(r, "award_key")?,
             })
         }
 
@@ -222,7 +223,8 @@ macro_rules! issuing_impl {
                         .push_bind(c.actor_name.clone())
                         .push_bind(c.source.clone())
                         .push_bind(c.batch_id.map(|u| u.to_string()))
-                        .push_bind(c.batch_row);
+                        .push_bind(c.batch_row)
+                        .push_bind(c.award_key.clone());
                 });
                 q.build().execute(&mut **tx).await.map_err(map_err)?;
             }

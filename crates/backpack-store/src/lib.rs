@@ -17,6 +17,8 @@ use backpack_domain::StoreError;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 #[macro_use]
+mod automation_sql;
+#[macro_use]
 mod issuing_sql;
 #[macro_use]
 mod sql;
@@ -321,6 +323,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
             ("source", Ty::Text),
             ("batch_id", Ty::Text),
             ("batch_row", Ty::Int),
+            ("award_key", Ty::Text),
         ],
     ),
     (
@@ -380,6 +383,58 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
             ("issued_id", Ty::Text),
         ],
     ),
+    (
+        "api_tokens",
+        &[
+            ("id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("name", Ty::Text),
+            ("scope", Ty::Text),
+            ("token_hash", Ty::Text),
+            ("hint", Ty::Text),
+            ("created_by", Ty::Text),
+            ("created_at", Ty::Int),
+            ("last_used_at", Ty::Int),
+            ("revoked_at", Ty::Int),
+        ],
+    ),
+    (
+        "xapi_rules",
+        &[
+            ("id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("activity", Ty::Text),
+            ("achievement_id", Ty::Text),
+            ("min_score", Ty::Int),
+            ("created_at", Ty::Int),
+        ],
+    ),
+    (
+        "xapi_statements",
+        &[
+            ("issuer_id", Ty::Text),
+            ("statement_id", Ty::Text),
+            ("received_at", Ty::Int),
+            ("verb", Ty::Text),
+            ("actor", Ty::Text),
+            ("activity", Ty::Text),
+            ("outcome", Ty::Text),
+            ("issued_id", Ty::Text),
+        ],
+    ),
+    (
+        "stack_rules",
+        &[
+            ("id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("achievement_id", Ty::Text),
+            ("created_at", Ty::Int),
+        ],
+    ),
+    (
+        "stack_components",
+        &[("rule_id", Ty::Text), ("achievement_id", Ty::Text)],
+    ),
 ];
 
 /// The migration files of one backend, embedded in the binary.
@@ -411,6 +466,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0003_notes.sql",
     "0004_backpack.sql",
     "0005_issuing.sql",
+    "0006_automation.sql",
 ];
 
 pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {

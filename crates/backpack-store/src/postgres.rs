@@ -38,6 +38,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "issuing",
         include_str!("../migrations/postgres/0005_issuing.sql"),
     ),
+    (
+        6,
+        "automation",
+        include_str!("../migrations/postgres/0006_automation.sql"),
+    ),
 ];
 
 impl PgStore {

@@ -1654,6 +1654,7 @@ macro_rules! sql_store {
             }
 
             issuing_impl!($Store);
+            automation_impl!($Store);
         }
     };
 }

@@ -41,6 +41,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "issuing",
         include_str!("../migrations/sqlite/0005_issuing.sql"),
     ),
+    (
+        6,
+        "automation",
+        include_str!("../migrations/sqlite/0006_automation.sql"),
+    ),
 ];
 
 impl SqliteStore {

@@ -7,6 +7,7 @@
 //! Architecture invariant: no SQL and no business rule here; handlers call
 //! [`backpack_domain::accounts::Accounts`] and render templates.
 
+pub mod api;
 pub mod ctx;
 pub mod errors;
 pub mod i18n;
@@ -586,6 +587,7 @@ pub fn router(st: AppState, max_upload_bytes: u64) -> Router {
             "/achievements/{id}/image",
             get(pages::issuing::achievement_image),
         )
+        .merge(api::router())
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

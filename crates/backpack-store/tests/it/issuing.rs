@@ -80,6 +80,7 @@ fn credential(
         source: "csv".into(),
         batch_id: batch.map(|b| b.0),
         batch_row: batch.map(|b| b.1),
+        award_key: None,
     }
 }
 
