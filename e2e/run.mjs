@@ -42,7 +42,13 @@
 //   and logging in through the page's link; learners get no Issuing link
 //   and a 404 page; the XSS corpus in issuer, achievement, award and
 //   revocation strings, inert on every issuing page, the claim page and
-//   the learner's portal pages.
+//   the learner's portal pages;
+// - automation (the demo issuer staff): API tokens created (shown once,
+//   then listed by their last characters) and revoked, xAPI and stacking
+//   rules added and deleted with the forms, a statement sent with the
+//   token landing in the statements log; each page, with and without form
+//   errors, scanned by axe in English and French; the demo learner's
+//   progress towards a stacked achievement on the portal page.
 //
 // Usage: node run.mjs [path/to/backpack]   (default: ../target/debug/backpack)
 // E2E_ONLY=words runs only the tests whose name contains them.
@@ -1481,6 +1487,179 @@ TESTS.push([
 ]);
 
 TESTS.push([
+  "issuer staff: API tokens (created and shown once, listed by their last characters, revoked) and automatic awards (xAPI rules, stacking rules, statements received) from the issuer's navigation, with and without form errors, pass axe in English and in French; the demo learner's progress towards a stacked achievement too",
+  async ({ browser, server }) => {
+    const ctx = await browser.newContext({ locale: "en-GB" });
+    const page = await ctx.newPage();
+    page.on("dialog", (d) => d.accept());
+    await login(page, server.url, server.demo.issuer_staff.email, server.demo.issuer_staff.password);
+    const d = await demoIssuerPaths(page, server.url);
+    const tokensPath = `${d.issuer}/tokens`;
+    const automationPath = `${d.issuer}/automation`;
+    const ACTIVITY = "https://lms.example.org/e2e/digital-security";
+    const TARGET = "Online Collaboration";
+    const COMPONENT = "Digital Security Essentials";
+    const scanned = [];
+    // The checks of every issuing page: language, a plain title, no
+    // sideways scrolling, axe.
+    const check = async (label, lang) => {
+      assert((await page.evaluate(() => document.documentElement.lang)) === lang, `${label} is in ${lang}`);
+      const title = await page.title();
+      assert(title.endsWith(" · Backpack") && !title.includes("<"), `${label} has a plain title: ${title}`);
+      const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert(scroll <= client, `${label} scrolls sideways: ${scroll} px wide in ${client} px`);
+      await axeScan(page, `${label} (${lang}, issuer staff)`);
+      scanned.push(`${label} (${lang})`);
+    };
+    // A form answered 422, each error tied to its field.
+    const refused = async (form, label, fields, lang) => {
+      const response = await submit(page, page.locator(`main form[action$='${form}'] button[type=submit]`));
+      assert(response.status() === 422, `${label}: ${response.status()}`);
+      await page.waitForSelector("main .error");
+      for (const id of fields) {
+        const field = page.locator(`#${id}`);
+        const describedBy = (await field.getAttribute("aria-describedby")) || "";
+        assert(describedBy.split(" ").includes(`${id}-error`), `${label}: #${id} is described by its error (${describedBy})`);
+        if ((await field.evaluate((el) => el.tagName)) !== "FIELDSET") {
+          assert((await field.getAttribute("aria-invalid")) === "true", `${label}: #${id} is marked invalid`);
+        }
+        assert((await page.getByRole("alert").locator(`a[href='#${id}']`).count()) === 1, `${label}: the summary links to #${id}`);
+      }
+      await check(label, lang);
+    };
+    const tokens = [];
+    for (const lang of ["en", "fr"]) {
+      if (lang === "fr") await switchLanguage(page, "fr");
+      const t = (en, fr) => (lang === "en" ? en : fr);
+      const sections = page.getByRole("navigation", { name: t("Issuer sections", "Sections de l'émetteur") });
+
+      // API tokens, from the issuer's navigation.
+      await page.goto(`${server.url}${d.issuer}`);
+      await sections.getByRole("link", { name: t("API tokens", "Jetons d'API"), exact: true }).click();
+      await page.waitForURL(`${server.url}${tokensPath}`);
+      await check(tokensPath, lang);
+      await refused("/tokens", `${tokensPath} without a name`, ["f-name"], lang);
+      const name = `E2E LRS ${lang}`;
+      await page.getByLabel(t("Name", "Nom"), { exact: true }).fill(name);
+      await page.getByLabel(t("Access", "Accès"), { exact: true }).selectOption("xapi");
+      const created = await submit(page, page.locator("main form[action$='/tokens'] button[type=submit]"));
+      assert(created.status() === 200, `token created: ${created.status()}`);
+      const token = (await page.textContent("#new-token")).trim();
+      assert(/^bpk_\S{20,}$/.test(token), `a token is shown: ${token}`);
+      assert((await page.content()).split(token).length === 2, "the token is shown once on the page");
+      assert((await page.textContent("main")).includes(`${server.url}/xapi/statements`), "the xAPI endpoint is told");
+      await check(`${tokensPath} with a new token`, lang);
+      tokens.push(token);
+      await page.goto(`${server.url}${tokensPath}`);
+      assert(!(await page.content()).includes(token), "the token is not shown again");
+      assert((await page.getByRole("row", { name: new RegExp(`${name}.*…${token.slice(-4)}`) }).count()) === 1, "listed by its last characters");
+      await check(`${tokensPath} listing the token`, lang);
+
+      // Automatic awards, from the issuer's navigation.
+      await sections.getByRole("link", { name: t("Automation", "Automatisation"), exact: true }).click();
+      await page.waitForURL(`${server.url}${automationPath}`);
+      await check(automationPath, lang);
+      await page.locator("#f-activity").fill("the security course");
+      await page.locator("#f-min_score").fill("200");
+      await refused("/xapi-rules", "an xAPI rule with errors", ["f-activity", "f-min_score"], lang);
+      await page.locator("#f-target").selectOption({ label: TARGET });
+      await refused("/stack-rules", "a stacking rule without components", ["f-components"], lang);
+      await page.getByRole("checkbox", { name: COMPONENT, exact: true }).check();
+      await page.getByLabel(t("Achievements of other issuers on this site (optional)", "Réalisations d'autres émetteurs de ce site (facultatif)")).fill(`${server.url}/achievements/00000000-0000-0000-0000-000000000000`);
+      await refused("/stack-rules", "a stacking rule with an unknown component", ["f-components"], lang);
+      assert(await page.getByRole("checkbox", { name: COMPONENT, exact: true }).isChecked(), "the checked component stays checked");
+      if (lang === "en") {
+        // One rule of each kind, added with the forms.
+        await page.locator("#f-activity").fill(ACTIVITY);
+        await page.locator("#f-achievement_id").selectOption({ label: COMPONENT });
+        await page.locator("#f-min_score").fill("60");
+        await page.locator("main form[action$='/xapi-rules'] button[type=submit]").click();
+        await page.waitForURL(`${server.url}${automationPath}?done=xapi_rule_saved`);
+        await page.locator("#f-target").selectOption({ label: TARGET });
+        await page.getByRole("checkbox", { name: COMPONENT, exact: true }).check();
+        await page.locator("main form[action$='/stack-rules'] button[type=submit]").click();
+        await page.waitForURL(`${server.url}${automationPath}?done=stack_rule_saved`);
+        // A statement sent with the token, as an LRS would.
+        const r = await fetch(`${server.url}/xapi/statements`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3" },
+          body: JSON.stringify({
+            actor: { mbox: "mailto:e2e-xapi@example.org" },
+            verb: { id: "http://adlnet.gov/expapi/verbs/passed" },
+            object: { id: ACTIVITY },
+            result: { score: { scaled: 0.8 }, success: true },
+          }),
+        });
+        assert(r.status === 200, `statement accepted: ${r.status} ${await r.text()}`);
+        await page.goto(`${server.url}${automationPath}`);
+      } else {
+        // The same activity again: refused, said plainly.
+        await page.locator("#f-activity").fill(ACTIVITY);
+        await page.locator("#f-achievement_id").selectOption({ label: COMPONENT });
+        await refused("/xapi-rules", "an xAPI rule for a ruled activity", ["f-activity"], lang);
+        assert((await page.textContent("#f-activity-error")).includes("Cette activité a déjà une règle"), "the taken activity, in French");
+        await page.goto(`${server.url}${automationPath}`);
+      }
+      const main = await page.textContent("main");
+      assert(main.includes(ACTIVITY), "the xAPI rule is listed");
+      assert((await page.getByRole("link", { name: TARGET, exact: true }).count()) >= 1, "the stacking rule's target is listed");
+      assert(main.includes("mailto:e2e-xapi@example.org"), "the statement is in the log");
+      assert((await page.locator(`main a[href^='/issuing/credentials/']`).count()) >= 1, "the statement links its credential");
+      await check(`${automationPath} with rules and a statement`, lang);
+    }
+
+    // Clean up (in French, after the confirmation dialog): the rules
+    // deleted, the tokens revoked.
+    const land = async (button, path) => {
+      await Promise.all([page.waitForResponse((r) => r.url() === `${server.url}${path}` && r.request().method() === "GET"), button.click()]);
+      await page.waitForLoadState("load");
+    };
+    const deleteXapi = page.getByRole("button", { name: `Supprimer la règle de ${ACTIVITY}` });
+    const deleteStack = page.getByRole("button", { name: `Supprimer la règle d'empilement de ${TARGET}` });
+    await page.goto(`${server.url}${automationPath}`);
+    await land(deleteXapi, `${automationPath}?done=xapi_rule_deleted`);
+    await land(deleteStack, `${automationPath}?done=stack_rule_deleted`);
+    assert((await deleteXapi.count()) === 0 && (await deleteStack.count()) === 0, "the rules are gone");
+    await check(`${automationPath} after deleting`, "fr");
+    await page.goto(`${server.url}${tokensPath}`);
+    for (const lang of ["en", "fr"]) {
+      await land(page.getByRole("button", { name: `Révoquer « E2E LRS ${lang} »` }), `${tokensPath}?done=token_revoked`);
+    }
+    assert((await page.getByRole("button", { name: /^Révoquer « E2E LRS/ }).count()) === 0, "both tokens are revoked");
+    await check(`${tokensPath} with revoked tokens`, "fr");
+    const refusedNow = await fetch(`${server.url}/xapi/statements`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${tokens[0]}`, "Content-Type": "application/json" },
+      body: "[]",
+    });
+    assert(refusedNow.status === 401, `a revoked token is refused: ${refusedNow.status}`);
+    // Back to English: later tests use this account's English labels.
+    await switchLanguage(page, "en");
+    await ctx.close();
+
+    // The demo learner is on the way to the demo's stacked achievement: the
+    // portal page says how far, in words, in both languages.
+    const lctx = await browser.newContext({ locale: "en-GB" });
+    const lp = await lctx.newPage();
+    await login(lp, server.url, server.demo.learner.email, server.demo.learner.password);
+    for (const lang of ["en", "fr"]) {
+      if (lang === "fr") await switchLanguage(lp, "fr");
+      await lp.goto(`${server.url}/backpack/portal`);
+      const heading = lp.getByRole("heading", { name: lang === "en" ? "Towards stacked achievements" : "Vers des réalisations empilées", level: 2 });
+      assert((await heading.count()) === 1, `the portal shows the progress towards stacked achievements (${lang})`);
+      const items = await texts(lp, "section[aria-labelledby=stacks-h] ul[aria-label] li");
+      const held = lang === "en" ? "held" : "détenue";
+      assert(items.length >= 2 && items.some((i) => i.endsWith(held)), `components with held or not, in words: ${items}`);
+      await axeScan(lp, `/backpack/portal with stacked progress (${lang})`);
+      scanned.push(`/backpack/portal (${lang})`);
+    }
+    await switchLanguage(lp, "en");
+    await lctx.close();
+    return scanned.length;
+  },
+]);
+
+TESTS.push([
   "issuer staff define an achievement (its missing EU elements listed), complete it, award it to the demo learner, revoke it; the learner sees it revoked",
   async ({ browser, server }) => {
     const NAME = "Accessible Web Design";
@@ -1678,7 +1857,7 @@ TESTS.push([
     const notFound = await page.goto(`${server.url}/no-such-page`);
     const notFoundHeading = await page.textContent("h1");
     assert(notFound.status() === 404, "the 404 page");
-    for (const path of ["/issuing", d.issuer, `${d.issuer}/achievements`, `${d.issuer}/award`, `${d.issuer}/credentials`, `${d.issuer}/audit`, d.achievement, d.active, `${d.active}/download`]) {
+    for (const path of ["/issuing", d.issuer, `${d.issuer}/achievements`, `${d.issuer}/award`, `${d.issuer}/credentials`, `${d.issuer}/audit`, `${d.issuer}/tokens`, `${d.issuer}/automation`, d.achievement, d.active, `${d.active}/download`]) {
       const response = await page.goto(`${server.url}${path}`);
       assert(response.status() === 404, `${path} for a learner: ${response.status()}`);
       assert((await page.textContent("h1")) === notFoundHeading, `${path}: the not-found page`);

@@ -359,7 +359,11 @@ impl Issuing {
         Ok(())
     }
 
-    pub async fn xapi_rules(&self, user: &User, issuer_id: Uuid) -> Result<Vec<XapiRule>, DomainError> {
+    pub async fn xapi_rules(
+        &self,
+        user: &User,
+        issuer_id: Uuid,
+    ) -> Result<Vec<XapiRule>, DomainError> {
         self.issuer(user, issuer_id).await?;
         Ok(self.store.list_xapi_rules(user.id, issuer_id).await?)
     }
@@ -435,8 +439,10 @@ impl Issuing {
 
         let now = self.clock.unix();
         let mut outcomes = Vec::with_capacity(plans.len());
-        // (achievement id) → awards to make, in statement order.
-        let mut to_award: Vec<(Uuid, Vec<(usize, String, String)>)> = Vec::new();
+        // Per achievement, the awards to make in statement order: (the
+        // statement's index, the award key, the address).
+        type Planned = (usize, String, String);
+        let mut to_award: Vec<(Uuid, Vec<Planned>)> = Vec::new();
         for (s, rule, address) in &plans {
             let statement_id = s.id.unwrap_or_else(Uuid::new_v4);
             let outcome = if known.contains(&statement_id) {
@@ -548,7 +554,10 @@ impl Issuing {
     /// of this instance (`homePage` = the public URL, `name` = the account
     /// id) by its confirmed primary address; another system's account whose
     /// name is an address.
-    async fn actor_address(&self, actor: &XapiActor) -> Result<Result<String, Problem>, DomainError> {
+    async fn actor_address(
+        &self,
+        actor: &XapiActor,
+    ) -> Result<Result<String, Problem>, DomainError> {
         let unmapped = |detail: String| Problem {
             index: 0,
             code: "unknown_learner",
@@ -597,9 +606,10 @@ impl Issuing {
 
     // ── stacking ─────────────────────────────────────────────────────
 
-    /// Add a rule: holding every component earns `target`.
+    /// Add a rule: holding every component earns `target` (also for the
+    /// learners who hold them all already: see [`Issuing::apply_stack_rule`]).
     pub async fn save_stack_rule(
-        &self,
+        self: &std::sync::Arc<Self>,
         user: &User,
         issuer_id: Uuid,
         target: Option<Uuid>,
@@ -624,7 +634,11 @@ impl Issuing {
         }
         let mut unique: Vec<Uuid> = Vec::new();
         let mut unknown = false;
-        for c in components.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        for c in components
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+        {
             match self.achievement_ref(c) {
                 Some(id) if !unique.contains(&id) => unique.push(id),
                 Some(_) => {}
@@ -662,13 +676,40 @@ impl Issuing {
             &Actor::of(user),
             "stack_rule.create",
             format!("urn:uuid:{}", rule.id),
-            format!("{} ← {} components", target.spec.name, rule.components.len()),
+            format!(
+                "{} ← {} components",
+                target.spec.name,
+                rule.components.len()
+            ),
         );
         match self.store.insert_stack_rule(user.id, &rule, &audit).await {
-            Ok(true) => Ok(rule),
+            Ok(true) => {
+                tokio::spawn(std::sync::Arc::clone(self).apply_stack_rule(rule.clone()));
+                Ok(rule)
+            }
             Ok(false) => Err(DomainError::NotFound),
             Err(StoreError::Conflict(_)) => Err(DomainError::field("achievement_id", "taken")),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Award a new rule's target to the learners who already hold every
+    /// component (run in the background after the rule is saved: one
+    /// account after another, each award once).
+    pub async fn apply_stack_rule(self: std::sync::Arc<Self>, rule: StackRule) {
+        let Some(first) = rule.components.first().copied() else {
+            return;
+        };
+        let holders = match self.store.holders_of(first).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, rule = %rule.id, "stacking rule: listing holders failed");
+                return;
+            }
+        };
+        for part in holders.chunks(200) {
+            let delivered: Vec<(Uuid, Uuid)> = part.iter().map(|u| (*u, first)).collect();
+            self.check_stacks(&delivered).await;
         }
     }
 
@@ -793,7 +834,10 @@ impl Issuing {
         let mut achievements: Vec<Uuid> = delivered.iter().map(|d| d.1).collect();
         achievements.sort();
         achievements.dedup();
-        let rules = self.store.stack_rules_with_components(&achievements).await?;
+        let rules = self
+            .store
+            .stack_rules_with_components(&achievements)
+            .await?;
         if rules.is_empty() {
             return Ok(());
         }
@@ -822,9 +866,8 @@ impl Issuing {
                     tracing::warn!(rule = %rule.id, "stacking rule's achievement is incomplete: not awarded");
                     continue;
                 }
-                let (recipient, account) = self
-                    .recipient_of(&RecipientInput::Email(address))
-                    .await?;
+                let (recipient, account) =
+                    self.recipient_of(&RecipientInput::Email(address)).await?;
                 let key = self.signing_key(&issuer).await?;
                 let actor = Actor {
                     user_id: None,

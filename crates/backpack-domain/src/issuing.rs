@@ -962,12 +962,24 @@ impl Issuing {
 
     // ── awarding ─────────────────────────────────────────────────────
 
-    /// Award one credential.
+    /// Award one credential (from the award form).
     pub async fn award(
         &self,
         user: &User,
         issuer_id: Uuid,
         req: &AwardRequest,
+    ) -> Result<IssuedCredential, DomainError> {
+        self.award_from(user, issuer_id, req, "form").await
+    }
+
+    /// Award one credential; `source` says how (`form` or `api`), as the
+    /// issued list shows it.
+    pub async fn award_from(
+        &self,
+        user: &User,
+        issuer_id: Uuid,
+        req: &AwardRequest,
+        source: &'static str,
     ) -> Result<IssuedCredential, DomainError> {
         let issuer = self.issuer(user, issuer_id).await?;
         let achievement = self
@@ -1007,7 +1019,7 @@ impl Issuing {
                     name,
                     grade,
                     format: req.format,
-                    source: "form",
+                    source,
                     batch: None,
                     key: None,
                 }],
@@ -1110,7 +1122,7 @@ impl Issuing {
                 {
                     // The status list moved, or another server made one of
                     // these automatic awards: look again.
-                    continue
+                    continue;
                 }
                 Err(StoreError::Conflict(m)) => {
                     return Err(DomainError::Internal(format!("status allocation: {m}")))

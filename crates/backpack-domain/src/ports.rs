@@ -503,6 +503,8 @@ pub trait AutomationStore: Send + Sync {
     ) -> StoreResult<bool>;
     async fn list_stack_rules(&self, user_id: Uuid, issuer_id: Uuid)
         -> StoreResult<Vec<StackRule>>;
+    /// Accounts holding an active credential of the achievement.
+    async fn holders_of(&self, achievement_id: Uuid) -> StoreResult<Vec<Uuid>>;
     /// Every rule (of any issuer) with one of these achievements as a
     /// component.
     async fn stack_rules_with_components(

@@ -41,7 +41,10 @@ pub struct Statement {
 pub enum XapiActor {
     /// The address of a `mailto:` IRI, lower-case.
     Mbox(String),
-    Account { home_page: String, name: String },
+    Account {
+        home_page: String,
+        name: String,
+    },
 }
 
 impl XapiActor {
@@ -151,7 +154,11 @@ pub fn parse(body: &[u8]) -> Result<Vec<Statement>, Vec<Problem>> {
 
 fn statement(i: usize, v: &Value) -> Result<Statement, Problem> {
     let Value::Object(o) = v else {
-        return Err(problem(i, "not_statement", "a statement must be a JSON object"));
+        return Err(problem(
+            i,
+            "not_statement",
+            "a statement must be a JSON object",
+        ));
     };
     let id = match o.get("id") {
         None | Some(Value::Null) => None,
@@ -246,9 +253,7 @@ fn actor(i: usize, v: Option<&Value>) -> Result<XapiActor, Problem> {
         let home_page = account.get("homePage").and_then(Value::as_str);
         let name = account.get("name").and_then(Value::as_str);
         return match (home_page, name) {
-            (Some(h), Some(n))
-                if is_iri(h) && !n.trim().is_empty() && n.chars().count() <= 254 =>
-            {
+            (Some(h), Some(n)) if is_iri(h) && !n.trim().is_empty() && n.chars().count() <= 254 => {
                 Ok(XapiActor::Account {
                     home_page: h.trim_end_matches('/').to_owned(),
                     name: n.trim().to_owned(),
@@ -268,11 +273,7 @@ fn actor(i: usize, v: Option<&Value>) -> Result<XapiActor, Problem> {
             "an actor known only by mbox_sha1sum or openid cannot be awarded: send mbox or account",
         ));
     }
-    Err(problem(
-        i,
-        "actor_missing",
-        "actor has no mbox or account",
-    ))
+    Err(problem(i, "actor_missing", "actor has no mbox or account"))
 }
 
 fn result(i: usize, v: Option<&Value>) -> Result<(Option<f64>, Option<bool>), Problem> {
@@ -283,7 +284,13 @@ fn result(i: usize, v: Option<&Value>) -> Result<(Option<f64>, Option<bool>), Pr
     let success = match r.get("success") {
         None => None,
         Some(Value::Bool(b)) => Some(*b),
-        Some(_) => return Err(problem(i, "bad_result", "result.success must be true or false")),
+        Some(_) => {
+            return Err(problem(
+                i,
+                "bad_result",
+                "result.success must be true or false",
+            ))
+        }
     };
     let Some(score) = r.get("score") else {
         return Ok((None, success));
@@ -295,7 +302,9 @@ fn result(i: usize, v: Option<&Value>) -> Result<(Option<f64>, Option<bool>), Pr
                 .as_f64()
                 .filter(|f| f.is_finite())
                 .map(Some)
-                .ok_or_else(|| problem(i, "bad_score", format!("result.score.{k} must be a number"))),
+                .ok_or_else(|| {
+                    problem(i, "bad_score", format!("result.score.{k} must be a number"))
+                }),
         }
     };
     let scaled = num("scaled")?;
@@ -334,7 +343,10 @@ pub fn is_iri(s: &str) -> bool {
     };
     !rest.is_empty()
         && s.chars().count() <= MAX_IRI_CHARS
-        && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
@@ -407,8 +419,14 @@ mod tests {
         };
         assert_eq!(with("id", json!("nope")), "bad_id");
         assert_eq!(with("actor", json!(null)), "actor_missing");
-        assert_eq!(with("actor", json!({"mbox": "ada@example.org"})), "bad_mbox");
-        assert_eq!(with("actor", json!({"mbox": "mailto:not-an-address"})), "bad_mbox");
+        assert_eq!(
+            with("actor", json!({"mbox": "ada@example.org"})),
+            "bad_mbox"
+        );
+        assert_eq!(
+            with("actor", json!({"mbox": "mailto:not-an-address"})),
+            "bad_mbox"
+        );
         assert_eq!(
             with("actor", json!({"mbox_sha1sum": "ab"})),
             "actor_unsupported"
@@ -417,18 +435,30 @@ mod tests {
             with("actor", json!({"objectType": "Group", "member": []})),
             "actor_unsupported"
         );
-        assert_eq!(with("actor", json!({"account": {"name": "x"}})), "bad_account");
         assert_eq!(
-            with("verb", json!({"id": "http://adlnet.gov/expapi/verbs/experienced"})),
+            with("actor", json!({"account": {"name": "x"}})),
+            "bad_account"
+        );
+        assert_eq!(
+            with(
+                "verb",
+                json!({"id": "http://adlnet.gov/expapi/verbs/experienced"})
+            ),
             "verb_unsupported"
         );
         assert_eq!(with("verb", json!({})), "verb_missing");
         assert_eq!(with("object", json!(null)), "object_missing");
         assert_eq!(
-            with("object", json!({"objectType": "Agent", "mbox": "mailto:a@b.org"})),
+            with(
+                "object",
+                json!({"objectType": "Agent", "mbox": "mailto:a@b.org"})
+            ),
             "object_not_activity"
         );
-        assert_eq!(with("object", json!({"id": "not an iri"})), "bad_activity_id");
+        assert_eq!(
+            with("object", json!({"id": "not an iri"})),
+            "bad_activity_id"
+        );
         assert_eq!(with("result", json!({"score": {"scaled": 2}})), "bad_score");
         assert_eq!(
             with("result", json!({"score": {"raw": 60, "max": 50}})),
@@ -468,6 +498,9 @@ mod tests {
         assert!(!is_iri("example.org/a"));
         assert!(!is_iri("https://example.org/a b"));
         assert!(!is_iri("1http://x"));
-        assert!(!is_iri(&format!("https://e.org/{}", "a".repeat(MAX_IRI_CHARS))));
+        assert!(!is_iri(&format!(
+            "https://e.org/{}",
+            "a".repeat(MAX_IRI_CHARS)
+        )));
     }
 }

@@ -248,9 +248,11 @@ impl App {
     }
 
     /// Create the demo accounts that do not exist yet; returns
-    /// (role, address, password) for each one created now.
-    pub async fn seed_demo(&self) -> Result<Vec<(Role, String, String)>, String> {
+    /// (role, address, password) for each one created now, and the demo
+    /// issuer's xAPI token when it was made now.
+    pub async fn seed_demo(&self) -> Result<DemoSeed, String> {
         let mut created = Vec::new();
+        let mut xapi_token = None;
         for (role, address, name) in [
             (Role::Learner, "learner@demo.backpack.test", "Lea Learner"),
             (Role::IssuerStaff, "issuer@demo.backpack.test", "Ian Issuer"),
@@ -277,12 +279,26 @@ impl App {
                 crate::demo::fill_learner(self, &user, address, SystemClock.now()).await?;
             }
             if role == Role::IssuerStaff {
-                crate::demo::fill_issuer(self, &user, "learner@demo.backpack.test").await?;
+                xapi_token = Some(
+                    crate::demo::fill_issuer(self, &user, "learner@demo.backpack.test").await?,
+                );
             }
             created.push((role, address.to_owned(), password));
         }
-        Ok(created)
+        Ok(DemoSeed {
+            accounts: created,
+            xapi_token,
+        })
     }
+}
+
+/// What `seed_demo` made.
+#[derive(Debug, Clone, Default)]
+pub struct DemoSeed {
+    /// (role, address, password) of each account made now.
+    pub accounts: Vec<(Role, String, String)>,
+    /// The demo issuer's xAPI token, when made now (shown once).
+    pub xapi_token: Option<String>,
 }
 
 /// A readable random password: four groups of five letters and digits.

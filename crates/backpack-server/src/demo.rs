@@ -423,7 +423,10 @@ pub async fn fill_many(app: &App, n: u64, now: OffsetDateTime) -> Result<(u64, u
 /// micro-credential and an Open Badge, awarded to the demo learner (who
 /// finds them in Portal certificates) and to an address without an account
 /// (a claim link in the mail folder); one award revoked.
-pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<(), String> {
+/// The demo issuer, its achievements and awards, an xAPI rule and a
+/// stacking rule the demo learner is on the way to; returns a new xAPI
+/// token of the issuer (shown once, in the banner).
+pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<String, String> {
     use backpack_credentials::eu::{Participation, Skill, Translation};
     use backpack_domain::entities::{AchievementSpec, CredentialState};
     use backpack_domain::issuing::{AwardRequest, IssuerInput, RecipientInput};
@@ -550,8 +553,87 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<(), S
         )
         .await
         .map_err(err)?;
-    Ok(())
+
+    // Automation: passing the LMS course (70 % or more) earns "Data
+    // Literacy"; holding it with the two others earns the pathway, which
+    // the learner's Portal certificates page shows 2 of 3 of.
+    let eu_spec = |name: &str, description: &str, hours: u32| AchievementSpec {
+        name: name.into(),
+        description: description.into(),
+        criteria: "Complete the course and pass its final assessment (70 %).".into(),
+        achievement_type: Some("MicroCredential".into()),
+        eu: true,
+        learning_outcomes: vec![
+            "Find, read and judge data sources".into(),
+            "Present data in a clear chart".into(),
+        ],
+        ects: Some(f64::from(hours) / 25.0),
+        hours: Some(hours),
+        eqf_level: Some(4),
+        assessment: Some("Online quiz, automatically graded".into()),
+        participation: Some(Participation::Online),
+        quality_assurance: Some("Internal quality assurance, reviewed yearly".into()),
+        language: "en".into(),
+        ..Default::default()
+    };
+    let data = issuing
+        .save_achievement(
+            staff,
+            issuer.id,
+            None,
+            eu_spec(
+                "Data Literacy",
+                "Reads, judges and presents data for everyday decisions.",
+                25,
+            ),
+        )
+        .await
+        .map_err(err)?;
+    let pathway = issuing
+        .save_achievement(
+            staff,
+            issuer.id,
+            None,
+            AchievementSpec {
+                stackability: Some(
+                    "Stacked from Digital Security Essentials, Online Collaboration and Data Literacy"
+                        .into(),
+                ),
+                ..eu_spec(
+                    "Digital Skills Pathway",
+                    "Holds the three digital skills micro-credentials of the academy.",
+                    75,
+                )
+            },
+        )
+        .await
+        .map_err(err)?;
+    issuing
+        .save_xapi_rule(staff, issuer.id, DEMO_ACTIVITY, Some(data.id), Some("70"))
+        .await
+        .map_err(err)?;
+    issuing
+        .save_stack_rule(
+            staff,
+            issuer.id,
+            Some(pathway.id),
+            &[
+                security.id.to_string(),
+                teamwork.id.to_string(),
+                data.id.to_string(),
+            ],
+        )
+        .await
+        .map_err(err)?;
+    let (_, token) = issuing
+        .create_token(staff, issuer.id, "Demo LMS", "xapi")
+        .await
+        .map_err(err)?;
+    Ok(token)
 }
+
+/// The course activity of the demo's xAPI rule.
+pub const DEMO_ACTIVITY: &str = "https://lms.demo.backpack.test/courses/data-literacy";
 
 /// What a batch benchmark measured.
 #[derive(Debug, Clone, Copy)]

@@ -395,6 +395,18 @@ macro_rules! automation_impl {
                 stack_rules_of(self, rows).await
             }
 
+            async fn holders_of(&self, achievement_id: Uuid) -> StoreResult<Vec<Uuid>> {
+                let rows = sqlx::query(
+                    "SELECT DISTINCT user_id FROM issued WHERE achievement_id = $1 AND state = 'active' \
+                     AND user_id IS NOT NULL ORDER BY user_id",
+                )
+                .bind(achievement_id.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(|r| uuid(r, "user_id")).collect()
+            }
+
             async fn stack_rules_with_components(&self, achievement_ids: &[Uuid]) -> StoreResult<Vec<StackRule>> {
                 if achievement_ids.is_empty() {
                     return Ok(Vec::new());

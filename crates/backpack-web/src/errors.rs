@@ -167,4 +167,10 @@ pub const FIELD_CODES: &[&str] = &[
     "csv_two_recipients",
     "csv_no_recipient",
     "csv_duplicate_recipient",
+    "invalid_iri",
+    "activity_taken",
+    "stack_target_taken",
+    "includes_target",
+    "unknown_achievement",
+    "components_required",
 ];

@@ -66,7 +66,9 @@ fn r(method: Method, path: &'static str, access: Access, handler: MethodRouter<A
 /// Every page route. Body limits: forms are capped by the CSRF middleware
 /// (`max_form_bytes`); the photo upload by the upload limit.
 pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
-    use pages::{account, admin, auth, backpack, badges, certificates, issuing, notes, portfolio};
+    use pages::{
+        account, admin, auth, automation, backpack, badges, certificates, issuing, notes, portfolio,
+    };
     use Access::*;
     let upload_limit = usize::try_from(max_upload_bytes)
         .unwrap_or(usize::MAX)
@@ -483,6 +485,54 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             post(issuing::upload_batch).layer(DefaultBodyLimit::max(
                 backpack_domain::batches::MAX_BATCH_BYTES + 64 * 1024,
             )),
+        ),
+        r(
+            Method::GET,
+            "/issuing/{id}/tokens",
+            Staff,
+            get(automation::tokens),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/tokens",
+            Staff,
+            post(automation::create_token),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/tokens/{token}/revoke",
+            Staff,
+            post(automation::revoke_token),
+        ),
+        r(
+            Method::GET,
+            "/issuing/{id}/automation",
+            Staff,
+            get(automation::automation),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/xapi-rules",
+            Staff,
+            post(automation::create_xapi_rule),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/xapi-rules/{rule}/delete",
+            Staff,
+            post(automation::delete_xapi_rule),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/stack-rules",
+            Staff,
+            post(automation::create_stack_rule),
+        ),
+        r(
+            Method::POST,
+            "/issuing/{id}/stack-rules/{rule}/delete",
+            Staff,
+            post(automation::delete_stack_rule),
         ),
         r(
             Method::GET,

@@ -168,6 +168,12 @@ pub const DONE_CODES: &[&str] = &[
     "batch_uploaded",
     "batch_known",
     "batch_started",
+    "token_created",
+    "token_revoked",
+    "xapi_rule_saved",
+    "xapi_rule_deleted",
+    "stack_rule_saved",
+    "stack_rule_deleted",
 ];
 
 /// Percent-encode a query value.

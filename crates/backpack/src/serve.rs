@@ -77,14 +77,18 @@ pub fn serve(args: &ConfigArgs, demo: bool) -> anyhow::Result<ExitCode> {
         println!("  mail:     {}", app.mail);
         if demo {
             let created = app.seed_demo().await.map_err(|e| anyhow!("demo data: {e}"))?;
-            if created.is_empty() {
+            if created.accounts.is_empty() {
                 println!("Demo accounts exist from an earlier run (learner@, issuer@ and admin@demo.backpack.test);");
                 println!("  their passwords were shown then. \"Forgot your password?\" sends a new link to the mail folder.");
             } else {
                 println!("Demo accounts (passwords are shown only now):");
-                for (role, address, password) in &created {
+                for (role, address, password) in &created.accounts {
                     println!("  {:<13} {:<28} {}", role.as_str(), address, password);
                 }
+            }
+            if let Some(token) = &created.xapi_token {
+                println!("xAPI token of the demo academy (shown only now; POST statements to {}/xapi/statements):", server.public_url);
+                println!("  token: {token}");
             }
         }
         println!("Press Ctrl-C to stop.");
@@ -132,7 +136,7 @@ pub fn fill(args: &ConfigArgs, items: u64) -> anyhow::Result<ExitCode> {
         let app = backpack_server::app::App::open(config, &public_url)
             .await
             .map_err(|e| anyhow!(e))?;
-        for (role, address, password) in app.seed_demo().await.map_err(|e| anyhow!("demo data: {e}"))? {
+        for (role, address, password) in app.seed_demo().await.map_err(|e| anyhow!("demo data: {e}"))?.accounts {
             println!("  {:<13} {:<28} {}", role.as_str(), address, password);
         }
         let started = std::time::Instant::now();

@@ -134,6 +134,59 @@ fn issued_of(s: &TestServer, b: &mut Client) -> String {
         .to_owned()
 }
 
+/// A route with two objects (`/issuing/{id}/tokens/{token}/…`): the
+/// setup returns both ids, separated by a space, in the path's order.
+fn token_of(s: &TestServer, b: &mut Client) -> String {
+    let issuer = issuer_of(s, b);
+    let r = b.post_form(
+        &format!("/issuing/{issuer}/tokens"),
+        &[("name", "B's token"), ("scope", "api")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let token = id_after(
+        &b.get(&format!("/issuing/{issuer}/tokens")).body,
+        "B&#39;s token",
+        &format!("/issuing/{issuer}/tokens/"),
+    );
+    format!("{issuer} {token}")
+}
+
+fn xapi_rule_of(s: &TestServer, b: &mut Client) -> String {
+    let issuer = issuer_of(s, b);
+    let achievement = achievement_in(b, &issuer);
+    let r = b.post_form(
+        &format!("/issuing/{issuer}/xapi-rules"),
+        &[
+            ("activity", "https://lms.example.org/b"),
+            ("achievement_id", &achievement),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let rule = id_after(
+        &b.get(&format!("/issuing/{issuer}/automation")).body,
+        "https://lms.example.org/b",
+        &format!("/issuing/{issuer}/xapi-rules/"),
+    );
+    format!("{issuer} {rule}")
+}
+
+fn stack_rule_of(s: &TestServer, b: &mut Client) -> String {
+    let issuer = issuer_of(s, b);
+    let target = achievement_in(b, &issuer);
+    let component = achievement_in(b, &issuer);
+    let r = b.post_form(
+        &format!("/issuing/{issuer}/stack-rules"),
+        &[("achievement_id", &target), ("components", &component)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let rule = id_after(
+        &b.get(&format!("/issuing/{issuer}/automation")).body,
+        "Stacking rules",
+        &format!("/issuing/{issuer}/stack-rules/"),
+    );
+    format!("{issuer} {rule}")
+}
+
 fn badge_of(_: &TestServer, b: &mut Client) -> String {
     let (json, _) = crate::badges::signed_badge_for_tests();
     let r = b.upload(
@@ -399,6 +452,39 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
         issuer_of,
         &[("file", "@upload")],
     ),
+    ("GET", "/issuing/{id}/tokens", issuer_of, &[]),
+    (
+        "POST",
+        "/issuing/{id}/tokens",
+        issuer_of,
+        &[("name", "Mine"), ("scope", "api")],
+    ),
+    ("POST", "/issuing/{id}/tokens/{token}/revoke", token_of, &[]),
+    ("GET", "/issuing/{id}/automation", issuer_of, &[]),
+    (
+        "POST",
+        "/issuing/{id}/xapi-rules",
+        issuer_of,
+        &[("activity", "https://lms.example.org/a")],
+    ),
+    (
+        "POST",
+        "/issuing/{id}/xapi-rules/{rule}/delete",
+        xapi_rule_of,
+        &[],
+    ),
+    (
+        "POST",
+        "/issuing/{id}/stack-rules",
+        issuer_of,
+        &[("components", "x")],
+    ),
+    (
+        "POST",
+        "/issuing/{id}/stack-rules/{rule}/delete",
+        stack_rule_of,
+        &[],
+    ),
     ("GET", "/issuing/batches/{id}", batch_of, &[]),
     ("POST", "/issuing/batches/{id}/start", batch_of, &[]),
     ("GET", "/issuing/batches/{id}/progress", batch_of, &[]),
@@ -438,6 +524,23 @@ fn attempt(c: &mut Client, method: &str, path: &str, fields: &[(&str, &str)]) ->
     }
 }
 
+/// The path with the setup's ids in its placeholders, in order (one id, or
+/// two separated by a space).
+fn fill(path: &str, ids: &str) -> String {
+    let mut ids = ids.split(' ');
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let end = start + rest[start..].find('}').unwrap();
+        out.push_str(&rest[..start]);
+        out.push_str(ids.next().expect("an id for each placeholder"));
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    assert!(ids.next().is_none(), "more ids than placeholders in {path}");
+    out
+}
+
 fn check(db: crate::Db) {
     let table = routes(1024);
     let with_ids: Vec<_> = table.iter().filter(|r| r.has_object_id()).collect();
@@ -471,7 +574,7 @@ fn check(db: crate::Db) {
         let mut b = s.register("Bea", "b@example.org", PW);
         let mut a = s.register("Abe", "a@example.org", PW);
         let id = setup(&s, &mut b);
-        let concrete = path.replace("{id}", &id);
+        let concrete = fill(path, &id);
         let status = attempt(&mut a, method, &concrete, fields);
         assert_eq!(
             status, 404,

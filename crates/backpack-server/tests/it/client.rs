@@ -157,6 +157,42 @@ impl Client {
         self.finish(r)
     }
 
+    /// Any method, with headers and an optional body (its content type and
+    /// bytes); cookies are sent and kept as for the other calls. One
+    /// connection per request (a server may close one whose body it did not
+    /// read, e.g. after a 401 or 413), and an empty POST or PUT says
+    /// `Content-Length: 0`.
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Resp {
+        let mut req = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("Connection", "close");
+        if !self.cookies.is_empty() {
+            req = req.header("Cookie", self.cookie_header());
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let r = match body {
+            Some((content_type, bytes)) => self.agent.run(
+                req.header("Content-Type", content_type)
+                    .body(bytes)
+                    .unwrap(),
+            ),
+            None if matches!(method, "POST" | "PUT" | "PATCH") => {
+                self.agent.run(req.body(Vec::new()).unwrap())
+            }
+            None => self.agent.run(req.body(()).unwrap()),
+        };
+        self.finish(r)
+    }
+
     /// A multipart upload of one file field named `file`, with the CSRF
     /// token in the query as the page's form does.
     pub fn upload(&mut self, path: &str, filename: &str, content_type: &str, bytes: &[u8]) -> Resp {

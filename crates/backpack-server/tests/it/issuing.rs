@@ -70,13 +70,13 @@ pub fn eu_achievement(name: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn post(c: &mut Client, path: &str, fields: &[(&str, String)]) -> crate::client::Resp {
+pub fn post(c: &mut Client, path: &str, fields: &[(&str, String)]) -> crate::client::Resp {
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     c.post_form(path, &pairs)
 }
 
 /// The id at the end of a redirect's location (before any query).
-fn id_in(location: &str) -> String {
+pub fn id_in(location: &str) -> String {
     location
         .split('?')
         .next()

@@ -3,7 +3,10 @@
 //! cookie-keeping client.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod api;
 mod authz;
+mod automation;
+mod automation_pages;
 mod backpack;
 mod backup;
 mod badges;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::stories::{primary, user};
 use crate::{story, Backend};
 
-fn audit(issuer: Uuid, action: &str) -> AuditEntry {
+pub fn audit(issuer: Uuid, action: &str) -> AuditEntry {
     AuditEntry {
         id: Uuid::new_v4(),
         issuer_id: issuer,
@@ -23,7 +23,7 @@ fn audit(issuer: Uuid, action: &str) -> AuditEntry {
     }
 }
 
-fn issuer(slug: &str) -> Issuer {
+pub fn issuer(slug: &str) -> Issuer {
     Issuer {
         id: Uuid::new_v4(),
         slug: slug.into(),
@@ -40,7 +40,7 @@ fn issuer(slug: &str) -> Issuer {
     }
 }
 
-fn key(issuer: Uuid, n: usize, at: i64) -> IssuerKeyRecord {
+pub fn key(issuer: Uuid, n: usize, at: i64) -> IssuerKeyRecord {
     IssuerKeyRecord {
         id: Uuid::new_v4(),
         issuer_id: issuer,
@@ -52,7 +52,7 @@ fn key(issuer: Uuid, n: usize, at: i64) -> IssuerKeyRecord {
     }
 }
 
-fn credential(
+pub fn credential(
     i: &Issuer,
     a: &Achievement,
     list: &StatusList,

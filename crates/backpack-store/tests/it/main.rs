@@ -3,6 +3,7 @@
 //! database.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod automation;
 mod issuing;
 mod stories;
 

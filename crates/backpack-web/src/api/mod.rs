@@ -8,11 +8,12 @@
 //! the token as the password (what LRS forwarders send); the user name of
 //! Basic is free.
 
+pub mod v1;
 pub mod xapi;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use backpack_domain::automation::ApiCaller;
 use backpack_domain::entities::TokenScope;
@@ -23,6 +24,9 @@ use serde_json::{json, Value};
 
 use crate::state::AppState;
 
+/// Field codes that mean "conflicts with what exists" (409).
+const CONFLICT_CODES: &[&str] = &["taken", "state_change_refused"];
+
 /// An API error as JSON: `{"error": code, "message": …}`, plus the fields
 /// (`[{field, code}]`) of a refused input or the problems of refused xAPI
 /// statements.
@@ -31,7 +35,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    pub extra: Option<(&'static str, Value)>,
+    /// Boxed: keeps `Result<_, ApiError>` small.
+    pub extra: Option<Box<(&'static str, Value)>>,
 }
 
 impl ApiError {
@@ -45,7 +50,7 @@ impl ApiError {
     }
 
     pub fn with(mut self, key: &'static str, value: Value) -> Self {
-        self.extra = Some((key, value));
+        self.extra = Some(Box::new((key, value)));
         self
     }
 
@@ -73,12 +78,17 @@ impl From<DomainError> for ApiError {
                     .iter()
                     .map(|f| format!("{}: {}", f.field, f.code))
                     .collect();
-                ApiError::new(
-                    status,
-                    "invalid_input",
-                    format!("invalid input ({})", names.join(", ")),
-                )
-                .with("fields", Value::Array(list))
+                // A value refused only because of what exists already (a
+                // taken activity or target, a state that cannot change so)
+                // is a conflict, not bad input.
+                let (status, code, what) =
+                    if fields.iter().all(|f| CONFLICT_CODES.contains(&f.code)) {
+                        (StatusCode::CONFLICT, "conflict", "conflict")
+                    } else {
+                        (status, "invalid_input", "invalid input")
+                    };
+                ApiError::new(status, code, format!("{what} ({})", names.join(", ")))
+                    .with("fields", Value::Array(list))
             }
             DomainError::Internal(m) => {
                 tracing::error!(error = %m, "internal error (API)");
@@ -92,7 +102,7 @@ impl From<DomainError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = json!({"error": self.code, "message": self.message});
-        if let Some((k, v)) = self.extra {
+        if let Some((k, v)) = self.extra.map(|e| *e) {
             body[k] = v;
         }
         let mut res = (self.status, axum::Json(body)).into_response();
@@ -108,8 +118,8 @@ impl IntoResponse for ApiError {
 
 /// The token in an `Authorization` header (Bearer, or Basic's password —
 /// or its user name when the password is empty).
-pub fn token_of(parts: &Parts) -> Option<String> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+pub fn token_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, rest) = value.split_once(' ')?;
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("bearer") {
@@ -123,8 +133,13 @@ pub fn token_of(parts: &Parts) -> Option<String> {
     None
 }
 
-async fn caller(parts: &Parts, st: &AppState, scope: TokenScope) -> Result<ApiCaller, ApiError> {
-    let token = token_of(parts).ok_or_else(|| ApiError::unauthorized(scope))?;
+/// The caller the request's token authenticates, for `scope`.
+pub async fn caller(
+    headers: &axum::http::HeaderMap,
+    st: &AppState,
+    scope: TokenScope,
+) -> Result<ApiCaller, ApiError> {
+    let token = token_of(headers).ok_or_else(|| ApiError::unauthorized(scope))?;
     match st.issuing.authenticate(&token, scope).await {
         Ok(c) => Ok(c),
         Err(DomainError::InvalidCredentials) => Err(ApiError::unauthorized(scope)),
@@ -138,29 +153,72 @@ pub struct Api(pub ApiCaller);
 impl FromRequestParts<AppState> for Api {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
-        caller(parts, st, TokenScope::Api).await.map(Api)
+        caller(&parts.headers, st, TokenScope::Api).await.map(Api)
     }
 }
 
-/// A caller of the xAPI endpoint (a token of scope `xapi` or `api`).
-pub struct Xapi(pub ApiCaller);
+/// The OpenAPI 3.1 document of these routes.
+pub const OPENAPI: &str = include_str!("openapi.json");
 
-impl FromRequestParts<AppState> for Xapi {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
-        caller(parts, st, TokenScope::Xapi).await.map(Xapi)
-    }
+/// `GET /api/openapi.json` (no token needed).
+async fn openapi() -> Response {
+    let mut r = OPENAPI.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    r
 }
 
-/// The routes of this module (merged outside the page router).
-pub fn router() -> axum::Router<AppState> {
+fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API route")
+}
+
+/// Every route of this module: the xAPI endpoint, the OpenAPI document and
+/// [`v1::routes`]. The tests check this table against the document.
+pub fn routes() -> Vec<v1::ApiRoute> {
     use axum::routing::{get, post};
-    axum::Router::new()
-        .route(
-            "/xapi/statements",
-            post(xapi::statements).layer(axum::extract::DefaultBodyLimit::max(
+    let mut all = vec![
+        v1::ApiRoute {
+            method: Method::POST,
+            path: "/xapi/statements",
+            handler: post(xapi::statements).layer(axum::extract::DefaultBodyLimit::max(
                 backpack_domain::xapi::MAX_BODY_BYTES,
             )),
-        )
-        .route("/xapi/about", get(xapi::about))
+        },
+        v1::ApiRoute {
+            method: Method::GET,
+            path: "/xapi/about",
+            handler: get(xapi::about),
+        },
+        v1::ApiRoute {
+            method: Method::GET,
+            path: "/api/openapi.json",
+            handler: get(openapi),
+        },
+    ];
+    all.extend(v1::routes());
+    all
+}
+
+/// The routes of this module (merged outside the page router). Unknown
+/// paths under `/api` and a method a path does not take answer JSON too.
+pub fn router() -> axum::Router<AppState> {
+    let mut router = axum::Router::new();
+    for route in routes() {
+        router = router.route(route.path, route.handler);
+    }
+    router
+        .route("/api/{*rest}", axum::routing::any(|| async { not_found() }))
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this path does not take this method",
+            )
+        })
 }

@@ -13,8 +13,9 @@ use axum::Json;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use super::{ApiError, Xapi};
+use super::ApiError;
 use crate::state::AppState;
+use backpack_domain::entities::TokenScope;
 use backpack_domain::xapi::{self, Problem};
 
 const VERSION_HEADER: &str = "x-experience-api-version";
@@ -38,10 +39,12 @@ fn problems(list: Vec<Problem>) -> ApiError {
 
 pub async fn statements(
     State(st): State<AppState>,
-    Xapi(caller): Xapi,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    // Authenticated after the body is read, so a refused client's
+    // connection stays usable.
+    let caller = super::caller(&headers, &st, TokenScope::Xapi).await?;
     if let Some(v) = headers.get(VERSION_HEADER) {
         let v = v.to_str().unwrap_or_default();
         if !(v.starts_with("1.0") || v.starts_with("2.0")) {
@@ -58,7 +61,10 @@ pub async fn statements(
         .receive_statements(&caller, parsed)
         .await?
         .map_err(problems)?;
-    let ids: Vec<String> = outcomes.iter().map(|o| o.statement_id.to_string()).collect();
+    let ids: Vec<String> = outcomes
+        .iter()
+        .map(|o| o.statement_id.to_string())
+        .collect();
     let summary: Vec<&str> = outcomes.iter().map(|o| o.outcome).collect();
     let mut res = (StatusCode::OK, Json(ids)).into_response();
     if let Ok(v) = HeaderValue::from_str(&summary.join(", ")) {

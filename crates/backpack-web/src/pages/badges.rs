@@ -37,6 +37,18 @@ struct BadgesTemplate {
     badges: Vec<Row>,
     /// Area 3 (credentials this instance issued) rather than area 2.
     portal: bool,
+    /// Area 3: progress towards stacked achievements (may be empty).
+    stacks: Vec<StackRow>,
+}
+
+/// A stacked achievement the learner is on the way to.
+pub struct StackRow {
+    pub target: String,
+    pub issuer: String,
+    /// "2 of 3", translated.
+    pub progress: String,
+    /// (name, held)
+    pub components: Vec<(String, bool)>,
 }
 
 fn verdict_label(p: &Page, code: &str) -> (String, &'static str) {
@@ -70,6 +82,28 @@ async fn list_page(
             }
         })
         .collect();
+    let stacks = if source == BadgeSource::Portal {
+        st.issuing
+            .stack_progress(user)
+            .await?
+            .into_iter()
+            .map(|s| StackRow {
+                progress: st.i18n.t(
+                    ctx.locale,
+                    "stack-progress-count",
+                    &[
+                        ("held", &s.held().to_string()),
+                        ("total", &s.components.len().to_string()),
+                    ],
+                ),
+                target: s.target_name,
+                issuer: s.issuer_name,
+                components: s.components.into_iter().map(|c| (c.1, c.2)).collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(
         status,
         &BadgesTemplate {
@@ -77,6 +111,7 @@ async fn list_page(
             errors,
             badges,
             portal: source == BadgeSource::Portal,
+            stacks,
         },
     )
 }

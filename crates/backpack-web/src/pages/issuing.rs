@@ -26,7 +26,7 @@ use crate::page::{FieldErrors, Page};
 use crate::state::AppState;
 
 /// Issuer staff or an administrator; anyone else: "not found".
-fn require_staff(ctx: &Ctx) -> Result<&User, PageError> {
+pub(crate) fn require_staff(ctx: &Ctx) -> Result<&User, PageError> {
     let user = ctx.require_user()?;
     if matches!(user.role, Role::IssuerStaff | Role::Admin) {
         Ok(user)
@@ -35,7 +35,7 @@ fn require_staff(ctx: &Ctx) -> Result<&User, PageError> {
     }
 }
 
-fn date(at: i64) -> String {
+pub(crate) fn date(at: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(at)
         .map(|t| {
             format!(
@@ -58,7 +58,9 @@ pub struct Notice {
 
 /// Invalid input re-renders the form with the errors; anything else is an
 /// error page.
-fn invalid(e: DomainError) -> Result<(StatusCode, Vec<backpack_domain::FieldError>), PageError> {
+pub(crate) fn invalid(
+    e: DomainError,
+) -> Result<(StatusCode, Vec<backpack_domain::FieldError>), PageError> {
     match e {
         DomainError::Invalid(errs) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errs)),
         DomainError::FileTooLarge { .. } | DomainError::FileType => {
@@ -896,19 +898,8 @@ async fn award_page(
     f: AwardForm,
     done: Option<&str>,
 ) -> Result<Response, PageError> {
-    let achievements = st
-        .issuing
-        .achievements(user, issuer.id)
-        .await?
-        .iter()
-        .map(|a| {
-            (
-                a.id.to_string(),
-                a.spec.name.clone(),
-                Issuing::missing(issuer, a).is_empty(),
-            )
-        })
-        .collect();
+    let achievements =
+        achievement_choices(issuer, &st.issuing.achievements(user, issuer.id).await?);
     render(
         status,
         &AwardTemplate {
@@ -1007,7 +998,7 @@ pub struct IssuedRow {
     pub recipient_name: String,
     pub state: &'static str,
     pub issued: String,
-    pub source: String,
+    pub source: &'static str,
 }
 
 fn state_key(s: CredentialState) -> &'static str {
@@ -1026,7 +1017,18 @@ fn row(c: &IssuedCredential) -> IssuedRow {
         recipient_name: c.recipient_name.clone().unwrap_or_default(),
         state: state_key(c.state),
         issued: date(c.issued_at),
-        source: c.source.clone(),
+        source: source_key(&c.source),
+    }
+}
+
+/// The message key of how a credential was awarded.
+fn source_key(source: &str) -> &'static str {
+    match source {
+        "csv" => "source-csv",
+        "xapi" => "source-xapi",
+        "stacking" => "source-stacking",
+        "api" => "source-api",
+        _ => "source-form",
     }
 }
 
@@ -1264,7 +1266,7 @@ pub async fn audit(
             (
                 date(a.at),
                 a.actor_name,
-                format!("audit-{}", a.action.replace('.', "-")),
+                format!("audit-{}", a.action.replace(['.', '_'], "-")),
                 a.subject,
                 a.detail,
             )
@@ -1487,16 +1489,7 @@ async fn batches_page(
             errors,
             issuer_id: issuer.id.to_string(),
             issuer_name: issuer.profile.name.clone(),
-            achievements: achievements
-                .iter()
-                .map(|a| {
-                    (
-                        a.id.to_string(),
-                        a.spec.name.clone(),
-                        Issuing::missing(issuer, a).is_empty(),
-                    )
-                })
-                .collect(),
+            achievements: achievement_choices(issuer, &achievements),
             batches,
             achievement_id,
             format,
@@ -1710,35 +1703,26 @@ pub async fn batch_report(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    use backpack_domain::batches::safe_cell;
     let user = require_staff(&ctx)?;
     let b = st.issuing.batch(user, object_id(&id)?).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = ["row", "recipient", "status", "credential_or_error"];
-    out.write_record(header)
-        .map_err(|_| PageError::not_found())?;
-    let mut after = 0;
-    loop {
-        let rows = st.issuing.batch_report(user, b.id, after, 5_000).await?;
-        if rows.is_empty() {
-            break;
-        }
-        for r in &rows {
-            after = r.row_number;
-            let detail = match r.issued_id {
-                Some(id) => format!("urn:uuid:{id}"),
-                None => r.code.clone(),
-            };
-            out.write_record([
-                r.row_number.to_string(),
-                safe_cell(&r.recipient),
-                r.status.clone(),
-                safe_cell(&detail),
-            ])
-            .map_err(|_| PageError::not_found())?;
-        }
-    }
-    let bytes = out.into_inner().map_err(|_| PageError::not_found())?;
+    let bytes = st.issuing.batch_report_csv(user, b.id).await?;
     let name = format!("report-{}.csv", b.filename.trim_end_matches(".csv"));
     Ok(attachment(bytes, "text/csv; charset=utf-8", &name))
+}
+
+/// An issuer's achievements for a select: (id, name, can be awarded).
+pub(crate) fn achievement_choices(
+    issuer: &Issuer,
+    achievements: &[Achievement],
+) -> Vec<(String, String, bool)> {
+    achievements
+        .iter()
+        .map(|a| {
+            (
+                a.id.to_string(),
+                a.spec.name.clone(),
+                Issuing::missing(issuer, a).is_empty(),
+            )
+        })
+        .collect()
 }

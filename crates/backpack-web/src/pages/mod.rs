@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod automation;
 pub mod backpack;
 pub mod badges;
 pub mod certificates;

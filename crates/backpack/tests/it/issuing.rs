@@ -310,6 +310,23 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A JSON POST with extra headers (no cookies, no CSRF: the machine
+    /// interfaces use tokens).
+    fn post_json(&mut self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+        let mut head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+            self.addr,
+            body.len()
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        self.exchange(&head, body.as_bytes())
+    }
+}
+
 /// Every element of an EU micro-credential (field names of the form).
 fn eu_achievement(name: &str) -> Vec<(&'static str, &str)> {
     vec![
@@ -768,4 +785,287 @@ fn a_batch_killed_mid_way_resumes_after_restart_without_duplicates_or_gaps() {
     assert_eq!(issued_list.matches("/issuing/credentials/").count(), 1);
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The id of the credential of `achievement` in the issuer's list.
+fn credential_of(staff: &mut Client, issuer: &str, achievement: &str) -> String {
+    let page = staff.get(&format!("/issuing/{issuer}/credentials")).text();
+    let row = page
+        .split("<tr>")
+        .find(|row| row.contains(&format!("<td>{achievement}</td>")))
+        .unwrap_or_else(|| panic!("no credential of {achievement} in:\n{page}"));
+    row.split("/issuing/credentials/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned()
+}
+
+fn basic(token: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("lrs:{token}"))
+    )
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn awards_by_csv_xapi_and_stacking_verify_from_the_command_line() {
+    let server = Server::start("automation-cli");
+    let files = server.dir.join("downloads");
+    std::fs::create_dir_all(&files).unwrap();
+    let learner_address = "learner@demo.backpack.test";
+    let mut staff = server.login("issuer@demo.backpack.test");
+    assert_eq!(staff.get("/issuing").status, 200);
+    let r = staff.post(
+        "/issuing",
+        &[
+            ("name", "Automation Institute"),
+            ("country_code", "de"),
+            ("url", "https://automation.example"),
+            ("email", "contact@automation.example"),
+            ("kind", "non_formal"),
+            ("accreditation", "ISO 21001 certified"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let issuer = r.created_id();
+    let mut achievement = |name: &str| -> String {
+        let r = staff.post(
+            &format!("/issuing/{issuer}/achievements"),
+            &eu_achievement(name),
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        r.created_id()
+    };
+    let module_a = achievement("Module A");
+    let module_b = achievement("Module B");
+    let capstone = achievement("Capstone");
+    let course = achievement("Online course");
+
+    // Rules: a passed course with at least 70 % earns "Online course";
+    // holding modules A and B earns "Capstone".
+    assert_eq!(
+        staff.get(&format!("/issuing/{issuer}/automation")).status,
+        200
+    );
+    let activity = "https://lms.example.org/courses/rust-101";
+    let r = staff.post(
+        &format!("/issuing/{issuer}/xapi-rules"),
+        &[
+            ("activity", activity),
+            ("achievement_id", &course),
+            ("min_score", "70"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = staff.post(
+        &format!("/issuing/{issuer}/stack-rules"),
+        &[
+            ("achievement_id", &capstone),
+            ("components", &module_a),
+            ("components", &module_b),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(staff.get(&format!("/issuing/{issuer}/tokens")).status, 200);
+    let r = staff.post(
+        &format!("/issuing/{issuer}/tokens"),
+        &[("name", "Moodle LRS"), ("scope", "xapi")],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    let token = page
+        .split("id=\"new-token\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').nth(1))
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no new token in {page}"))
+        .to_owned();
+    assert!(token.starts_with("bpk_"), "{token}");
+
+    // Module A by CSV, with a bad row reported and skipped.
+    let csv = format!("email,name\n{learner_address},Demo Learner\nnot-an-address,Nobody\n");
+    let r = staff.upload(
+        &format!("/issuing/{issuer}/batches"),
+        &[("achievement_id", &module_a), ("format", "json")],
+        "modules.csv",
+        csv.as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let batch = r.created_id();
+    let preview = staff.get(&format!("/issuing/batches/{batch}")).text();
+    assert!(preview.contains("not-an-address"), "{preview}");
+    let r = staff.post(&format!("/issuing/batches/{batch}/start"), &[]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let started = std::time::Instant::now();
+    while progress(&mut staff, &batch)["state"] != "done" {
+        assert!(started.elapsed().as_secs() < 60, "the batch did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let report = staff
+        .get(&format!("/issuing/batches/{batch}/report.csv"))
+        .text();
+    assert!(report.contains("not-an-address,invalid"), "{report}");
+
+    // The learner sees module A, and the way to the capstone.
+    let mut learner = server.login(learner_address);
+    let portal = learner.get("/backpack/portal").text();
+    assert!(portal.contains("Module A"), "{portal}");
+    assert!(portal.contains("Capstone"), "progress towards it: {portal}");
+    assert!(portal.contains("1 of 2"), "{portal}");
+
+    // xAPI: no token, a wrong one, a malformed statement, an unknown
+    // activity: refused, nothing issued.
+    let statement = |id: &str, score: f64| -> String {
+        serde_json::json!({
+            "id": id,
+            "actor": {"objectType": "Agent", "mbox": format!("mailto:{learner_address}")},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/passed"},
+            "object": {"objectType": "Activity", "id": activity},
+            "result": {"score": {"scaled": score}, "success": true}
+        })
+        .to_string()
+    };
+    let version = ("X-Experience-API-Version", "1.0.3");
+    let mut lrs = server.client();
+    let first_id = "1b0c4a29-96a4-4c7e-9d07-2c1f4f1f1a01";
+    let r = lrs.post_json("/xapi/statements", &[version], &statement(first_id, 0.9));
+    assert_eq!(r.status, 401, "{}", r.text());
+    let wrong = basic("bpk_not-a-real-token");
+    let r = lrs.post_json(
+        "/xapi/statements",
+        &[version, ("Authorization", &wrong)],
+        &statement(first_id, 0.9),
+    );
+    assert_eq!(r.status, 401, "{}", r.text());
+    let auth = basic(&token);
+    let r = lrs.post_json(
+        "/xapi/statements",
+        &[version, ("Authorization", &auth)],
+        r#"{"actor": {"mbox": "mailto:learner@demo.backpack.test"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}}"#,
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("verb_unsupported"), "{}", r.text());
+    let unknown =
+        statement(first_id, 0.9).replace(activity, "https://lms.example.org/courses/other");
+    let r = lrs.post_json(
+        "/xapi/statements",
+        &[version, ("Authorization", &auth)],
+        &unknown,
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("unknown_activity"), "{}", r.text());
+    // Below the minimum score: accepted, nothing awarded.
+    let r = lrs.post_json(
+        "/xapi/statements",
+        &[version, ("Authorization", &auth)],
+        &statement("1b0c4a29-96a4-4c7e-9d07-2c1f4f1f1a00", 0.5),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-backpack-outcomes"), Some("score_too_low"));
+    assert!(!learner
+        .get("/backpack/portal")
+        .text()
+        .contains("Online course"));
+    // Passed: awarded; the same statement again and a second completion:
+    // awarded once.
+    let r = lrs.post_json(
+        "/xapi/statements",
+        &[version, ("Authorization", &auth)],
+        &statement(first_id, 0.9),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-backpack-outcomes"), Some("awarded"));
+    let ids: Vec<String> = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(ids, vec![first_id.to_owned()]);
+    let r = lrs.post_json(
+        "/xapi/statements",
+        &[version, ("Authorization", &auth)],
+        &statement(first_id, 0.9),
+    );
+    assert_eq!(r.header("x-backpack-outcomes"), Some("duplicate_statement"));
+    let r = lrs.post_json(
+        "/xapi/statements",
+        &[version, ("Authorization", &auth)],
+        &statement("1b0c4a29-96a4-4c7e-9d07-2c1f4f1f1a02", 1.0),
+    );
+    assert_eq!(r.header("x-backpack-outcomes"), Some("already_awarded"));
+    let list = staff
+        .get(&format!(
+            "/issuing/{issuer}/credentials?achievement={course}"
+        ))
+        .text();
+    assert_eq!(list.matches("/issuing/credentials/").count(), 1, "{list}");
+
+    // Module B by hand: the learner now holds A and B, so the capstone is
+    // awarded by the stacking rule.
+    let r = staff.post(
+        &format!("/issuing/{issuer}/award"),
+        &[
+            ("achievement_id", &module_b),
+            ("recipient_kind", "account"),
+            ("recipient", learner_address),
+            ("format", "jwt"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let portal = learner.get("/backpack/portal").text();
+    for name in ["Module A", "Module B", "Online course", "Capstone"] {
+        assert!(portal.contains(name), "{name} missing: {portal}");
+    }
+    assert!(
+        !portal.contains("1 of 2"),
+        "the capstone is earned: {portal}"
+    );
+    let list = staff
+        .get(&format!(
+            "/issuing/{issuer}/credentials?achievement={capstone}"
+        ))
+        .text();
+    assert_eq!(list.matches("/issuing/credentials/").count(), 1, "{list}");
+    assert!(list.contains("<td>Stacking rule</td>"), "{list}");
+
+    // The command line verifies each, online against this server.
+    let online = ["--online", "--allow-local-http"];
+    let mut downloaded = Vec::new();
+    for name in ["Module A", "Module B", "Online course", "Capstone"] {
+        let id = credential_of(&mut staff, &issuer, name);
+        let d = staff.get(&format!("/issuing/credentials/{id}/download"));
+        assert_eq!(d.status, 200, "{}", d.text());
+        let path = files.join(format!("{}.cred", name.replace(' ', "-")));
+        std::fs::write(&path, &d.body).unwrap();
+        let (code, out) = verify(&online, &path);
+        assert_eq!(code, 0, "{name}: {out}");
+        assert!(
+            out.lines().next().unwrap().contains(": VERIFIED (green)"),
+            "{name}: {out}"
+        );
+        assert!(out.contains(&format!("credential: {name}")), "{out}");
+        assert!(check_line(&out, "status").ends_with("not revoked"), "{out}");
+        assert!(
+            check_line(&out, "eu_elements").ends_with("EU micro-credential: complete"),
+            "{out}"
+        );
+        downloaded.push((id, path));
+    }
+
+    // Revoking the stacked credential shows in verification.
+    let (capstone_id, capstone_file) = &downloaded[3];
+    let r = staff.post(
+        &format!("/issuing/credentials/{capstone_id}/state"),
+        &[
+            ("state", "revoked"),
+            ("reason", "Module B was awarded by mistake"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let (code, out) = verify(&online, capstone_file);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines().next().unwrap().contains(": REVOKED (red)"),
+        "{out}"
+    );
+    let _ = (module_a, module_b);
 }

@@ -1,0 +1,311 @@
+//! Automation stories: API tokens scoped to their issuer's members and found
+//! by hash, xAPI rules one per activity, statements recorded once, stacking
+//! rules with their components, and an automatic award's key made once.
+
+use backpack_domain::entities::*;
+use backpack_domain::values::Role;
+use backpack_domain::StoreError;
+use uuid::Uuid;
+
+use crate::issuing::{audit, credential, issuer, key};
+use crate::stories::{primary, user};
+use crate::{story, Backend};
+
+fn achievement(issuer: Uuid, name: &str) -> Achievement {
+    Achievement {
+        id: Uuid::new_v4(),
+        issuer_id: issuer,
+        spec: AchievementSpec {
+            name: name.into(),
+            ..Default::default()
+        },
+        image_key: None,
+        image_type: None,
+        created_at: 2,
+        updated_at: 2,
+    }
+}
+
+story!(
+    automation_is_scoped_and_awards_once,
+    |b: Backend| async move {
+        let s = b.store;
+        let ann = user("Ann", Role::IssuerStaff);
+        let eve = user("Eve", Role::IssuerStaff);
+        s.insert_user(&ann, &primary(&ann, "ann@example.org"))
+            .await
+            .unwrap();
+        s.insert_user(&eve, &primary(&eve, "eve@example.org"))
+            .await
+            .unwrap();
+        let acme = issuer("acme");
+        s.insert_issuer(
+            &acme,
+            ann.id,
+            &key(acme.id, 1, 1),
+            &audit(acme.id, "issuer.create"),
+        )
+        .await
+        .unwrap();
+        let a = achievement(acme.id, "A");
+        let x = achievement(acme.id, "X");
+        for ach in [&a, &x] {
+            assert!(s
+                .insert_achievement(ann.id, ach, &audit(acme.id, "achievement.create"))
+                .await
+                .unwrap());
+        }
+
+        // Tokens: only members make them; found by hash; revoked once.
+        let token = ApiToken {
+            id: Uuid::new_v4(),
+            issuer_id: acme.id,
+            name: "LRS".into(),
+            scope: TokenScope::Xapi,
+            token_hash: "h1".into(),
+            hint: "abcd".into(),
+            created_by: ann.id,
+            created_by_name: String::new(),
+            created_at: 5,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        assert!(!s
+            .insert_api_token(
+                eve.id,
+                &ApiToken {
+                    created_by: eve.id,
+                    ..token.clone()
+                },
+                &audit(acme.id, "token.create")
+            )
+            .await
+            .unwrap());
+        assert!(s
+            .insert_api_token(ann.id, &token, &audit(acme.id, "token.create"))
+            .await
+            .unwrap());
+        let found = s.api_token_by_hash("h1").await.unwrap().unwrap();
+        assert_eq!(
+            (found.id, found.scope, found.created_by_name.as_str()),
+            (token.id, TokenScope::Xapi, "Ann")
+        );
+        assert!(s.api_token_by_hash("h2").await.unwrap().is_none());
+        assert!(s.list_api_tokens(eve.id, acme.id).await.unwrap().is_empty());
+        s.touch_api_token(token.id, 7).await.unwrap();
+        assert_eq!(
+            s.list_api_tokens(ann.id, acme.id).await.unwrap()[0].last_used_at,
+            Some(7)
+        );
+        assert!(!s
+            .revoke_api_token(
+                eve.id,
+                acme.id,
+                token.id,
+                8,
+                &audit(acme.id, "token.revoke")
+            )
+            .await
+            .unwrap());
+        assert!(s
+            .revoke_api_token(
+                ann.id,
+                acme.id,
+                token.id,
+                8,
+                &audit(acme.id, "token.revoke")
+            )
+            .await
+            .unwrap());
+        assert!(!s
+            .revoke_api_token(
+                ann.id,
+                acme.id,
+                token.id,
+                9,
+                &audit(acme.id, "token.revoke")
+            )
+            .await
+            .unwrap());
+        assert_eq!(
+            s.api_token_by_hash("h1").await.unwrap().unwrap().revoked_at,
+            Some(8)
+        );
+
+        // xAPI rules: one per activity and issuer, for its own achievements.
+        let rule = XapiRule {
+            id: Uuid::new_v4(),
+            issuer_id: acme.id,
+            activity: "https://lms.example.org/c/1".into(),
+            achievement_id: a.id,
+            min_score: Some(70),
+            created_at: 5,
+        };
+        assert!(!s
+            .insert_xapi_rule(eve.id, &rule, &audit(acme.id, "xapi_rule.create"))
+            .await
+            .unwrap());
+        assert!(s
+            .insert_xapi_rule(ann.id, &rule, &audit(acme.id, "xapi_rule.create"))
+            .await
+            .unwrap());
+        let twin = XapiRule {
+            id: Uuid::new_v4(),
+            ..rule.clone()
+        };
+        assert!(matches!(
+            s.insert_xapi_rule(ann.id, &twin, &audit(acme.id, "xapi_rule.create"))
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            s.xapi_rules_for(acme.id, &[rule.activity.clone(), "https://other".into()])
+                .await
+                .unwrap(),
+            vec![rule.clone()]
+        );
+        assert!(s.list_xapi_rules(eve.id, acme.id).await.unwrap().is_empty());
+
+        // Statements: recorded once per id.
+        let st = XapiStatementRecord {
+            issuer_id: acme.id,
+            statement_id: Uuid::new_v4(),
+            received_at: 10,
+            verb: "http://adlnet.gov/expapi/verbs/passed".into(),
+            actor: "mailto:lea@example.org".into(),
+            activity: rule.activity.clone(),
+            outcome: "awarded".into(),
+            issued_id: None,
+        };
+        s.insert_xapi_statements(std::slice::from_ref(&st))
+            .await
+            .unwrap();
+        s.insert_xapi_statements(&[XapiStatementRecord {
+            outcome: "other".into(),
+            ..st.clone()
+        }])
+        .await
+        .unwrap();
+        assert_eq!(
+            s.list_xapi_statements(ann.id, acme.id, 10).await.unwrap(),
+            vec![st.clone()]
+        );
+        assert_eq!(
+            s.known_statements(acme.id, &[st.statement_id, Uuid::new_v4()])
+                .await
+                .unwrap(),
+            vec![st.statement_id]
+        );
+        assert!(s
+            .list_xapi_statements(eve.id, acme.id, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(s
+            .delete_xapi_rule(
+                ann.id,
+                acme.id,
+                rule.id,
+                &audit(acme.id, "xapi_rule.delete")
+            )
+            .await
+            .unwrap());
+        assert!(s
+            .xapi_rules_for(acme.id, std::slice::from_ref(&rule.activity))
+            .await
+            .unwrap()
+            .is_empty());
+
+        // Stacking rules: one per target; found by any component.
+        let stack = StackRule {
+            id: Uuid::new_v4(),
+            issuer_id: acme.id,
+            achievement_id: x.id,
+            components: vec![a.id],
+            created_at: 6,
+        };
+        assert!(!s
+            .insert_stack_rule(eve.id, &stack, &audit(acme.id, "stack_rule.create"))
+            .await
+            .unwrap());
+        assert!(s
+            .insert_stack_rule(ann.id, &stack, &audit(acme.id, "stack_rule.create"))
+            .await
+            .unwrap());
+        assert!(matches!(
+            s.insert_stack_rule(
+                ann.id,
+                &StackRule {
+                    id: Uuid::new_v4(),
+                    ..stack.clone()
+                },
+                &audit(acme.id, "stack_rule.create")
+            )
+            .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            s.stack_rules_with_components(&[a.id]).await.unwrap(),
+            vec![stack.clone()]
+        );
+        assert!(s
+            .stack_rules_with_components(&[x.id])
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            s.list_stack_rules(ann.id, acme.id).await.unwrap(),
+            vec![stack.clone()]
+        );
+
+        // An automatic award's key is made once.
+        let list = StatusList {
+            id: Uuid::new_v4(),
+            issuer_id: acme.id,
+            size: 8,
+            used: 0,
+            version: 0,
+            revocation: "r0".into(),
+            suspension: "s0".into(),
+            revocation_vc: "{}".into(),
+            suspension_vc: "{}".into(),
+            created_at: 3,
+            updated_at: 3,
+        };
+        s.insert_status_list(&list).await.unwrap();
+        let mut first = credential(&acme, &a, &list, 0, None);
+        first.award_key = Some("xapi:a:lea@example.org".into());
+        first.user_id = Some(ann.id);
+        s.insert_issued(list.id, 0, std::slice::from_ref(&first), &[], &[])
+            .await
+            .unwrap();
+        let mut again = credential(&acme, &a, &list, 1, None);
+        again.award_key = first.award_key.clone();
+        match s.insert_issued(list.id, 1, &[again], &[], &[]).await {
+            Err(StoreError::Conflict(m)) => assert!(m.contains("award_key"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            s.issued_by_keys(&["xapi:a:lea@example.org".into()])
+                .await
+                .unwrap(),
+            vec![first.clone()]
+        );
+        assert_eq!(s.holders_of(a.id).await.unwrap(), vec![ann.id]);
+        assert!(s.holders_of(x.id).await.unwrap().is_empty());
+        assert!(s
+            .delete_stack_rule(
+                ann.id,
+                acme.id,
+                stack.id,
+                &audit(acme.id, "stack_rule.delete")
+            )
+            .await
+            .unwrap());
+        assert!(s
+            .stack_rules_with_components(&[a.id])
+            .await
+            .unwrap()
+            .is_empty());
+    }
+);
