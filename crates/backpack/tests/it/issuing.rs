@@ -910,8 +910,16 @@ fn awards_by_csv_xapi_and_stacking_verify_from_the_command_line() {
     assert!(report.contains("not-an-address,invalid"), "{report}");
 
     // The learner sees module A, and the way to the capstone.
+    // Delivery follows the commit of the chunk: moments after "done".
     let mut learner = server.login(learner_address);
-    let portal = learner.get("/backpack/portal").text();
+    let mut portal = learner.get("/backpack/portal").text();
+    for _ in 0..100 {
+        if portal.contains("Module A") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        portal = learner.get("/backpack/portal").text();
+    }
     assert!(portal.contains("Module A"), "{portal}");
     assert!(portal.contains("Capstone"), "progress towards it: {portal}");
     assert!(portal.contains("1 of 2"), "{portal}");
