@@ -98,6 +98,8 @@ pub enum BakeError {
     Corrupt(String),
     #[error("{what} is over the limit of {limit} bytes")]
     TooLarge { what: &'static str, limit: usize },
+    #[error("the PNG has more than {limit} chunks")]
+    TooManyChunks { limit: usize },
     #[error("the image carries no badge data")]
     NoCredential,
     #[error("unsafe SVG: {0}")]
@@ -112,7 +114,7 @@ impl BakeError {
         match self {
             BakeError::NotAnImage => "not_an_image",
             BakeError::Corrupt(_) => "image_corrupt",
-            BakeError::TooLarge { .. } => "image_too_large",
+            BakeError::TooLarge { .. } | BakeError::TooManyChunks { .. } => "image_too_large",
             BakeError::NoCredential => "no_badge_data",
             BakeError::Unsafe(_) => "unsafe_svg",
             BakeError::BadPayload(_) => "bad_payload",

@@ -23,8 +23,7 @@ fn chunks(png: &[u8]) -> Result<Vec<Chunk<'_>>, BakeError> {
     let mut pos = SIGNATURE.len();
     loop {
         if out.len() >= MAX_PNG_CHUNKS {
-            return Err(BakeError::TooLarge {
-                what: "PNG chunk count",
+            return Err(BakeError::TooManyChunks {
                 limit: MAX_PNG_CHUNKS,
             });
         }
@@ -283,6 +282,27 @@ pub(crate) mod tests {
         let t = std::time::Instant::now();
         assert!(matches!(unbake_png(&png), Err(BakeError::TooLarge { .. })));
         assert!(t.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn too_many_chunks_are_counted_as_chunks_not_bytes() {
+        let tiny = tiny_png();
+        let rest = &tiny[8..];
+        let mut png = SIGNATURE.to_vec();
+        png.extend_from_slice(&rest[..25]); // IHDR
+        for _ in 0..MAX_PNG_CHUNKS {
+            png.extend(chunk_bytes(b"tEXt", b"a\0b"));
+        }
+        png.extend_from_slice(&rest[25..]);
+        let err = unbake_png(&png).unwrap_err();
+        assert_eq!(err, BakeError::TooManyChunks { limit: MAX_PNG_CHUNKS });
+        assert_eq!(err.code(), "image_too_large");
+        let message = err.to_string();
+        assert_eq!(
+            message,
+            format!("the PNG has more than {MAX_PNG_CHUNKS} chunks")
+        );
+        assert!(!message.contains("bytes"), "{message}");
     }
 
     #[test]

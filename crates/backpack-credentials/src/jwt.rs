@@ -122,7 +122,13 @@ pub fn claim_mismatches(payload: &Value, credential: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for claim in ["iss", "jti", "nbf", "exp", "sub"] {
         if let (Some(have), Some(want)) = (p.get(claim), expected.get(claim)) {
-            if have != want {
+            // NumericDate may carry a fraction of a second (RFC 7519 §2);
+            // the credential's dates are whole seconds.
+            let same = match (have.as_f64(), want.as_f64()) {
+                (Some(h), Some(w)) => h.floor() == w,
+                _ => have == want,
+            };
+            if !same {
                 out.push(format!(
                     "claim {claim} is {have} but the credential says {want}"
                 ));

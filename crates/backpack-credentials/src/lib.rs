@@ -21,7 +21,9 @@ pub mod samples;
 pub mod sign;
 pub mod status;
 pub mod verify;
+pub mod work;
 
 pub use backpack_jsonld::Processor;
 pub use report::{Check, CheckKind, Format, Outcome, Report, Verdict};
 pub use verify::{InputError, Verifier};
+pub use work::{Deadline, NoDeadline, Work};

@@ -34,3 +34,22 @@ pub const MAX_STATUS_LIST_BYTES: usize = 16 * 1024 * 1024;
 /// Nesting of credentials inside credentials that the verifier follows
 /// (a status list credential is verified with depth + 1).
 pub const MAX_VERIFY_DEPTH: usize = 2;
+
+/// Most RDF quads a credential (or a status list credential) may expand to
+/// before it is canonicalised or checked. A real badge has well under 1,000
+/// (the 25 KB 1EdTech "complete" example: a few hundred); the generic JSON-LD
+/// cap ([`jsonld::MAX_QUADS`]) stays for other documents. Past it:
+/// `credential_too_complex`.
+pub const MAX_CREDENTIAL_QUADS: usize = 5_000;
+
+/// Most `credentialStatus` entries one credential may carry; more is invalid
+/// (`too_many_status_entries`). Real credentials carry one or two (a
+/// revocation and a suspension list).
+pub const MAX_STATUS_ENTRIES: usize = 4;
+
+/// Operation budget of one verification (a credential and everything it leads
+/// to: status lists, nested credentials): each status list fetch, each list
+/// decode and each RDF canonicalisation costs one. Past it, the remaining
+/// checks are "not checked" (`verification_budget_exceeded`), so the verdict
+/// is never green. Entries naming the same list share one fetch and one decode.
+pub const MAX_VERIFY_OPERATIONS: usize = 64;

@@ -4,10 +4,20 @@
 //! caller's fetcher); hosted ones are recognised and reported as needing the
 //! network. Formats older than 2.0, and containers such as EDC and CLR, are
 //! recognised and named.
+//!
+//! **Key binding (the rule that keeps an attacker's signature from naming any
+//! issuer):** the BadgeClass and the issuer Profile are always the documents
+//! served at their own `id` URLs, never the copies embedded in the signed
+//! payload (those are the signer's words, kept for display only); the
+//! creator key document's `owner` must be the Profile's `id`; the Profile must
+//! list the key in `publicKey`; and the key URL must be within the Profile's
+//! verification scope (`verification.startsWith` / `allowedOrigins`, else the
+//! host of the Profile's `id`).
 
 use crate::did::DidResolver;
 use crate::report::{Check, CheckKind, Format, Outcome, Report};
 use crate::verify::{display_name, InputError, Verifier};
+use crate::work::Session;
 use backpack_crypto::jose::CompactJws;
 use backpack_crypto::multikey::PublicKey;
 use serde_json::Value;
@@ -25,6 +35,18 @@ fn context_mentions(doc: &Value, needle: &str) -> bool {
 }
 
 fn report(format: Format, doc: Option<&Value>, checks: Vec<Check>, signed: bool) -> Report {
+    report_with_issuer(format, doc, checks, signed, None)
+}
+
+/// `bound_issuer`: the name (else id) of the fetched Profile the key was
+/// bound to; it replaces anything the payload says about its issuer.
+fn report_with_issuer(
+    format: Format,
+    doc: Option<&Value>,
+    checks: Vec<Check>,
+    signed: bool,
+    bound_issuer: Option<String>,
+) -> Report {
     Report {
         verdict: Report::derive_verdict(&checks, signed),
         format,
@@ -32,7 +54,7 @@ fn report(format: Format, doc: Option<&Value>, checks: Vec<Check>, signed: bool)
             .and_then(|d| d.get("id"))
             .and_then(Value::as_str)
             .map(str::to_string),
-        issuer: doc.and_then(ob2_issuer_name),
+        issuer: bound_issuer.or_else(|| doc.and_then(ob2_issuer_name)),
         name: doc.and_then(display_name),
         container: None,
         checks,
@@ -152,19 +174,154 @@ fn fetch(resolver: &dyn DidResolver, url: &str) -> Result<Value, String> {
     resolver.resolve(url).map_err(|e| e.to_string())
 }
 
-fn embedded_or_fetched(resolver: &dyn DidResolver, v: Option<&Value>) -> Result<Value, String> {
-    match v {
-        Some(Value::String(url)) => fetch(resolver, url),
-        Some(obj @ Value::Object(_)) => Ok(obj.clone()),
-        _ => Err("missing".into()),
+/// The URL a reference names: a string, or the `id` of an embedded object
+/// (whose other members are never trusted).
+fn reference(v: Option<&Value>) -> Option<&str> {
+    match v? {
+        Value::String(url) => Some(url),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
     }
 }
 
+/// The document published at `url`, which must name itself `url`.
+fn fetch_own(resolver: &dyn DidResolver, what: &str, url: &str) -> Result<Value, String> {
+    let doc = fetch(resolver, url).map_err(|e| format!("the {what} {url} is not available ({e})"))?;
+    match doc.get("id").and_then(Value::as_str) {
+        Some(id) if id == url => Ok(doc),
+        other => Err(format!(
+            "the {what} fetched from {url} names itself {}",
+            other.unwrap_or("nothing")
+        )),
+    }
+}
+
+/// Scheme-less host (with port) of an http(s) URL.
+fn host_of(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    Some(authority)
+}
+
+fn strings(v: Option<&Value>) -> Option<Vec<&str>> {
+    match v? {
+        Value::String(s) => Some(vec![s.as_str()]),
+        Value::Array(a) => Some(a.iter().filter_map(Value::as_str).collect()),
+        _ => None,
+    }
+}
+
+/// The OB 2.0 verification scope of `profile` for the key URL `key_url`:
+/// `verification.startsWith` (prefixes), `verification.allowedOrigins`
+/// (hosts), else the host of the Profile's own `id`.
+fn key_in_scope(profile: &Value, key_url: &str) -> Result<(), String> {
+    let policy = profile.get("verification");
+    let starts = strings(policy.and_then(|p| p.get("startsWith")));
+    let origins = strings(policy.and_then(|p| p.get("allowedOrigins")));
+    let key_host = host_of(key_url).map(|h| h.to_ascii_lowercase());
+    if let Some(prefixes) = &starts {
+        if !prefixes.iter().any(|p| !p.is_empty() && key_url.starts_with(p)) {
+            return Err(format!(
+                "the key {key_url} does not start with any of the issuer's verification.startsWith {prefixes:?}"
+            ));
+        }
+    }
+    if let Some(hosts) = &origins {
+        let ok = key_host
+            .as_deref()
+            .is_some_and(|k| hosts.iter().any(|h| h.eq_ignore_ascii_case(k)));
+        if !ok {
+            return Err(format!(
+                "the key {key_url} is not on any of the issuer's verification.allowedOrigins {hosts:?}"
+            ));
+        }
+    }
+    if starts.is_none() && origins.is_none() {
+        let profile_id = profile.get("id").and_then(Value::as_str).unwrap_or("");
+        let own = host_of(profile_id).map(|h| h.to_ascii_lowercase());
+        if own.is_none() || own != key_host {
+            return Err(format!(
+                "the key {key_url} is not on the issuer's own host ({}), and the issuer allows no other origin",
+                own.as_deref().unwrap_or("none")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Bind the creator key to the issuer: the fetched BadgeClass names the
+/// Profile, the fetched Profile lists the key, the key names the Profile as
+/// its owner, and the key URL is within the Profile's scope. Returns the
+/// Profile, or the code and reason of the first rule broken.
+fn bind_ob2_key(
+    resolver: &dyn DidResolver,
+    assertion: &Value,
+    creator: &str,
+    key_doc: &Value,
+) -> Result<Value, (&'static str, String)> {
+    let unbound = |reason: String| ("key_not_bound", reason);
+    let badge_url = reference(assertion.get("badge"))
+        .ok_or_else(|| unbound("the assertion names no BadgeClass URL".into()))?;
+    let badge = fetch_own(resolver, "BadgeClass", badge_url).map_err(unbound)?;
+    let issuer_url = reference(badge.get("issuer")).ok_or_else(|| {
+        unbound(format!(
+            "the BadgeClass {badge_url} names no issuer Profile URL"
+        ))
+    })?;
+    let profile = fetch_own(resolver, "issuer profile", issuer_url).map_err(|e| {
+        unbound(format!("{e}, so the key cannot be tied to it"))
+    })?;
+    let listed = match profile.get("publicKey") {
+        Some(Value::String(s)) => s == creator,
+        Some(Value::Array(a)) => a.iter().any(|k| {
+            k.as_str() == Some(creator) || k.get("id").and_then(Value::as_str) == Some(creator)
+        }),
+        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str) == Some(creator),
+        _ => false,
+    };
+    if !listed {
+        return Err(unbound(format!(
+            "the issuer profile {issuer_url} does not list the key {creator}"
+        )));
+    }
+    match key_doc.get("id").and_then(Value::as_str) {
+        Some(id) if id == creator => {}
+        other => {
+            return Err((
+                "key_document_mismatch",
+                format!(
+                    "the key document fetched from {creator} names itself {}",
+                    other.unwrap_or("nothing")
+                ),
+            ))
+        }
+    }
+    let owner = key_doc.get("owner").and_then(Value::as_str);
+    if owner != Some(issuer_url) {
+        return Err((
+            "key_owner_mismatch",
+            format!(
+                "the key {creator} is owned by {}, not by the issuer {issuer_url}",
+                owner.unwrap_or("nobody")
+            ),
+        ));
+    }
+    key_in_scope(&profile, creator).map_err(|e| ("key_origin_not_allowed", e))?;
+    Ok(profile)
+}
+
 /// An OB 2.0 signed assertion: the JWS payload is the assertion.
-pub fn verify_signed(
+pub(crate) fn verify_signed(
     jws: &CompactJws,
     assertion: &Value,
     v: &Verifier<'_>,
+    s: &Session<'_>,
 ) -> Result<Report, InputError> {
     if !context_mentions(assertion, OB2_CONTEXT) && assertion.get("badge").is_none() {
         return Err(InputError::NotACredential(
@@ -186,13 +343,19 @@ pub fn verify_signed(
         ));
         return Ok(report(Format::Ob2Signed, Some(assertion), checks, false));
     };
-    let key = fetch(v.resolver, creator).and_then(|doc| {
-        let pem = doc
-            .get("publicKeyPem")
-            .and_then(Value::as_str)
-            .ok_or("the key document has no publicKeyPem")?;
-        PublicKey::from_pem(pem).map_err(|e| e.to_string())
-    });
+    let mut bound_issuer = None;
+    let key = s
+        .check()
+        .map_err(|stop| stop.message())
+        .and_then(|()| fetch(v.resolver, creator))
+        .and_then(|doc| {
+            let pem = doc
+                .get("publicKeyPem")
+                .and_then(Value::as_str)
+                .ok_or("the key document has no publicKeyPem")?;
+            let key = PublicKey::from_pem(pem).map_err(|e| e.to_string())?;
+            Ok((key, doc))
+        });
     match key {
         Err(reason) => checks.push(Check::new(
             CheckKind::Proof,
@@ -200,7 +363,7 @@ pub fn verify_signed(
             "ob2_key_unavailable",
             format!("the key {creator} is not available ({reason})"),
         )),
-        Ok(key) => match backpack_crypto::jose::verify_compact(jws, &key) {
+        Ok((key, key_doc)) => match backpack_crypto::jose::verify_compact(jws, &key) {
             Err(e) => checks.push(Check::new(
                 CheckKind::Proof,
                 Outcome::Failed,
@@ -214,25 +377,30 @@ pub fn verify_signed(
                     "signature_valid",
                     format!("OB 2.0 signature ({alg:?}) is valid"),
                 ));
-                // The key must be one the issuer publishes.
-                let issuer = embedded_or_fetched(v.resolver, assertion.get("badge"))
-                    .and_then(|badge| embedded_or_fetched(v.resolver, badge.get("issuer")));
-                match issuer {
-                    Err(reason) => checks.push(Check::new(CheckKind::KeyBinding, Outcome::Failed, "key_not_bound", format!("the issuer profile is not available ({reason}), so the key cannot be tied to it"))),
-                    Ok(issuer) => {
-                        let listed = match issuer.get("publicKey") {
-                            Some(Value::String(s)) => s == creator,
-                            Some(Value::Array(a)) => a.iter().any(|k| k.as_str() == Some(creator) || k.get("id").and_then(Value::as_str) == Some(creator)),
-                            Some(Value::Object(o)) => o.get("id").and_then(Value::as_str) == Some(creator),
-                            _ => false,
-                        };
-                        if listed {
-                            signed = true;
-                            checks.push(Check::new(CheckKind::KeyBinding, Outcome::Passed, "key_bound", "the issuer profile lists this key"));
-                        } else {
-                            checks.push(Check::new(CheckKind::KeyBinding, Outcome::Failed, "key_not_bound", "the issuer profile does not list this key"));
-                        }
-                        checks.push(revocation_check(v.resolver, &issuer, assertion));
+                // The key must be one the issuer publishes, read from the
+                // issuer's own documents, never from the payload.
+                match bind_ob2_key(v.resolver, assertion, creator, &key_doc) {
+                    Err((code, reason)) => checks.push(Check::new(
+                        CheckKind::KeyBinding,
+                        Outcome::Failed,
+                        code,
+                        reason,
+                    )),
+                    Ok(profile) => {
+                        signed = true;
+                        let profile_id = profile.get("id").and_then(Value::as_str).unwrap_or("");
+                        checks.push(Check::new(
+                            CheckKind::KeyBinding,
+                            Outcome::Passed,
+                            "key_bound",
+                            format!("the issuer profile {profile_id} lists this key and owns it"),
+                        ));
+                        bound_issuer = profile
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .or(Some(profile_id))
+                            .map(str::to_string);
+                        checks.push(revocation_check(v.resolver, &profile, assertion, s));
                     }
                 }
             }
@@ -260,10 +428,21 @@ pub fn verify_signed(
             )),
         }
     }
-    Ok(report(Format::Ob2Signed, Some(assertion), checks, signed))
+    Ok(report_with_issuer(
+        Format::Ob2Signed,
+        Some(assertion),
+        checks,
+        signed,
+        bound_issuer,
+    ))
 }
 
-fn revocation_check(resolver: &dyn DidResolver, issuer: &Value, assertion: &Value) -> Check {
+fn revocation_check(
+    resolver: &dyn DidResolver,
+    issuer: &Value,
+    assertion: &Value,
+    s: &Session<'_>,
+) -> Check {
     let Some(url) = issuer.get("revocationList").and_then(Value::as_str) else {
         return Check::new(
             CheckKind::Status,
@@ -272,6 +451,9 @@ fn revocation_check(resolver: &dyn DidResolver, issuer: &Value, assertion: &Valu
             "the issuer publishes no revocation list",
         );
     };
+    if let Err(stop) = s.spend(|w| w.status_list_fetches += 1) {
+        return Check::new(CheckKind::Status, Outcome::NotChecked, stop.code(), stop.message());
+    }
     let list = match fetch(resolver, url) {
         Ok(l) => l,
         Err(reason) => {
@@ -279,7 +461,7 @@ fn revocation_check(resolver: &dyn DidResolver, issuer: &Value, assertion: &Valu
                 CheckKind::Status,
                 Outcome::NotChecked,
                 "status_not_checked",
-                format!("the revocation list is not available ({reason})"),
+                format!("could not check revocation: the revocation list is not available ({reason})"),
             )
         }
     };

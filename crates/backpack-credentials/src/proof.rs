@@ -22,6 +22,16 @@ pub enum ProofError {
     Unsupported(String),
     #[error("JSON-LD: {0}")]
     JsonLd(String),
+    /// The document expands to more RDF than a credential may (see
+    /// [`crate::limits::MAX_CREDENTIAL_QUADS`]).
+    #[error("the document is too complex: {0}")]
+    TooComplex(String),
+    /// A JSON-LD work limit (nesting, values visited, canonicalisation work).
+    #[error("JSON-LD: {0}")]
+    WorkLimit(String),
+    /// The verification's deadline or operation budget ran out.
+    #[error("{}", .0.message())]
+    Stopped(crate::work::Stop),
     #[error("the proof's @context is not a prefix of the document's @context")]
     ContextMismatch,
     #[error("proofPurpose is {0:?}; a credential needs assertionMethod")]
@@ -42,6 +52,9 @@ impl ProofError {
             ProofError::Malformed(_) => "proof_malformed",
             ProofError::Unsupported(_) => "proof_unsupported",
             ProofError::JsonLd(_) => "jsonld_error",
+            ProofError::TooComplex(_) => "credential_too_complex",
+            ProofError::WorkLimit(_) => "jsonld_limit_exceeded",
+            ProofError::Stopped(stop) => stop.code(),
             ProofError::ContextMismatch => "proof_context_mismatch",
             ProofError::WrongPurpose(_) => "wrong_proof_purpose",
             ProofError::BadSignature => "bad_signature",
@@ -54,7 +67,14 @@ impl ProofError {
 
 impl From<backpack_jsonld::JsonLdError> for ProofError {
     fn from(e: backpack_jsonld::JsonLdError) -> Self {
-        ProofError::JsonLd(e.to_string())
+        use backpack_jsonld::JsonLdError as E;
+        match e {
+            E::TooManyQuads { limit } => ProofError::TooComplex(format!(
+                "it expands to more than {limit} RDF statements (a real badge has well under 1,000)"
+            )),
+            E::LimitExceeded { .. } => ProofError::WorkLimit(e.to_string()),
+            other => ProofError::JsonLd(other.to_string()),
+        }
     }
 }
 
@@ -177,6 +197,47 @@ pub fn hash_data(
     }
 }
 
+/// [`hash_data`] for verification: the quads of a credential are capped at
+/// [`crate::limits::MAX_CREDENTIAL_QUADS`], each canonicalisation is an
+/// operation of the session, and the document's canonical hash is computed
+/// once per verification for every proof over the same document.
+pub(crate) fn hash_data_in(
+    processor: &Processor,
+    suite: Suite,
+    unsecured: &Value,
+    proof_config: &Value,
+    session: &crate::work::Session<'_>,
+) -> Result<HashData, ProofError> {
+    if suite == Suite::EddsaJcs2022 {
+        return hash_data(processor, suite, unsecured, proof_config);
+    }
+    let canonical_hash = |doc: &Value| -> Result<[u8; 32], ProofError> {
+        let quads = processor.to_rdf_within(doc, crate::limits::MAX_CREDENTIAL_QUADS)?;
+        Ok(sha256(backpack_jsonld::canonicalize(&quads)?.as_bytes()))
+    };
+    // The document first: a proof set shares it, and when it is too complex
+    // every proof of the set fails the same way without more work.
+    let key = sha256(&serde_json::to_vec(unsecured).unwrap_or_default());
+    let cached = session.canonical.borrow().get(&key).cloned();
+    let doc_hash = match cached {
+        Some(hit) => hit?,
+        None => {
+            session
+                .spend(|w| w.document_canonicalisations += 1)
+                .map_err(ProofError::Stopped)?;
+            let result = canonical_hash(unsecured);
+            session.canonical.borrow_mut().insert(key, result.clone());
+            result?
+        }
+    };
+    session.spend(|_| {}).map_err(ProofError::Stopped)?;
+    let proof_hash = canonical_hash(proof_config)?;
+    Ok(HashData {
+        proof_hash,
+        doc_hash,
+    })
+}
+
 /// RFC 3339 with seconds precision and `Z`, as proofs write `created`.
 pub fn format_datetime(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -295,6 +356,25 @@ pub fn verify(
     proof: &Map<String, Value>,
     key: &PublicKey,
 ) -> Result<Suite, ProofError> {
+    let deadline = crate::work::NoDeadline;
+    verify_in(
+        processor,
+        doc,
+        proof,
+        key,
+        &crate::work::Session::new(&deadline),
+    )
+}
+
+/// [`verify`] within a verification session (shared canonical forms, the
+/// credential quad cap, the operation budget).
+pub(crate) fn verify_in(
+    processor: &Processor,
+    doc: &Value,
+    proof: &Map<String, Value>,
+    key: &PublicKey,
+    session: &crate::work::Session<'_>,
+) -> Result<Suite, ProofError> {
     let Value::Object(doc_map) = doc else {
         return Err(ProofError::NotAnObject);
     };
@@ -339,11 +419,12 @@ pub fn verify(
             ));
         }
     }
-    let hashes = hash_data(
+    let hashes = hash_data_in(
         processor,
         suite,
         &Value::Object(unsecured),
         &Value::Object(config),
+        session,
     )?;
     let message = hashes.concat();
     if suite == Suite::Ed25519Signature2018 {

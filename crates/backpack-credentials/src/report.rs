@@ -179,9 +179,14 @@ impl Report {
                     worse(Verdict::Invalid)
                 }
                 (CheckKind::KeyBinding, Outcome::Failed) => worse(Verdict::KeyNotBound),
-                (CheckKind::KeyBinding | CheckKind::Proof, Outcome::NotChecked) => {
-                    worse(Verdict::Unverified)
-                }
+                // A status the credential declares but that could not be
+                // checked (list unreachable, not supplied offline, type
+                // unsupported, out of time): nothing is wrong, but it may
+                // be revoked, so never green.
+                (
+                    CheckKind::KeyBinding | CheckKind::Proof | CheckKind::Status,
+                    Outcome::NotChecked,
+                ) => worse(Verdict::Unverified),
                 (CheckKind::Status, Outcome::Failed) => {
                     if c.code == "suspended" {
                         worse(Verdict::Suspended)
@@ -224,10 +229,20 @@ mod tests {
     fn all_passed_and_signed_is_verified() {
         let checks = [
             c(CheckKind::Proof, Outcome::Passed, "ok"),
-            c(CheckKind::Status, Outcome::NotChecked, "x"),
+            c(CheckKind::Status, Outcome::Passed, "no_status"),
         ];
         assert_eq!(Report::derive_verdict(&checks, true), Verdict::Verified);
         assert_eq!(Report::derive_verdict(&checks, false), Verdict::Unverified);
+    }
+
+    #[test]
+    fn a_declared_status_not_checked_is_never_green() {
+        let checks = [
+            c(CheckKind::Proof, Outcome::Passed, "ok"),
+            c(CheckKind::Status, Outcome::NotChecked, "status_not_checked"),
+        ];
+        assert_eq!(Report::derive_verdict(&checks, true), Verdict::Unverified);
+        assert_eq!(Verdict::Unverified.colour(), "amber");
     }
 
     #[test]

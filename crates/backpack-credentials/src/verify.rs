@@ -9,13 +9,17 @@
 
 use crate::did::{bind_key, issuer_id, key_named_by, Binding, DidResolver};
 use crate::json::{parse_limited, JsonError};
-use crate::limits::{MAX_CREDENTIAL_BYTES, MAX_PROOFS, MAX_VERIFY_DEPTH};
+use crate::limits::{
+    MAX_CREDENTIAL_BYTES, MAX_CREDENTIAL_QUADS, MAX_PROOFS, MAX_STATUS_ENTRIES, MAX_VERIFY_DEPTH,
+};
 use crate::model;
 use crate::proof::{self, ProofError, Suite};
 use crate::report::{Check, CheckKind, Format, Outcome, Report};
 use crate::status::{Bitstring, StatusListSource, MIN_LIST_BITS};
-use backpack_jsonld::Processor;
+use crate::work::{Deadline, Session, Work};
+use backpack_jsonld::{JsonLdError, Processor};
 use serde_json::Value;
+use std::rc::Rc;
 use time::OffsetDateTime;
 
 /// What the verifier needs from its caller.
@@ -25,6 +29,37 @@ pub struct Verifier<'a> {
     pub status_lists: &'a dyn StatusListSource,
     /// The time to judge validity at.
     pub now: OffsetDateTime,
+    /// Asked before each expensive step (look-ups, canonicalisation, list
+    /// decoding); past it the rest is "not checked". The operation budget
+    /// ([`crate::limits::MAX_VERIFY_OPERATIONS`]) applies in any case.
+    pub deadline: &'a dyn Deadline,
+}
+
+/// What a status list URL gave, once per verification.
+pub(crate) enum ListOutcome {
+    /// Not usable: the check every entry naming it reports.
+    Unusable(Check),
+    Usable {
+        issuer: Option<String>,
+        purposes: Option<Value>,
+        /// The decoded list, or the check to report.
+        bits: Result<Bitstring, Check>,
+        warning: Option<String>,
+    },
+}
+
+/// A JSON-LD failure as a context check; the credential quad cap gets its own
+/// code.
+fn jsonld_check(e: &JsonLdError) -> Check {
+    match e {
+        JsonLdError::TooManyQuads { limit } => Check::new(
+            CheckKind::Context,
+            Outcome::Failed,
+            "credential_too_complex",
+            format!("the credential expands to more than {limit} RDF statements (a real badge has well under 1,000); it was not checked further"),
+        ),
+        other => Check::new(CheckKind::Context, Outcome::Failed, other.code(), other.to_string()),
+    }
 }
 
 /// Input that is not a credential at all (exit code 2 in the CLI).
@@ -79,6 +114,17 @@ fn looks_like_jws(text: &str) -> bool {
 impl Verifier<'_> {
     /// Verify one input of any supported kind.
     pub fn verify_bytes(&self, bytes: &[u8]) -> Result<Report, InputError> {
+        self.verify_bytes_measured(bytes).map(|(report, _)| report)
+    }
+
+    /// [`Verifier::verify_bytes`], and the work it did.
+    pub fn verify_bytes_measured(&self, bytes: &[u8]) -> Result<(Report, Work), InputError> {
+        let session = Session::new(self.deadline);
+        let report = self.bytes_in(bytes, &session)?;
+        Ok((report, session.work()))
+    }
+
+    fn bytes_in(&self, bytes: &[u8], s: &Session<'_>) -> Result<Report, InputError> {
         if bytes.len() > MAX_CREDENTIAL_BYTES.max(backpack_bake::limits::MAX_IMAGE_BYTES) {
             return Err(JsonError::TooLarge {
                 size: bytes.len(),
@@ -103,19 +149,23 @@ impl Verifier<'_> {
                     "svg:openbadges:assertion"
                 }
             };
-            let mut report = self.verify_text(baked.text.trim())?;
+            let mut report = self.text_in(baked.text.trim(), s)?;
             report.container = Some(container.to_string());
             return Ok(report);
         }
         let text = std::str::from_utf8(bytes).map_err(|_| JsonError::NotUtf8)?;
-        self.verify_text(text.trim())
+        self.text_in(text.trim(), s)
     }
 
     /// Verify a JSON document, a compact JWS, or a URL (hosted badge).
     pub fn verify_text(&self, text: &str) -> Result<Report, InputError> {
+        self.text_in(text, &Session::new(self.deadline))
+    }
+
+    fn text_in(&self, text: &str, s: &Session<'_>) -> Result<Report, InputError> {
         if text.starts_with('{') {
             let doc = parse_limited(text.as_bytes())?;
-            return self.verify_json(&doc);
+            return self.json_in(&doc, s);
         }
         if looks_like_jws(text) {
             if text.len() > MAX_CREDENTIAL_BYTES {
@@ -125,7 +175,7 @@ impl Verifier<'_> {
                 }
                 .into());
             }
-            return self.verify_jws(text);
+            return self.jws_in(text, s);
         }
         if text.starts_with("https://") || text.starts_with("http://") {
             return Ok(crate::ob2::hosted_url_report(text));
@@ -151,6 +201,10 @@ impl Verifier<'_> {
 
     /// Verify a parsed JSON document.
     pub fn verify_json(&self, doc: &Value) -> Result<Report, InputError> {
+        self.json_in(doc, &Session::new(self.deadline))
+    }
+
+    fn json_in(&self, doc: &Value, s: &Session<'_>) -> Result<Report, InputError> {
         if !doc.is_object() {
             return Err(InputError::NotACredential(
                 "the JSON is not an object".into(),
@@ -162,25 +216,31 @@ impl Verifier<'_> {
             ));
         }
         if is_vc(doc) {
-            return Ok(self.verify_vc(doc, 0));
+            return Ok(self.vc_in(doc, 0, s).0);
         }
         crate::ob2::classify_json(doc, self)
     }
 
-    fn verify_jws(&self, token: &str) -> Result<Report, InputError> {
+    fn jws_in(&self, token: &str, s: &Session<'_>) -> Result<Report, InputError> {
         let jws = backpack_crypto::jose::parse_compact(token)
             .map_err(|e| InputError::NotACredential(format!("malformed JWT: {e}")))?;
         let payload = parse_limited(&jws.payload)?;
         if payload.get("vc").is_some() || is_vc(&payload) {
-            return Ok(self.verify_vc_jwt(&jws, &payload));
+            return Ok(self.vc_jwt_in(&jws, &payload, s));
         }
-        crate::ob2::verify_signed(&jws, &payload, self)
+        crate::ob2::verify_signed(&jws, &payload, self, s)
     }
 
     /// The VC checks shared by every proof format: structure, validity,
     /// status, and (informative) EU micro-credential completeness. Returns
     /// the codes of the missing EU elements.
-    fn common_checks(&self, doc: &Value, depth: usize, checks: &mut Vec<Check>) -> Vec<String> {
+    fn common_checks(
+        &self,
+        doc: &Value,
+        depth: usize,
+        checks: &mut Vec<Check>,
+        s: &Session<'_>,
+    ) -> Vec<String> {
         let issues = model::check_structure(doc);
         let mut any_error = false;
         for issue in &issues {
@@ -207,7 +267,7 @@ impl Verifier<'_> {
         }
         checks.push(self.validity_check(doc));
         if depth < MAX_VERIFY_DEPTH {
-            checks.extend(self.status_checks(doc, depth));
+            checks.extend(self.status_checks(doc, depth, s));
         }
         match crate::eu::completeness_check(doc) {
             Some((check, missing)) => {
@@ -249,7 +309,7 @@ impl Verifier<'_> {
         }
     }
 
-    fn status_checks(&self, doc: &Value, depth: usize) -> Vec<Check> {
+    fn status_checks(&self, doc: &Value, depth: usize, s: &Session<'_>) -> Vec<Check> {
         let entries: Vec<&Value> = match doc.get("credentialStatus") {
             None => {
                 return vec![Check::new(
@@ -262,14 +322,99 @@ impl Verifier<'_> {
             Some(Value::Array(a)) => a.iter().collect(),
             Some(other) => vec![other],
         };
+        if entries.len() > MAX_STATUS_ENTRIES {
+            return vec![Check::new(
+                CheckKind::Status,
+                Outcome::Failed,
+                "too_many_status_entries",
+                format!(
+                    "the credential has {} status entries; at most {MAX_STATUS_ENTRIES} are accepted",
+                    entries.len()
+                ),
+            )];
+        }
         let issuer = issuer_id(doc).unwrap_or("");
         entries
             .into_iter()
-            .map(|e| self.status_entry(e, issuer, depth))
+            .map(|e| self.status_entry(e, issuer, depth, s))
             .collect()
     }
 
-    fn status_entry(&self, entry: &Value, issuer: &str, depth: usize) -> Check {
+    /// The status list at `url`: fetched, verified and decoded once per
+    /// verification, however many entries name it.
+    fn status_list_in(&self, url: &str, depth: usize, s: &Session<'_>) -> Rc<ListOutcome> {
+        let hit = s.lists.borrow().get(url).cloned();
+        if let Some(hit) = hit {
+            return hit;
+        }
+        let outcome = Rc::new(self.load_status_list(url, depth, s));
+        s.lists.borrow_mut().insert(url.to_string(), outcome.clone());
+        outcome
+    }
+
+    fn load_status_list(&self, url: &str, depth: usize, s: &Session<'_>) -> ListOutcome {
+        let failed =
+            |code: &str, msg: String| Check::new(CheckKind::Status, Outcome::Failed, code, msg);
+        let not_checked =
+            |code: &str, msg: String| Check::new(CheckKind::Status, Outcome::NotChecked, code, msg);
+        if let Err(stop) = s.spend(|w| w.status_list_fetches += 1) {
+            return ListOutcome::Unusable(not_checked(stop.code(), stop.message()));
+        }
+        let (list, warning) = match self.status_lists.status_list(url) {
+            Ok(found) => found,
+            Err(e) => {
+                return ListOutcome::Unusable(not_checked(
+                    "status_not_checked",
+                    format!("could not check revocation: {e}; status not checked"),
+                ))
+            }
+        };
+        // The list must itself verify (its own status, one level further
+        // down, may stay unknown).
+        let (list_report, signed) = self.vc_in(&list, depth + 1, s);
+        let judged: Vec<Check> = list_report
+            .checks
+            .iter()
+            .filter(|c| !(c.check == CheckKind::Status && c.outcome == Outcome::NotChecked))
+            .cloned()
+            .collect();
+        let verdict = Report::derive_verdict(&judged, signed);
+        if verdict != crate::report::Verdict::Verified {
+            if let Some(stop) = list_report
+                .checks
+                .iter()
+                .find(|c| c.code == "verification_deadline" || c.code == "verification_budget_exceeded")
+            {
+                return ListOutcome::Unusable(not_checked(&stop.code, stop.message.clone()));
+            }
+            return ListOutcome::Unusable(failed(
+                "status_list_untrusted",
+                format!("the status list does not verify ({})", verdict.code()),
+            ));
+        }
+        let subject = list
+            .get("credentialSubject")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let bits = match subject.get("encodedList").and_then(Value::as_str) {
+            None => Err(failed(
+                "status_list_malformed",
+                "the status list has no encodedList".into(),
+            )),
+            Some(encoded) => match s.spend(|w| w.status_list_decodes += 1) {
+                Err(stop) => Err(not_checked(stop.code(), stop.message())),
+                Ok(()) => Bitstring::decode(encoded).map_err(|e| failed(e.code(), e.to_string())),
+            },
+        };
+        ListOutcome::Usable {
+            issuer: issuer_id(&list).map(str::to_string),
+            purposes: subject.get("statusPurpose").cloned(),
+            bits,
+            warning,
+        }
+    }
+
+    fn status_entry(&self, entry: &Value, issuer: &str, depth: usize, s: &Session<'_>) -> Check {
         let failed =
             |code: &str, msg: String| Check::new(CheckKind::Status, Outcome::Failed, code, msg);
         let not_checked =
@@ -307,35 +452,26 @@ impl Verifier<'_> {
                 "statusListCredential is missing".into(),
             );
         };
-        let (list, warning) = match self.status_lists.status_list(url) {
-            Ok(found) => found,
-            Err(e) => return not_checked("status_not_checked", format!("{e}; status not checked")),
+        let list = self.status_list_in(url, depth, s);
+        let (list_issuer, list_purpose, bits, warning) = match &*list {
+            ListOutcome::Unusable(check) => return check.clone(),
+            ListOutcome::Usable {
+                issuer,
+                purposes,
+                bits,
+                warning,
+            } => (issuer, purposes.as_ref(), bits, warning.clone()),
         };
-        // The list must itself verify, and be the same issuer's.
-        let list_report = self.verify_vc(&list, depth + 1);
-        if !list_report.is_verified() {
-            return failed(
-                "status_list_untrusted",
-                format!(
-                    "the status list does not verify ({})",
-                    list_report.verdict.code()
-                ),
-            );
-        }
-        if issuer_id(&list) != Some(issuer) {
+        // The list must be the same issuer's.
+        if list_issuer.as_deref() != Some(issuer) {
             return failed(
                 "status_list_untrusted",
                 format!(
                     "the status list is issued by {}, not by the credential's issuer {issuer}",
-                    issuer_id(&list).unwrap_or("nobody")
+                    list_issuer.as_deref().unwrap_or("nobody")
                 ),
             );
         }
-        let subject = list
-            .get("credentialSubject")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let list_purpose = subject.get("statusPurpose");
         let purpose_ok = match list_purpose {
             Some(Value::String(p)) => p == purpose,
             Some(Value::Array(a)) => a.iter().any(|p| p.as_str() == Some(purpose)),
@@ -347,15 +483,9 @@ impl Verifier<'_> {
                 format!("the list is for {list_purpose:?}, the entry for {purpose:?}"),
             );
         }
-        let Some(encoded) = subject.get("encodedList").and_then(Value::as_str) else {
-            return failed(
-                "status_list_malformed",
-                "the status list has no encodedList".into(),
-            );
-        };
-        let bits = match Bitstring::decode(encoded) {
+        let bits = match bits {
             Ok(b) => b,
-            Err(e) => return failed(e.code(), e.to_string()),
+            Err(check) => return check.clone(),
         };
         let value = match bits.entry(index, size) {
             Ok(v) => v,
@@ -407,25 +537,25 @@ impl Verifier<'_> {
 
     /// Verify a JSON-LD credential (embedded proofs) at nesting `depth`.
     pub fn verify_vc(&self, doc: &Value, depth: usize) -> Report {
+        self.vc_in(doc, depth, &Session::new(self.deadline)).0
+    }
+
+    /// The report, and whether a proof verified with a bound key.
+    fn vc_in(&self, doc: &Value, depth: usize, s: &Session<'_>) -> (Report, bool) {
         let mut checks = Vec::new();
         let proofs = proof::proofs_of(doc);
         let issuer = issuer_id(doc).unwrap_or("");
         let mut signed = false;
         if proofs.is_empty() {
             // No proof: still check every context and term.
-            match self.processor.to_rdf(doc) {
+            match self.processor.to_rdf_within(doc, MAX_CREDENTIAL_QUADS) {
                 Ok(_) => checks.push(Check::new(
                     CheckKind::Context,
                     Outcome::Passed,
                     "contexts_ok",
                     "every context is pinned and every term is defined",
                 )),
-                Err(e) => checks.push(Check::new(
-                    CheckKind::Context,
-                    Outcome::Failed,
-                    e.code(),
-                    e.to_string(),
-                )),
+                Err(e) => checks.push(jsonld_check(&e)),
             }
             checks.push(Check::new(
                 CheckKind::Proof,
@@ -444,6 +574,16 @@ impl Verifier<'_> {
             let mut any_verified = false;
             let mut any_supported = false;
             for p in &proofs {
+                // A proof set stops as soon as the verification may not go on.
+                if let Err(stop) = s.check() {
+                    checks.push(Check::new(
+                        CheckKind::Proof,
+                        Outcome::NotChecked,
+                        stop.code(),
+                        stop.message(),
+                    ));
+                    break;
+                }
                 let suite = match Suite::of(p) {
                     Ok(s) => s,
                     Err(e) => {
@@ -499,7 +639,7 @@ impl Verifier<'_> {
                     }
                     continue;
                 };
-                match proof::verify(self.processor, doc, p, &key) {
+                match proof::verify_in(self.processor, doc, p, &key, s) {
                     Ok(s) => {
                         checks.push(Check::new(
                             CheckKind::Proof,
@@ -533,6 +673,26 @@ impl Verifier<'_> {
                             msg,
                         ));
                     }
+                    // Every proof of a set covers the same document: the
+                    // first one past a work limit stops them all.
+                    Err(e @ (ProofError::TooComplex(_) | ProofError::WorkLimit(_))) => {
+                        checks.push(Check::new(
+                            CheckKind::Context,
+                            Outcome::Failed,
+                            e.code(),
+                            format!("{e}; no further proof was checked"),
+                        ));
+                        break;
+                    }
+                    Err(ProofError::Stopped(stop)) => {
+                        checks.push(Check::new(
+                            CheckKind::Proof,
+                            Outcome::NotChecked,
+                            stop.code(),
+                            stop.message(),
+                        ));
+                        break;
+                    }
                     Err(e) => checks.push(Check::new(
                         CheckKind::Proof,
                         Outcome::Failed,
@@ -561,20 +721,15 @@ impl Verifier<'_> {
                         && c.code != "proof_unsupported"
                 });
             if !context_checked && !rdf_verified {
-                if let Err(e) = self.processor.to_rdf(doc) {
-                    checks.push(Check::new(
-                        CheckKind::Context,
-                        Outcome::Failed,
-                        e.code(),
-                        e.to_string(),
-                    ));
+                if let Err(e) = self.processor.to_rdf_within(doc, MAX_CREDENTIAL_QUADS) {
+                    checks.push(jsonld_check(&e));
                 }
             }
             signed = any_verified;
         }
-        let eu_missing = self.common_checks(doc, depth, &mut checks);
+        let eu_missing = self.common_checks(doc, depth, &mut checks, s);
         let verdict = Report::derive_verdict(&checks, signed);
-        Report {
+        let report = Report {
             verdict,
             format: if proofs.is_empty() {
                 Format::Unsigned
@@ -587,10 +742,16 @@ impl Verifier<'_> {
             container: None,
             checks,
             eu_missing,
-        }
+        };
+        (report, signed)
     }
 
-    fn verify_vc_jwt(&self, jws: &backpack_crypto::jose::CompactJws, payload: &Value) -> Report {
+    fn vc_jwt_in(
+        &self,
+        jws: &backpack_crypto::jose::CompactJws,
+        payload: &Value,
+        s: &Session<'_>,
+    ) -> Report {
         let credential = crate::jwt::credential_of(payload);
         let issuer = issuer_id(&credential).unwrap_or("").to_string();
         let mut checks = Vec::new();
@@ -676,38 +837,45 @@ impl Verifier<'_> {
                 m,
             ));
         }
-        // The token's own window counts too, even where the credential has none.
-        let now = self.now.unix_timestamp();
-        if let Some(exp) = payload.get("exp").and_then(Value::as_i64) {
-            if now > exp {
+        // The token's own window counts too, even where the credential has
+        // none. NumericDate is a JSON number of seconds, possibly with a
+        // fraction (RFC 7519 §2): compared as such, never truncated away.
+        let now = self.now.unix_timestamp_nanos() as f64 / 1e9;
+        for claim in ["exp", "nbf"] {
+            let Some(value) = payload.get(claim) else {
+                continue;
+            };
+            let Some(at) = value.as_f64().filter(|t| t.is_finite()) else {
+                checks.push(Check::new(
+                    CheckKind::Structure,
+                    Outcome::Failed,
+                    "jwt_claim_malformed",
+                    format!("claim {claim} is {value}, not a NumericDate (a number of seconds)"),
+                ));
+                continue;
+            };
+            if claim == "exp" && now >= at {
                 checks.push(Check::new(
                     CheckKind::Validity,
                     Outcome::Failed,
                     "expired",
-                    format!("the token expired (exp {exp})"),
+                    format!("the token expired (exp {value})"),
                 ));
             }
-        }
-        if let Some(nbf) = payload.get("nbf").and_then(Value::as_i64) {
-            if now < nbf {
+            if claim == "nbf" && now < at {
                 checks.push(Check::new(
                     CheckKind::Validity,
                     Outcome::Failed,
                     "not_yet_valid",
-                    format!("the token is not valid before nbf {nbf}"),
+                    format!("the token is not valid before nbf {value}"),
                 ));
             }
         }
         // Terms must still be defined: a JWT carries JSON-LD too.
-        if let Err(e) = self.processor.to_rdf(&credential) {
-            checks.push(Check::new(
-                CheckKind::Context,
-                Outcome::Failed,
-                e.code(),
-                e.to_string(),
-            ));
+        if let Err(e) = self.processor.to_rdf_within(&credential, MAX_CREDENTIAL_QUADS) {
+            checks.push(jsonld_check(&e));
         }
-        let eu_missing = self.common_checks(&credential, 0, &mut checks);
+        let eu_missing = self.common_checks(&credential, 0, &mut checks, s);
         Report {
             verdict: Report::derive_verdict(&checks, signed),
             format: Format::VcJwt,

@@ -63,6 +63,7 @@ impl CredentialCheck for OfflineCheck {
                 &lists
             },
             now: at,
+            deadline: &backpack_credentials::work::NoDeadline,
         };
         verifier.verify_bytes(bytes)
     }

@@ -496,6 +496,30 @@ impl Fetcher {
     }
 }
 
+/// How long one verification may take in the server and the CLI: the
+/// fetcher's own limit is per request ([`Policy::timeout`]), this one covers
+/// a credential and everything it leads to (issuer documents, status lists).
+pub const VERIFY_DEADLINE: Duration = Duration::from_secs(15);
+
+/// A verification deadline on the monotonic clock (the pure crates cannot
+/// read the clock): give one to each verification as
+/// [`backpack_credentials::Verifier::deadline`].
+#[derive(Debug, Clone, Copy)]
+pub struct DeadlineAt(Instant);
+
+impl DeadlineAt {
+    /// `budget` from now.
+    pub fn after(budget: Duration) -> Self {
+        DeadlineAt(Instant::now() + budget)
+    }
+}
+
+impl backpack_credentials::Deadline for DeadlineAt {
+    fn passed(&self) -> bool {
+        Instant::now() >= self.0
+    }
+}
+
 /// did:key and supplied documents offline; did:web and https documents online.
 pub struct OnlineResolver<'a> {
     pub offline: OfflineResolver,
@@ -551,6 +575,13 @@ impl StatusListSource for OnlineStatusLists<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_passes_once_its_time_is_spent() {
+        use backpack_credentials::Deadline;
+        assert!(DeadlineAt::after(Duration::ZERO).passed());
+        assert!(!DeadlineAt::after(Duration::from_secs(3600)).passed());
+    }
 
     #[test]
     fn locations_resolve_like_rfc_3986() {

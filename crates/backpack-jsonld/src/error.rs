@@ -13,6 +13,9 @@ pub enum JsonLdError {
     Unsupported(String),
     #[error("{what} over the limit of {limit}")]
     LimitExceeded { what: &'static str, limit: usize },
+    /// More RDF quads than the caller's cap (or [`crate::limits::MAX_QUADS`]).
+    #[error("RDF quads over the limit of {limit}")]
+    TooManyQuads { limit: usize },
     #[error("canonicalisation failed: {0}")]
     Canonicalization(String),
 }
@@ -30,7 +33,9 @@ impl JsonLdError {
             JsonLdError::ProtectedTermRedefinition { .. } => "protected_term_redefinition",
             JsonLdError::Invalid(_) => "invalid_jsonld",
             JsonLdError::Unsupported(_) => "unsupported_jsonld",
-            JsonLdError::LimitExceeded { .. } => "jsonld_limit_exceeded",
+            JsonLdError::LimitExceeded { .. } | JsonLdError::TooManyQuads { .. } => {
+                "jsonld_limit_exceeded"
+            }
             JsonLdError::Canonicalization(_) => "canonicalization_failed",
         }
     }

@@ -152,12 +152,19 @@ impl Processor {
 
     /// JSON-LD 1.1 toRdf of `doc`, in safe mode.
     pub fn to_rdf(&self, doc: &Value) -> Result<Vec<Quad>, JsonLdError> {
+        self.to_rdf_within(doc, limits::MAX_QUADS)
+    }
+
+    /// [`Processor::to_rdf`] that stops at `max_quads` quads (a caller's
+    /// lower cap, for example for credentials; never above
+    /// [`limits::MAX_QUADS`]): [`JsonLdError::TooManyQuads`].
+    pub fn to_rdf_within(&self, doc: &Value, max_quads: usize) -> Result<Vec<Quad>, JsonLdError> {
         let mut expander = expand::Expander {
             processor: self,
             items: 0,
         };
         let items = expander.expand(&self.root, None, doc, "", 0, false)?;
-        let mut emitter = rdf::Emitter::new();
+        let mut emitter = rdf::Emitter::with_max_quads(max_quads);
         emitter.emit_top(&items)?;
         Ok(emitter.quads)
     }

@@ -17,6 +17,7 @@ pub(crate) struct Emitter {
     pub quads: Vec<Quad>,
     blank_ids: HashMap<String, String>,
     counter: usize,
+    max_quads: usize,
 }
 
 fn iri(s: &str) -> Result<NamedNode, JsonLdError> {
@@ -40,6 +41,15 @@ impl Emitter {
             quads: Vec::new(),
             blank_ids: HashMap::new(),
             counter: 0,
+            max_quads: MAX_QUADS,
+        }
+    }
+
+    /// An emitter that stops at `max_quads` (at most [`MAX_QUADS`]).
+    pub fn with_max_quads(max_quads: usize) -> Self {
+        Emitter {
+            max_quads: max_quads.min(MAX_QUADS),
+            ..Emitter::new()
         }
     }
 
@@ -74,10 +84,9 @@ impl Emitter {
         o: Term,
         g: &GraphName,
     ) -> Result<(), JsonLdError> {
-        if self.quads.len() >= MAX_QUADS {
-            return Err(JsonLdError::LimitExceeded {
-                what: "RDF quads",
-                limit: MAX_QUADS,
+        if self.quads.len() >= self.max_quads {
+            return Err(JsonLdError::TooManyQuads {
+                limit: self.max_quads,
             });
         }
         self.quads.push(Quad::new(s, p, o, g.clone()));

@@ -53,11 +53,13 @@ impl CredentialCheck for OnlineCheck {
             local: own_lists,
             fetcher: &self.fetcher,
         };
+        let deadline = backpack_fetch::DeadlineAt::after(backpack_fetch::VERIFY_DEADLINE);
         let verifier = Verifier {
             processor: backpack_jsonld::Processor::shared(),
             resolver: &resolver,
             status_lists: &lists,
             now: at,
+            deadline: &deadline,
         };
         verifier.verify_bytes(bytes)
     }

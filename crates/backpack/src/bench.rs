@@ -74,6 +74,7 @@ pub fn run(n: u64, stream: u64) -> anyhow::Result<ExitCode> {
         resolver: &resolver,
         status_lists: &NoStatusLists,
         now: time,
+        deadline: &backpack_credentials::NoDeadline,
     };
     let verify_one = |s: &String| {
         verifier

@@ -136,6 +136,7 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
         resolver: &resolver,
         status_lists: &lists,
         now: time,
+        deadline: &backpack_credentials::NoDeadline,
     };
     println!("\nVerification (offline, did:key, status list from status-list.json):");
     for (name, bytes) in [

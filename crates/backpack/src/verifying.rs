@@ -95,6 +95,8 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
         resolver,
         status_lists: lists,
         now: time,
+        // Each input gets its own deadline (see `verify_one`).
+        deadline: &backpack_credentials::NoDeadline,
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -144,6 +146,16 @@ fn looks_like_line_item(line: &[u8]) -> bool {
         || (t.starts_with(b"ey") && t.iter().filter(|&&b| b == b'.').count() == 2)
 }
 
+/// One credential, within its own deadline.
+fn verify_one(verifier: &Verifier<'_>, bytes: &[u8]) -> Result<Report, InputError> {
+    let deadline = backpack_fetch::DeadlineAt::after(backpack_fetch::VERIFY_DEADLINE);
+    Verifier {
+        deadline: &deadline,
+        ..*verifier
+    }
+    .verify_bytes(bytes)
+}
+
 fn verify_input(
     verifier: &Verifier<'_>,
     input: &str,
@@ -160,7 +172,7 @@ fn verify_input(
             .take(image_limit() as u64 + 1)
             .read_to_end(&mut bytes)
             .context("cannot read input")?;
-        let result = verifier.verify_bytes(&bytes);
+        let result = verify_one(verifier, &bytes);
         return emit(out, json, input, result, tally);
     }
     let mut first = Vec::new();
@@ -191,7 +203,7 @@ fn verify_input(
                 .read_to_end(&mut bytes)
                 .context("cannot read input")?;
         }
-        let result = verifier.verify_bytes(&bytes);
+        let result = verify_one(verifier, &bytes);
         return emit(out, json, input, result, tally);
     }
     // JSON Lines (or one JWT per line): stream in batches.
@@ -223,7 +235,7 @@ fn verify_input(
                 if bytes.trim_ascii().is_empty() {
                     (n, None)
                 } else {
-                    (n, Some(verifier.verify_bytes(&bytes)))
+                    (n, Some(verify_one(verifier, &bytes)))
                 }
             })
             .collect();

@@ -42,6 +42,7 @@ pub fn verify_with(
         resolver,
         status_lists: lists,
         now,
+        deadline: &backpack_credentials::NoDeadline,
     }
     .verify_bytes(bytes)
 }

@@ -167,3 +167,32 @@ fn the_tokens_own_exp_is_enforced() {
     );
     assert_eq!(verdict(&t), Verdict::Expired);
 }
+
+fn token_with(claims: &[(&str, Value)]) -> String {
+    let alice = issuer(1);
+    let doc = backpack_credentials::samples::open_badge_credential(2, &alice.did);
+    let doc = backpack_credentials::sign::prepare(&doc, &alice.did, corpus_day()).unwrap();
+    let mut payload = doc.as_object().unwrap().clone();
+    payload.insert("iss".into(), json!(alice.did));
+    for (k, v) in claims {
+        payload.insert((*k).into(), v.clone());
+    }
+    let mut header = serde_json::Map::new();
+    header.insert("kid".into(), json!(alice.verification_method));
+    backpack_crypto::jose::sign_compact_eddsa(
+        &header,
+        &serde_json::to_vec(&Value::Object(payload)).unwrap(),
+        &alice.key,
+    )
+}
+
+#[test]
+fn numeric_dates_with_a_fraction_are_read_as_numbers() {
+    // RFC 7519 §2: NumericDate may be a non-integer number of seconds.
+    assert_eq!(verdict(&token_with(&[("exp", json!(1_000_000_000.5))])), Verdict::Expired);
+    let future = corpus_day().unix_timestamp() as f64 + 3600.25;
+    assert_eq!(verdict(&token_with(&[("nbf", json!(future))])), Verdict::NotYetValid);
+    assert_eq!(verdict(&token_with(&[("exp", json!(future))])), Verdict::Verified);
+    // Not a number at all: malformed, not ignored.
+    assert_eq!(verdict(&token_with(&[("exp", json!("2001-09-09"))])), Verdict::Invalid);
+}

@@ -10,6 +10,7 @@ mod eu;
 mod jwt;
 mod limits;
 mod model;
+mod ob2;
 mod status;
 mod tamper;
 mod vectors;

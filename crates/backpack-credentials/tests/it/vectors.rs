@@ -139,6 +139,7 @@ fn signed_vectors_verify_including_ed25519_signature_2020() {
             resolver: &resolver,
             status_lists: &NoStatusLists,
             now: corpus_day(),
+            deadline: &backpack_credentials::NoDeadline,
         };
         let r = v.verify_bytes(&read(&dir.join(file))).unwrap();
         assert_eq!(r.verdict, Verdict::KeyNotBound, "{file}\n{}", summary(&r));

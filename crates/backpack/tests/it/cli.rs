@@ -644,3 +644,61 @@ fn a_signed_challenge_confirms_control_of_a_did() {
     let o = run(&["key", "sign-challenge", "--key", s(&t.p("nope.json")), "x"]);
     assert_eq!(code(&o), 2);
 }
+
+/// The audit's forged OB 2.0 issuer: an assertion signed with the attacker's
+/// key whose embedded BadgeClass and Profile claim Harvard (the embedded
+/// Profile listing the attacker's key), verified with the attacker's own
+/// documents as `--ob2-docs`. Before the fix: "VERIFIED (green)".
+#[test]
+fn verify_ob2_docs_refuses_a_forged_embedded_issuer() {
+    use base64::Engine;
+    let t = Tmp::new("ob2-forged");
+    let key = backpack_crypto::ed25519::SigningKey::from_seed(&[66; 32]);
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend_from_slice(&key.verifying_key().to_bytes());
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----",
+        base64::engine::general_purpose::STANDARD.encode(der)
+    );
+    let ob2 = "https://w3id.org/openbadges/v2";
+    let (evil_key, evil_issuer) = (
+        "https://evil.example/keys/1.json",
+        "https://evil.example/issuer.json",
+    );
+    let docs = t.p("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    let key_doc = serde_json::json!({"@context": ob2, "id": evil_key, "type": "CryptographicKey",
+        "owner": evil_issuer, "publicKeyPem": pem});
+    let profile = serde_json::json!({"@context": ob2, "id": evil_issuer, "type": "Issuer",
+        "name": "Evil", "url": "https://evil.example", "publicKey": evil_key});
+    std::fs::write(docs.join("key.json"), key_doc.to_string()).unwrap();
+    std::fs::write(docs.join("issuer.json"), profile.to_string()).unwrap();
+    let assertion = serde_json::json!({
+        "@context": ob2, "type": "Assertion", "id": "https://evil.example/assertions/1",
+        "recipient": {"type": "email", "hashed": false, "identity": "ada@example.org"},
+        "issuedOn": "2026-01-01T00:00:00Z",
+        "badge": {"id": "https://harvard.example.edu/badges/law.json", "type": "BadgeClass",
+            "name": "Juris Doctor",
+            "issuer": {"id": "https://harvard.example.edu/issuer.json", "type": "Issuer",
+                "name": "Harvard University", "url": "https://harvard.example.edu",
+                "publicKey": evil_key}},
+        "verification": {"type": "signed", "creator": evil_key}
+    });
+    let token = backpack_crypto::jose::sign_compact_eddsa(
+        &serde_json::Map::new(),
+        assertion.to_string().as_bytes(),
+        &key,
+    );
+    std::fs::write(t.p("forged.jwt"), &token).unwrap();
+    let o = run(&["verify", "--ob2-docs", s(&docs), s(&t.p("forged.jwt"))]);
+    let out = text(&o.stdout);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(!out.contains("VERIFIED"), "{out}");
+    assert!(out.contains("KEY NOT BOUND (red)"), "{out}");
+    let o = run(&["verify", "--json", "--ob2-docs", s(&docs), s(&t.p("forged.jwt"))]);
+    let report: Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    assert_eq!(report["verdict"], "key_not_bound", "{report}");
+    assert_ne!(report["issuer"], "Harvard University", "{report}");
+}
