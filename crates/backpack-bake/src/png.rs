@@ -295,7 +295,12 @@ pub(crate) mod tests {
         }
         png.extend_from_slice(&rest[25..]);
         let err = unbake_png(&png).unwrap_err();
-        assert_eq!(err, BakeError::TooManyChunks { limit: MAX_PNG_CHUNKS });
+        assert_eq!(
+            err,
+            BakeError::TooManyChunks {
+                limit: MAX_PNG_CHUNKS
+            }
+        );
         assert_eq!(err.code(), "image_too_large");
         let message = err.to_string();
         assert_eq!(

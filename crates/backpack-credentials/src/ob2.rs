@@ -186,7 +186,8 @@ fn reference(v: Option<&Value>) -> Option<&str> {
 
 /// The document published at `url`, which must name itself `url`.
 fn fetch_own(resolver: &dyn DidResolver, what: &str, url: &str) -> Result<Value, String> {
-    let doc = fetch(resolver, url).map_err(|e| format!("the {what} {url} is not available ({e})"))?;
+    let doc =
+        fetch(resolver, url).map_err(|e| format!("the {what} {url} is not available ({e})"))?;
     match doc.get("id").and_then(Value::as_str) {
         Some(id) if id == url => Ok(doc),
         other => Err(format!(
@@ -226,7 +227,10 @@ fn key_in_scope(profile: &Value, key_url: &str) -> Result<(), String> {
     let origins = strings(policy.and_then(|p| p.get("allowedOrigins")));
     let key_host = host_of(key_url).map(|h| h.to_ascii_lowercase());
     if let Some(prefixes) = &starts {
-        if !prefixes.iter().any(|p| !p.is_empty() && key_url.starts_with(p)) {
+        if !prefixes
+            .iter()
+            .any(|p| !p.is_empty() && key_url.starts_with(p))
+        {
             return Err(format!(
                 "the key {key_url} does not start with any of the issuer's verification.startsWith {prefixes:?}"
             ));
@@ -274,9 +278,8 @@ fn bind_ob2_key(
             "the BadgeClass {badge_url} names no issuer Profile URL"
         ))
     })?;
-    let profile = fetch_own(resolver, "issuer profile", issuer_url).map_err(|e| {
-        unbound(format!("{e}, so the key cannot be tied to it"))
-    })?;
+    let profile = fetch_own(resolver, "issuer profile", issuer_url)
+        .map_err(|e| unbound(format!("{e}, so the key cannot be tied to it")))?;
     let listed = match profile.get("publicKey") {
         Some(Value::String(s)) => s == creator,
         Some(Value::Array(a)) => a.iter().any(|k| {
@@ -452,19 +455,25 @@ fn revocation_check(
         );
     };
     if let Err(stop) = s.spend(|w| w.status_list_fetches += 1) {
-        return Check::new(CheckKind::Status, Outcome::NotChecked, stop.code(), stop.message());
+        return Check::new(
+            CheckKind::Status,
+            Outcome::NotChecked,
+            stop.code(),
+            stop.message(),
+        );
     }
-    let list = match fetch(resolver, url) {
-        Ok(l) => l,
-        Err(reason) => {
-            return Check::new(
+    let list =
+        match fetch(resolver, url) {
+            Ok(l) => l,
+            Err(reason) => return Check::new(
                 CheckKind::Status,
                 Outcome::NotChecked,
                 "status_not_checked",
-                format!("could not check revocation: the revocation list is not available ({reason})"),
-            )
-        }
-    };
+                format!(
+                    "could not check revocation: the revocation list is not available ({reason})"
+                ),
+            ),
+        };
     let id = assertion.get("id").and_then(Value::as_str).unwrap_or("");
     let uid = assertion.get("uid").and_then(Value::as_str).unwrap_or("");
     let entries = list

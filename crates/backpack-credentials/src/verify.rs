@@ -348,7 +348,9 @@ impl Verifier<'_> {
             return hit;
         }
         let outcome = Rc::new(self.load_status_list(url, depth, s));
-        s.lists.borrow_mut().insert(url.to_string(), outcome.clone());
+        s.lists
+            .borrow_mut()
+            .insert(url.to_string(), outcome.clone());
         outcome
     }
 
@@ -380,11 +382,9 @@ impl Verifier<'_> {
             .collect();
         let verdict = Report::derive_verdict(&judged, signed);
         if verdict != crate::report::Verdict::Verified {
-            if let Some(stop) = list_report
-                .checks
-                .iter()
-                .find(|c| c.code == "verification_deadline" || c.code == "verification_budget_exceeded")
-            {
+            if let Some(stop) = list_report.checks.iter().find(|c| {
+                c.code == "verification_deadline" || c.code == "verification_budget_exceeded"
+            }) {
                 return ListOutcome::Unusable(not_checked(&stop.code, stop.message.clone()));
             }
             return ListOutcome::Unusable(failed(
@@ -872,7 +872,10 @@ impl Verifier<'_> {
             }
         }
         // Terms must still be defined: a JWT carries JSON-LD too.
-        if let Err(e) = self.processor.to_rdf_within(&credential, MAX_CREDENTIAL_QUADS) {
+        if let Err(e) = self
+            .processor
+            .to_rdf_within(&credential, MAX_CREDENTIAL_QUADS)
+        {
             checks.push(jsonld_check(&e));
         }
         let eu_missing = self.common_checks(&credential, 0, &mut checks, s);

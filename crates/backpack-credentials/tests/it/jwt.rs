@@ -189,10 +189,25 @@ fn token_with(claims: &[(&str, Value)]) -> String {
 #[test]
 fn numeric_dates_with_a_fraction_are_read_as_numbers() {
     // RFC 7519 §2: NumericDate may be a non-integer number of seconds.
-    assert_eq!(verdict(&token_with(&[("exp", json!(1_000_000_000.5))])), Verdict::Expired);
+    assert_eq!(
+        verdict(&token_with(&[("exp", json!(1_000_000_000.5))])),
+        Verdict::Expired
+    );
     let future = corpus_day().unix_timestamp() as f64 + 3600.25;
-    assert_eq!(verdict(&token_with(&[("nbf", json!(future))])), Verdict::NotYetValid);
-    assert_eq!(verdict(&token_with(&[("exp", json!(future))])), Verdict::Verified);
+    assert_eq!(
+        verdict(&token_with(&[("exp", json!(future))])),
+        Verdict::Verified
+    );
+    // nbf half a second after now, which is also the credential's validFrom
+    // (whole seconds): the same second as validFrom, yet not valid yet.
+    let nbf = corpus_day().unix_timestamp() as f64 + 0.5;
+    assert_eq!(
+        verdict(&token_with(&[("nbf", json!(nbf))])),
+        Verdict::NotYetValid
+    );
     // Not a number at all: malformed, not ignored.
-    assert_eq!(verdict(&token_with(&[("exp", json!("2001-09-09"))])), Verdict::Invalid);
+    assert_eq!(
+        verdict(&token_with(&[("exp", json!("2001-09-09"))])),
+        Verdict::Invalid
+    );
 }

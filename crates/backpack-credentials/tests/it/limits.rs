@@ -122,17 +122,31 @@ fn nine_thousand_status_entries_and_a_16_mib_list_cost_no_list_work() {
     assert!(bytes.len() < MAX_CREDENTIAL_BYTES, "{}", bytes.len());
     let (r, work, asked) = verify_counting(&cred, &list);
     assert_eq!(r.verdict.code(), "invalid", "{}", summary(&r));
-    assert!(summary(&r).contains("too_many_status_entries"), "{}", summary(&r));
+    assert!(
+        summary(&r).contains("too_many_status_entries"),
+        "{}",
+        summary(&r)
+    );
     assert_eq!(asked, 0);
-    assert_eq!(work.status_list_fetches + work.status_list_decodes, 0, "{work:?}");
+    assert_eq!(
+        work.status_list_fetches + work.status_list_decodes,
+        0,
+        "{work:?}"
+    );
     // At the limit, every entry naming the one 16 MiB list: one fetch, one
     // verification of the list, one decode.
-    let entries: Vec<(&str, usize)> = (0..MAX_STATUS_ENTRIES).map(|i| ("revocation", i * 1000)).collect();
+    let entries: Vec<(&str, usize)> = (0..MAX_STATUS_ENTRIES)
+        .map(|i| ("revocation", i * 1000))
+        .collect();
     let cred = crate::status::credential_with_entries(&a, &entries);
     let (r, work, asked) = verify_counting(&cred, &list);
     assert_eq!(r.verdict.code(), "verified", "{}", summary(&r));
     assert_eq!(asked, 1);
-    assert_eq!((work.status_list_fetches, work.status_list_decodes), (1, 1), "{work:?}");
+    assert_eq!(
+        (work.status_list_fetches, work.status_list_decodes),
+        (1, 1),
+        "{work:?}"
+    );
 }
 
 /// A credential signed `n` times by the same key (a proof set over one document).
@@ -159,7 +173,9 @@ fn proof_set(doc: &serde_json::Value, n: usize) -> serde_json::Value {
     secured
 }
 
-fn verify_measured(doc: &serde_json::Value) -> (backpack_credentials::Report, backpack_credentials::Work) {
+fn verify_measured(
+    doc: &serde_json::Value,
+) -> (backpack_credentials::Report, backpack_credentials::Work) {
     backpack_credentials::Verifier {
         processor: backpack_credentials::Processor::shared(),
         resolver: &backpack_credentials::did::OfflineResolver::new(),
@@ -183,7 +199,10 @@ fn a_proof_set_canonicalises_its_document_once() {
     let (r, work) = verify_measured(&proof_set(&doc, 3));
     assert_eq!(r.verdict.code(), "verified", "{}", summary(&r));
     assert_eq!(
-        r.checks.iter().filter(|c| c.code == "signature_valid").count(),
+        r.checks
+            .iter()
+            .filter(|c| c.code == "signature_valid")
+            .count(),
         3
     );
     assert_eq!(work.document_canonicalisations, 1, "{work:?}");
@@ -227,7 +246,9 @@ fn eight_proofs_over_40000_blank_nodes_are_refused_after_one_canonicalisation() 
         .filter(|c| c.code == "credential_too_complex")
         .collect();
     assert_eq!(too_complex.len(), 1, "{}", summary(&r));
-    assert!(too_complex[0].message.contains(&MAX_CREDENTIAL_QUADS.to_string()));
+    assert!(too_complex[0]
+        .message
+        .contains(&MAX_CREDENTIAL_QUADS.to_string()));
     assert_eq!(work.document_canonicalisations, 1, "{work:?}");
     assert!(work.operations <= 2, "{work:?}");
 }

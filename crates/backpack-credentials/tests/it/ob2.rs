@@ -157,15 +157,23 @@ fn a_key_outside_the_issuers_verification_scope_is_not_bound() {
     let docs = uni_documents(EVIL_KEY, UNI_ISSUER, profile(UNI_ISSUER, "Uni", EVIL_KEY));
     let r = check(&token, &docs);
     assert_eq!(r.verdict, Verdict::KeyNotBound, "{}", summary(&r));
-    assert_eq!(binding(&r), (Outcome::Failed, "key_origin_not_allowed".into()));
+    assert_eq!(
+        binding(&r),
+        (Outcome::Failed, "key_origin_not_allowed".into())
+    );
     // startsWith that the key does not match.
     let mut scoped = profile(UNI_ISSUER, "Uni", EVIL_KEY);
-    scoped["verification"] = json!({"type": "VerificationObject", "startsWith": ["https://uni.example/keys/"]});
+    scoped["verification"] =
+        json!({"type": "VerificationObject", "startsWith": ["https://uni.example/keys/"]});
     let r = check(&token, &uni_documents(EVIL_KEY, UNI_ISSUER, scoped));
-    assert_eq!(binding(&r), (Outcome::Failed, "key_origin_not_allowed".into()));
+    assert_eq!(
+        binding(&r),
+        (Outcome::Failed, "key_origin_not_allowed".into())
+    );
     // allowedOrigins naming the key's host: allowed.
     let mut allowed = profile(UNI_ISSUER, "Uni", EVIL_KEY);
-    allowed["verification"] = json!({"type": "VerificationObject", "allowedOrigins": "evil.example"});
+    allowed["verification"] =
+        json!({"type": "VerificationObject", "allowedOrigins": "evil.example"});
     let r = check(&token, &uni_documents(EVIL_KEY, UNI_ISSUER, allowed));
     assert_eq!(r.verdict, Verdict::Verified, "{}", summary(&r));
 }
@@ -192,14 +200,22 @@ fn the_issuer_shown_is_the_fetched_profiles_not_the_embedded_copys() {
         "issuer": {"id": UNI_ISSUER, "type": "Issuer", "name": "Harvard University"}
     });
     let token = jws(&assertion(embedded, UNI_KEY), &key(5));
-    let docs = uni_documents(UNI_KEY, UNI_ISSUER, profile(UNI_ISSUER, "Example University", UNI_KEY));
+    let docs = uni_documents(
+        UNI_KEY,
+        UNI_ISSUER,
+        profile(UNI_ISSUER, "Example University", UNI_KEY),
+    );
     let r = check(&token, &docs);
     assert_eq!(r.verdict, Verdict::Verified, "{}", summary(&r));
     assert_eq!(r.issuer.as_deref(), Some("Example University"));
     // An embedded BadgeClass whose URL serves another issuer's class: the
     // served one counts.
     let docs = [
-        uni_documents(UNI_KEY, UNI_ISSUER, profile(UNI_ISSUER, "Example University", UNI_KEY)),
+        uni_documents(
+            UNI_KEY,
+            UNI_ISSUER,
+            profile(UNI_ISSUER, "Example University", UNI_KEY),
+        ),
         vec![badge_class(UNI_BADGE, HARVARD_ISSUER)],
         harvard_documents(),
     ]

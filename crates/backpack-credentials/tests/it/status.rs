@@ -139,8 +139,14 @@ fn a_declared_status_that_cannot_be_checked_is_amber_not_green() {
     assert!(s.contains("NotChecked/status_not_checked"), "{s}");
     assert!(s.contains("could not check revocation"), "{s}");
     // No status declared: nothing to check, still green.
-    let signed = crate::tamper::signed_sample(1, backpack_credentials::sign::SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022)).1;
-    let backpack_credentials::sign::Secured::Json(doc) = signed else { panic!() };
+    let signed = crate::tamper::signed_sample(
+        1,
+        backpack_credentials::sign::SignFormat::DataIntegrity(SignSuite::EddsaRdfc2022),
+    )
+    .1;
+    let backpack_credentials::sign::Secured::Json(doc) = signed else {
+        panic!()
+    };
     assert_eq!(verdict(&doc, None).0, Verdict::Verified);
 }
 
@@ -161,7 +167,14 @@ impl backpack_credentials::status::StatusListSource for Counting {
     }
 }
 
-pub fn verify_counting(cred: &Value, list: &Value) -> (backpack_credentials::Report, backpack_credentials::Work, usize) {
+pub fn verify_counting(
+    cred: &Value,
+    list: &Value,
+) -> (
+    backpack_credentials::Report,
+    backpack_credentials::Work,
+    usize,
+) {
     let source = Counting {
         lists: lists(std::slice::from_ref(list)),
         ..Default::default()
@@ -175,13 +188,20 @@ pub fn verify_counting(cred: &Value, list: &Value) -> (backpack_credentials::Rep
     }
     .verify_bytes_measured(serde_json::to_string(cred).unwrap().as_bytes())
     .unwrap();
-    (r, work, source.asked.load(std::sync::atomic::Ordering::SeqCst))
+    (
+        r,
+        work,
+        source.asked.load(std::sync::atomic::Ordering::SeqCst),
+    )
 }
 
 #[test]
 fn entries_naming_one_list_fetch_verify_and_decode_it_once() {
     let a = issuer(1);
-    let cred = credential_with_entries(&a, &[("revocation", 1), ("revocation", 2), ("revocation", 3)]);
+    let cred = credential_with_entries(
+        &a,
+        &[("revocation", 1), ("revocation", 2), ("revocation", 3)],
+    );
     let (r, work, asked) = verify_counting(&cred, &status_list(&a, "revocation", &[3]));
     assert_eq!(r.verdict, Verdict::Revoked, "{}", summary(&r));
     assert_eq!(asked, 1);
@@ -195,14 +215,42 @@ fn entries_naming_one_list_fetch_verify_and_decode_it_once() {
 fn more_than_four_status_entries_are_invalid_before_any_look_up() {
     let a = issuer(1);
     let list = status_list(&a, "revocation", &[]);
-    let four = credential_with_entries(&a, &[("revocation", 1), ("revocation", 2), ("suspension", 3), ("revocation", 4)]);
+    let four = credential_with_entries(
+        &a,
+        &[
+            ("revocation", 1),
+            ("revocation", 2),
+            ("suspension", 3),
+            ("revocation", 4),
+        ],
+    );
     let (r, _, _) = verify_counting(&four, &list);
-    assert!(!summary(&r).contains("too_many_status_entries"), "{}", summary(&r));
-    let five = credential_with_entries(&a, &[("revocation", 1), ("revocation", 2), ("revocation", 3), ("revocation", 4), ("revocation", 5)]);
+    assert!(
+        !summary(&r).contains("too_many_status_entries"),
+        "{}",
+        summary(&r)
+    );
+    let five = credential_with_entries(
+        &a,
+        &[
+            ("revocation", 1),
+            ("revocation", 2),
+            ("revocation", 3),
+            ("revocation", 4),
+            ("revocation", 5),
+        ],
+    );
     let (r, work, asked) = verify_counting(&five, &list);
     assert_eq!(r.verdict, Verdict::Invalid, "{}", summary(&r));
-    assert!(summary(&r).contains("Status/Failed/too_many_status_entries"), "{}", summary(&r));
-    assert_eq!((asked, work.status_list_fetches, work.status_list_decodes), (0, 0, 0));
+    assert!(
+        summary(&r).contains("Status/Failed/too_many_status_entries"),
+        "{}",
+        summary(&r)
+    );
+    assert_eq!(
+        (asked, work.status_list_fetches, work.status_list_decodes),
+        (0, 0, 0)
+    );
 }
 
 #[test]

@@ -697,7 +697,13 @@ fn verify_ob2_docs_refuses_a_forged_embedded_issuer() {
     assert_eq!(code(&o), 1, "{out}");
     assert!(!out.contains("VERIFIED"), "{out}");
     assert!(out.contains("KEY NOT BOUND (red)"), "{out}");
-    let o = run(&["verify", "--json", "--ob2-docs", s(&docs), s(&t.p("forged.jwt"))]);
+    let o = run(&[
+        "verify",
+        "--json",
+        "--ob2-docs",
+        s(&docs),
+        s(&t.p("forged.jwt")),
+    ]);
     let report: Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
     assert_eq!(report["verdict"], "key_not_bound", "{report}");
     assert_ne!(report["issuer"], "Harvard University", "{report}");
