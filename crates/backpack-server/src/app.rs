@@ -228,11 +228,18 @@ impl App {
     }
 
     pub fn router(&self, public_url: &str) -> axum::Router {
+        self.routers(public_url).0
+    }
+
+    /// The application's router and, when `metrics.listen` is set, the
+    /// router of the metrics listener (then `/metrics` is only there).
+    pub fn routers(&self, public_url: &str) -> (axum::Router, Option<axum::Router>) {
         let settings = WebSettings {
             public_url: public_url.to_owned(),
             cookie_secure: self.config.cookie_secure,
             max_form_bytes: 64 * 1024,
             client_ip_header: self.config.client_ip_header.clone(),
+            metrics_on_main: self.config.metrics.listen.is_none(),
         };
         let services = Services {
             accounts: self.accounts.clone(),
@@ -244,7 +251,16 @@ impl App {
             issuing: self.issuing.clone(),
         };
         let st = AppState::new(services, self.i18n.clone(), settings);
-        backpack_web::router(st, self.config.max_upload_bytes)
+        let metrics = self
+            .config
+            .metrics
+            .listen
+            .is_some()
+            .then(|| backpack_web::metrics_router(st.clone()));
+        (
+            backpack_web::router(st, self.config.max_upload_bytes),
+            metrics,
+        )
     }
 
     /// Create the demo accounts that do not exist yet; returns
@@ -323,6 +339,8 @@ pub struct Server {
     pub listener: TcpListener,
     pub addr: SocketAddr,
     pub public_url: String,
+    /// The listener of `/metrics` alone, when `metrics.listen` is set.
+    pub metrics_listener: Option<TcpListener>,
 }
 
 impl Server {
@@ -332,6 +350,14 @@ impl Server {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let metrics_listener = match &config.metrics.listen {
+            Some(m) => Some(
+                TcpListener::bind(m)
+                    .await
+                    .map_err(|e| format!("cannot listen on {m} (metrics.listen): {e}"))?,
+            ),
+            None => None,
+        };
         let public_url = config
             .public_url
             .clone()
@@ -342,6 +368,7 @@ impl Server {
             listener,
             addr,
             public_url,
+            metrics_listener,
         })
     }
 
@@ -351,7 +378,16 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), String> {
-        let router = self.app.router(&self.public_url);
+        let (router, metrics_router) = self.app.routers(&self.public_url);
+        // `/metrics` on its own listener, when configured: stops with the server.
+        let metrics = match (self.metrics_listener, metrics_router) {
+            (Some(l), Some(r)) => Some(tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, r).await {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            })),
+            _ => None,
+        };
         let accounts = self.app.accounts.clone();
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -385,6 +421,9 @@ impl Server {
         .map_err(|e| e.to_string());
         sweeper.abort();
         batches.abort();
+        if let Some(m) = metrics {
+            m.abort();
+        }
         result
     }
 }

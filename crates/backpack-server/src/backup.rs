@@ -90,8 +90,17 @@ pub async fn backup(
         files: files.len(),
     };
     let tmp = out.with_extension("partial");
-    let file =
-        std::fs::File::create(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    // Password hashes, sealed keys, every user's files: the owner's alone
+    // (the binary's umask says so too; this holds for any caller).
+    // (A leftover `.partial` would keep its mode: made anew.)
+    let _ = std::fs::remove_file(&tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&tmp)
+        .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     let mut tar = tar::Builder::new(file);
     let mtime = u64::try_from(now.unix_timestamp()).unwrap_or(0);
     let result: Result<(), String> = async {

@@ -49,6 +49,15 @@ pub struct Config {
     pub auth: AuthConfig,
     pub verification: VerificationConfig,
     pub issuing: IssuingConfig,
+    pub metrics: MetricsConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` on this address:port only (the monitoring network),
+    /// not on `listen`. Unset: `/metrics` is served on `listen`.
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -163,6 +172,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             verification: VerificationConfig::default(),
             issuing: IssuingConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -329,6 +339,15 @@ impl Config {
                 self.listen
             )
         })?;
+        if let Some(m) = &self.metrics.listen {
+            m.parse::<SocketAddr>()
+                .map_err(|e| format!("key `metrics.listen`: {m:?} is not an address:port ({e})"))?;
+            if *m == self.listen {
+                return Err(format!(
+                    "key `metrics.listen`: {m:?} is also `listen`; give the monitoring network its own address or port"
+                ));
+            }
+        }
         if let Some(u) = &self.public_url {
             if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 10 {
                 return Err(format!(
@@ -509,6 +528,8 @@ CONFIGURATION
                                                           BACKPACK_ISSUING__KEY_ENCRYPTION_KEY
   issuing.batch_lease_secs   30 (a stopped batch job's batch is taken over after this)
                                                           BACKPACK_ISSUING__BATCH_LEASE_SECS
+  metrics.listen             (unset: /metrics on listen; set, e.g. 10.0.0.5:9090: only there)
+                                                          BACKPACK_METRICS__LISTEN
 ";
 
 #[cfg(test)]
@@ -615,5 +636,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("mail.transport"), "{e}");
+        let e = Config::load(
+            None,
+            env(&[("BACKPACK_METRICS__LISTEN", "monitoring")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("metrics.listen"), "{e}");
+        let c = Config::load(
+            None,
+            env(&[("BACKPACK_METRICS__LISTEN", "127.0.0.1:9090")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.metrics.listen.as_deref(), Some("127.0.0.1:9090"));
     }
 }

@@ -86,32 +86,147 @@ fn plausible_token(t: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+/// The origin of an absolute `http`/`https` URL: (scheme, host, port), the
+/// scheme and host in lower case, the default port made explicit. `None`
+/// for anything else (`null`, a relative or another scheme's URL).
+fn origin_of(url: &str) -> Option<(String, String, u16)> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return None;
+    }
+    let port_of = |p: &str| -> Option<u16> {
+        if p.is_empty() {
+            Some(default_port)
+        } else {
+            p.parse().ok()
+        }
+    };
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            let port = match after {
+                "" => default_port,
+                p => port_of(p.strip_prefix(':')?)?,
+            };
+            (format!("[{host}]"), port)
+        }
+        None => match authority.split_once(':') {
+            Some((host, p)) => (host.to_owned(), port_of(p)?),
+            None => (authority.to_owned(), default_port),
+        },
+    };
+    if host.is_empty() || host == "[]" {
+        return None;
+    }
+    Some((scheme, host.to_ascii_lowercase(), port))
 }
 
-/// Is the request's `Origin` (when sent) this site?
+/// Does the request come from this site? Its `Origin` (or, without one, its
+/// `Referer`'s origin) must be `public_url`'s: same scheme, host and port.
+/// A request with neither is refused: browsers send `Origin` on every POST,
+/// and the `Host` header says nothing about the page that sent the form.
 fn origin_ok(headers: &HeaderMap, public_url: &str) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        // Browsers send Origin on every POST; a missing one still needs the token.
-        return true;
-    };
-    let Ok(origin) = origin.to_str() else {
+    let Some(site) = origin_of(public_url) else {
         return false;
     };
-    if origin.trim_end_matches('/') == public_url.trim_end_matches('/') {
-        return true;
+    let claimed = match headers.get(header::ORIGIN) {
+        Some(origin) => origin.to_str().ok().and_then(origin_of),
+        None => headers
+            .get(header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(origin_of),
+    };
+    claimed == Some(site)
+}
+
+/// How much of a multipart body is read, at most, to find the `_csrf` field
+/// that must come first.
+const MULTIPART_TOKEN_PEEK: usize = 8 * 1024;
+
+/// The boundary of a `multipart/form-data` content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (k, v) = param.trim().split_once('=')?;
+        if !k.trim().eq_ignore_ascii_case("boundary") {
+            return None;
+        }
+        let v = v.trim().trim_matches('"');
+        (!v.is_empty() && v.len() <= 70).then(|| v.to_owned())
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The value of the first part of a multipart body when that part is the
+/// text field `_csrf`; `None` for anything else (another field or a file
+/// first, a part not complete within the bytes given).
+fn leading_csrf_field(buf: &[u8], boundary: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}");
+    let start = find(buf, delimiter.as_bytes())? + delimiter.len();
+    let part = buf.get(start..)?.strip_prefix(b"\r\n")?;
+    let head_end = find(part, b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&part[..head_end]).ok()?;
+    let value = &part[head_end + 4..];
+    let end = find(value, format!("\r\n{delimiter}").as_bytes())?;
+    let disposition = head.split("\r\n").find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("content-disposition")
+            .then_some(value)
+    })?;
+    let mut params = disposition.split(';').map(str::trim);
+    if !params.next()?.eq_ignore_ascii_case("form-data") {
+        return None;
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
-    !host.is_empty() && origin_host == host
+    let mut name = None;
+    for p in params {
+        let (k, v) = p.split_once('=')?;
+        match k.trim().to_ascii_lowercase().as_str() {
+            "name" => name = Some(v.trim().trim_matches('"')),
+            // A file, not the token field.
+            "filename" | "filename*" => return None,
+            _ => {}
+        }
+    }
+    if name != Some("_csrf") {
+        return None;
+    }
+    std::str::from_utf8(&value[..end]).ok().map(str::to_owned)
+}
+
+/// Read the start of a multipart body, only as far as its first part: the
+/// `_csrf` field that every multipart form sends first (before any file), so
+/// a forged upload is refused before its file is read. Returns that token and
+/// a body that gives back every byte (what was read, then the rest).
+async fn multipart_token(body: Body, content_type: &str) -> (Option<String>, Body) {
+    use futures_util::StreamExt;
+    let Some(boundary) = multipart_boundary(content_type) else {
+        return (None, body);
+    };
+    let mut stream = body.into_data_stream();
+    let mut read: Vec<bytes::Bytes> = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut token = None;
+    while token.is_none() && buf.len() < MULTIPART_TOKEN_PEEK {
+        let Some(Ok(chunk)) = stream.next().await else {
+            break;
+        };
+        let room = MULTIPART_TOKEN_PEEK - buf.len();
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        read.push(chunk);
+        token = leading_csrf_field(&buf, &boundary);
+    }
+    let replay = futures_util::stream::iter(read.into_iter().map(Ok::<_, axum::Error>));
+    (token, Body::from_stream(replay.chain(stream)))
 }
 
 pub async fn context(State(st): State<AppState>, req: Request, next: Next) -> Response {
@@ -204,11 +319,9 @@ pub async fn context(State(st): State<AppState>, req: Request, next: Next) -> Re
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let mut sent = parts
-            .uri
-            .query()
-            .and_then(|q| query_param(q, "_csrf"))
-            .map(str::to_owned);
+        // The token travels in the body, never in the URL (where it would
+        // reach logs, history and the address bar).
+        let sent;
         if content_type.starts_with("application/x-www-form-urlencoded") {
             let bytes = match axum::body::to_bytes(body, st.settings.max_form_bytes).await {
                 Ok(b) => b,
@@ -221,11 +334,13 @@ pub async fn context(State(st): State<AppState>, req: Request, next: Next) -> Re
                     )
                 }
             };
-            if sent.is_none() {
-                sent = form_field(&bytes, "_csrf");
-            }
+            sent = form_field(&bytes, "_csrf");
             body = Body::from(bytes);
-        } else if !content_type.starts_with("multipart/form-data") {
+        } else if content_type.starts_with("multipart/form-data") {
+            let (token, replay) = multipart_token(body, &content_type).await;
+            sent = token;
+            body = replay;
+        } else {
             return refuse(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -307,28 +422,128 @@ pub fn error_page(st: &AppState, ctx: &Ctx, status: StatusCode, code: &str) -> R
 mod tests {
     use super::*;
 
+    fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(k.clone(), HeaderValue::from_static(v));
+        }
+        h
+    }
+
     #[test]
     fn origin_must_be_this_site() {
-        let mut h = HeaderMap::new();
-        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
-        assert!(origin_ok(&h, "http://localhost"));
-        h.insert(
+        let site = "https://backpack.example.org/";
+        let ok = |pairs: &[(header::HeaderName, &'static str)]| origin_ok(&headers(pairs), site);
+        assert!(ok(&[(header::ORIGIN, "https://backpack.example.org")]));
+        assert!(ok(&[(header::ORIGIN, "HTTPS://Backpack.Example.org:443")]));
+        assert!(!ok(&[(header::ORIGIN, "https://evil.example")]));
+        assert!(!ok(&[(header::ORIGIN, "null")]));
+        // The scheme and the port count.
+        assert!(!ok(&[(header::ORIGIN, "http://backpack.example.org")]));
+        assert!(!ok(&[(
             header::ORIGIN,
-            HeaderValue::from_static("http://127.0.0.1:8080"),
+            "https://backpack.example.org:8443"
+        )]));
+        // The Host header is no witness: an Origin that matches it, or none.
+        assert!(!ok(&[
+            (header::HOST, "evil.example"),
+            (header::ORIGIN, "https://evil.example"),
+        ]));
+        assert!(!ok(&[(header::HOST, "evil.example")]));
+        assert!(!ok(&[(header::HOST, "backpack.example.org")]));
+        // Without Origin, the Referer's origin.
+        assert!(ok(&[(
+            header::REFERER,
+            "https://backpack.example.org/account?x=1"
+        )]));
+        assert!(!ok(&[(
+            header::REFERER,
+            "http://backpack.example.org/account"
+        )]));
+        assert!(!ok(&[(
+            header::REFERER,
+            "https://backpack.example.org.evil.example/"
+        )]));
+        // An Origin, when sent, decides (not a Referer beside it).
+        assert!(!ok(&[
+            (header::ORIGIN, "https://evil.example"),
+            (header::REFERER, "https://backpack.example.org/"),
+        ]));
+        // Plain HTTP on a port; IPv6.
+        let h = headers(&[(header::ORIGIN, "http://127.0.0.1:8080")]);
+        assert!(origin_ok(&h, "http://127.0.0.1:8080"));
+        assert!(!origin_ok(&h, "http://localhost:8080"));
+        assert!(!origin_ok(&h, "http://127.0.0.1"));
+        let h = headers(&[(header::ORIGIN, "http://[::1]:8080")]);
+        assert!(origin_ok(&h, "http://[::1]:8080/"));
+        assert!(!origin_ok(&h, "http://[::1]"));
+    }
+
+    fn part(name: &str, filename: Option<&str>, value: &str) -> String {
+        let file = filename.map_or(String::new(), |f| format!("; filename=\"{f}\""));
+        format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{value}\r\n")
+    }
+
+    #[test]
+    fn the_multipart_token_is_the_first_field() {
+        assert_eq!(
+            multipart_boundary("multipart/form-data; boundary=\"XyZ\""),
+            Some("XyZ".to_owned())
         );
-        assert!(origin_ok(&h, "http://localhost"));
-        h.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("https://evil.example"),
+        assert_eq!(multipart_boundary("multipart/form-data"), None);
+        let first = format!(
+            "{}{}--XyZ--\r\n",
+            part("_csrf", None, "tok"),
+            part("file", Some("a.png"), "PNG")
         );
-        assert!(!origin_ok(&h, "http://localhost"));
-        h.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("https://backpack.example.org"),
+        assert_eq!(
+            leading_csrf_field(first.as_bytes(), "XyZ"),
+            Some("tok".to_owned())
         );
-        assert!(origin_ok(&h, "https://backpack.example.org/"));
-        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
-        assert!(!origin_ok(&h, "http://localhost"));
+        // Only the first part counts: a token after the file is not read.
+        let after = format!(
+            "{}{}--XyZ--\r\n",
+            part("file", Some("a.png"), "PNG"),
+            part("_csrf", None, "tok")
+        );
+        assert_eq!(leading_csrf_field(after.as_bytes(), "XyZ"), None);
+        // A file named `_csrf` is not the field.
+        let file = format!("{}--XyZ--\r\n", part("_csrf", Some("t.txt"), "tok"));
+        assert_eq!(leading_csrf_field(file.as_bytes(), "XyZ"), None);
+        // Cut before the part ends: not (yet) a token.
+        let cut = part("_csrf", None, "tok");
+        assert_eq!(
+            leading_csrf_field(&cut.as_bytes()[..cut.len() - 2], "XyZ"),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn the_body_is_given_back_whole_after_the_token() {
+        let text = format!(
+            "{}{}--XyZ--\r\n",
+            part("_csrf", None, "tok"),
+            part("file", Some("big.bin"), &"x".repeat(100_000))
+        );
+        let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = text
+            .as_bytes()
+            .chunks(7)
+            .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+            .collect();
+        let body = Body::from_stream(futures_util::stream::iter(chunks));
+        let (token, replay) = multipart_token(body, "multipart/form-data; boundary=XyZ").await;
+        assert_eq!(token.as_deref(), Some("tok"));
+        let back = axum::body::to_bytes(replay, usize::MAX).await.unwrap();
+        assert_eq!(back, text.as_bytes());
+        // No token within the first bytes: refused without reading the rest.
+        let late = format!(
+            "{}{}",
+            part("file", Some("big.bin"), &"x".repeat(100_000)),
+            part("_csrf", None, "tok")
+        );
+        let (token, _) =
+            multipart_token(Body::from(late), "multipart/form-data; boundary=XyZ").await;
+        assert_eq!(token, None);
     }
 
     #[test]

@@ -605,7 +605,17 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
     ]
 }
 
-/// The whole application.
+/// `/metrics` alone (everything else: 404), for a listener of its own on the
+/// monitoring network (`metrics.listen`). It shares the state (so the counters)
+/// of the application's router.
+pub fn metrics_router(st: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(pages::ops::metrics))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(st)
+}
+
+/// The whole application (with `/metrics` unless it has its own listener).
 pub fn router(st: AppState, max_upload_bytes: u64) -> Router {
     let mut pages = Router::new();
     for route in routes(max_upload_bytes) {
@@ -617,10 +627,11 @@ pub fn router(st: AppState, max_upload_bytes: u64) -> Router {
             st.clone(),
             ctx::context,
         ));
-    Router::new()
-        .route("/healthz", get(pages::ops::healthz))
-        .route("/metrics", get(pages::ops::metrics))
-        .route("/static/{name}", get(pages::ops::asset))
+    let mut main = Router::new().route("/healthz", get(pages::ops::healthz));
+    if st.settings.metrics_on_main {
+        main = main.route("/metrics", get(pages::ops::metrics));
+    }
+    main.route("/static/{name}", get(pages::ops::asset))
         // Public documents of issuing (JSON and images for verifiers, not
         // pages): DID documents, status lists, achievements, logos.
         .route(

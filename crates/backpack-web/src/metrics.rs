@@ -1,9 +1,16 @@
 //! Prometheus metrics (`/metrics`) and one structured log line per request.
+//!
+//! Every label takes its value from a fixed set, whatever the client sends:
+//! the method is one of the standard ones or `other`, the route is the
+//! matched route template (`/backpack/badges/{id}`) or `unmatched`, the
+//! status one the server answers with. So no request can add a series: the
+//! exposition stays the same size however many odd requests arrive.
 
 use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -87,17 +94,44 @@ impl Default for Metrics {
     }
 }
 
+/// The method as a label: a standard method by its name, anything else
+/// (an extension method of any length) as `other`.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
+/// The status as a label: a registered status code, or 0 for any other.
+pub fn status_label(status: StatusCode) -> u16 {
+    if status.canonical_reason().is_some() {
+        status.as_u16()
+    } else {
+        0
+    }
+}
+
 /// Count and time every request; log it.
 pub async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method()).to_owned();
+    // The route template the router matched (never the request's path).
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let response = next.run(req).await;
     let elapsed = start.elapsed();
-    let status = response.status().as_u16();
+    let status = status_label(response.status());
     st.metrics
         .requests
         .get_or_create(&RequestLabels {
@@ -114,4 +148,23 @@ pub async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Re
         .observe(elapsed.as_secs_f64());
     tracing::info!(target: "backpack::http", method, route, status, micros = elapsed.as_micros() as u64, "request");
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_come_from_a_fixed_set() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+        let odd = Method::from_bytes("X".repeat(16 * 1024).as_bytes()).unwrap();
+        assert_eq!(method_label(&odd), "other");
+        assert_eq!(
+            method_label(&Method::from_bytes(b"PROPFIND").unwrap()),
+            "other"
+        );
+        assert_eq!(status_label(StatusCode::NOT_FOUND), 404);
+        assert_eq!(status_label(StatusCode::from_u16(599).unwrap()), 0);
+    }
 }

@@ -28,6 +28,9 @@ pub struct WebSettings {
     /// (e.g. `X-Forwarded-For`; its last entry, the one the proxy added).
     /// Unset: the connection's peer address.
     pub client_ip_header: Option<String>,
+    /// Serve `/metrics` with the pages. False when it has a listener of its
+    /// own (`metrics.listen`, see [`crate::metrics_router`]).
+    pub metrics_on_main: bool,
 }
 
 #[derive(Clone)]

@@ -40,6 +40,36 @@ fn load_config(args: &ConfigArgs) -> anyhow::Result<Config> {
     .map_err(|e| anyhow!("configuration: {e}"))
 }
 
+/// What the commands that work on a data folder write (the database and its
+/// journals, stored files, mail with live reset and claim links, the key
+/// file, backups) is their owner's alone: files 0600, folders 0700. SQLite,
+/// the object store, the mail transport and tar create their files
+/// themselves, so the umask is set once, before any is opened.
+fn private_files() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
+/// A data folder made by an older version (or by hand) keeps its modes: say
+/// so when other users of the machine can read it.
+fn warn_if_open(config: &Config) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(&config.data_dir) else {
+            return;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            eprintln!(
+                "warning: the data folder {} (mode {mode:o}) is open to other users of this machine: chmod -R go-rwx {}",
+                config.data_dir.display(),
+                config.data_dir.display()
+            );
+        }
+    }
+}
+
 fn install_logging(config: &Config) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
     let filter = std::env::var("BACKPACK_LOG").unwrap_or_else(|_| config.log.level.clone());
@@ -65,8 +95,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn serve(args: &ConfigArgs, demo: bool) -> anyhow::Result<ExitCode> {
+    private_files();
     let config = load_config(args)?;
     install_logging(&config)?;
+    warn_if_open(&config);
     runtime()?.block_on(async move {
         let shutdown = shutdown_signal();
         let server = Server::bind(config).await.map_err(|e| anyhow!(e))?;
@@ -75,6 +107,10 @@ pub fn serve(args: &ConfigArgs, demo: bool) -> anyhow::Result<ExitCode> {
         println!("  database: {}", backpack_store::redact_url(&app.config.database_url()));
         println!("  files:    {}", app.blobs.describe());
         println!("  mail:     {}", app.mail);
+        match server.metrics_listener.as_ref().and_then(|l| l.local_addr().ok()) {
+            Some(m) => println!("  metrics:  http://{m}/metrics (only there)"),
+            None => println!("  metrics:  {}/metrics", server.public_url),
+        }
         if demo {
             let created = app.seed_demo().await.map_err(|e| anyhow!("demo data: {e}"))?;
             if created.accounts.is_empty() {
@@ -99,6 +135,7 @@ pub fn serve(args: &ConfigArgs, demo: bool) -> anyhow::Result<ExitCode> {
 }
 
 pub fn backup(args: &ConfigArgs, file: &Path) -> anyhow::Result<ExitCode> {
+    private_files();
     let config = load_config(args)?;
     runtime()?.block_on(async {
         let m = backpack_server::backup::backup(&config, file, crate::io::now())
@@ -116,6 +153,7 @@ pub fn backup(args: &ConfigArgs, file: &Path) -> anyhow::Result<ExitCode> {
 }
 
 pub fn restore(args: &ConfigArgs, file: &Path) -> anyhow::Result<ExitCode> {
+    private_files();
     let config = load_config(args)?;
     runtime()?.block_on(async {
         let m = backpack_server::backup::restore(&config, file)
@@ -130,6 +168,7 @@ pub fn restore(args: &ConfigArgs, file: &Path) -> anyhow::Result<ExitCode> {
 }
 
 pub fn fill(args: &ConfigArgs, items: u64) -> anyhow::Result<ExitCode> {
+    private_files();
     let config = load_config(args)?;
     runtime()?.block_on(async move {
         let public_url = config.public_url.clone().unwrap_or_else(|| "http://localhost".into());
@@ -171,6 +210,7 @@ fn rss_mib() -> Option<f64> {
 }
 
 pub fn bench_issue(data_dir: &std::path::Path, rows: u64) -> anyhow::Result<ExitCode> {
+    private_files();
     if data_dir.join("backpack.db").exists() {
         anyhow::bail!(
             "{} already holds a database: give a fresh folder",

@@ -204,6 +204,13 @@ on_every_db!(
             &[VERSION, ("Authorization", &bearer(&token))],
         );
         assert_eq!(r.status, 413, "{}", r.body);
+        // JSON like every other answer of the API.
+        assert!(r
+            .header("content-type")
+            .unwrap_or("")
+            .starts_with("application/json"));
+        let e: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(e["error"], "payload_too_large", "{}", r.body);
         assert_eq!(issued_count(&mut staff, &issuer, &course), 0);
         let page = staff.get(&format!("/issuing/{issuer}/automation")).body;
         assert!(

@@ -47,10 +47,10 @@ fn signed_badge() -> (String, String) {
 
 fn import_text(c: &mut Client, text: &str) -> crate::client::Resp {
     let boundary = "----badgeboundary";
-    let body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n--{boundary}--\r\n");
     let token = c.csrf();
+    let body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n--{boundary}--\r\n");
     c.post_raw(
-        &format!("/backpack/badges?_csrf={token}"),
+        "/backpack/badges",
         &format!("multipart/form-data; boundary={boundary}"),
         body.into_bytes(),
         &[],

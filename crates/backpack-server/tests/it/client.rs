@@ -138,6 +138,8 @@ impl Client {
         )
     }
 
+    /// A POST as a browser on this site sends it: with `Origin` (unless
+    /// `headers` give one, or `Origin: -` to send none).
     pub fn post_raw(
         &mut self,
         path: &str,
@@ -150,7 +152,16 @@ impl Client {
             .post(format!("{}{path}", self.base))
             .header("Cookie", self.cookie_header())
             .header("Content-Type", content_type);
-        for (k, v) in headers {
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("origin"))
+        {
+            req = req.header("Origin", self.base.as_str());
+        }
+        for (k, v) in headers
+            .iter()
+            .filter(|(k, v)| !(k.eq_ignore_ascii_case("origin") && *v == "-"))
+        {
             req = req.header(*k, *v);
         }
         let r = req.send(&body[..]);
@@ -194,7 +205,7 @@ impl Client {
     }
 
     /// A multipart upload of one file field named `file`, with the CSRF
-    /// token in the query as the page's form does.
+    /// token in the `_csrf` field before it, as the page's form sends it.
     pub fn upload(&mut self, path: &str, filename: &str, content_type: &str, bytes: &[u8]) -> Resp {
         self.upload_with(path, &[], filename, content_type, bytes)
     }
@@ -210,7 +221,8 @@ impl Client {
     ) -> Resp {
         let boundary = "----backpacktestboundary7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
-        for (k, v) in fields {
+        let token = self.csrf();
+        for (k, v) in [("_csrf", token.as_str())].iter().chain(fields) {
             body.extend_from_slice(
                 format!(
                     "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
@@ -223,9 +235,8 @@ impl Client {
         );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let token = self.csrf();
         self.post_raw(
-            &format!("{path}?_csrf={token}"),
+            path,
             &format!("multipart/form-data; boundary={boundary}"),
             body,
             &[],

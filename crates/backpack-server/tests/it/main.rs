@@ -17,6 +17,7 @@ mod issuing;
 mod notes;
 mod s3;
 mod security;
+mod security_web;
 
 use std::path::PathBuf;
 use std::sync::mpsc;

@@ -173,15 +173,18 @@ fn is_media(headers: &axum::http::HeaderMap, media: &str) -> bool {
 }
 
 async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, state).await.map_err(|e| {
-        let status = e.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "payload_too_large"
-        } else {
-            "bad_request"
-        };
-        ApiError::new(status, code, e.body_text())
-    })
+    Bytes::from_request(req, state).await.map_err(body_error)
+}
+
+/// A body that could not be read (too large, cut) as a JSON error.
+pub(super) fn body_error(e: axum::extract::rejection::BytesRejection) -> ApiError {
+    let status = e.status();
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "payload_too_large"
+    } else {
+        "bad_request"
+    };
+    ApiError::new(status, code, e.body_text())
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {

@@ -40,8 +40,10 @@ fn problems(list: Vec<Problem>) -> ApiError {
 pub async fn statements(
     State(st): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
+    // Too large (or cut): JSON like every other answer, not axum's text.
+    let body = body.map_err(super::v1::body_error)?;
     // Authenticated after the body is read, so a refused client's
     // connection stays usable.
     let caller = super::caller(&headers, &st, TokenScope::Xapi).await?;

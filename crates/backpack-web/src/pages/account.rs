@@ -301,7 +301,7 @@ pub async fn delete_did(
     Ok(see_other("/account?done=did_removed"))
 }
 
-/// Upload a photo (multipart; the CSRF token travels in the action's query).
+/// Upload a photo (multipart; `ctx::context` checked the `_csrf` field first).
 pub async fn upload_photo(
     State(st): State<AppState>,
     Extension(ctx): Extension<Ctx>,

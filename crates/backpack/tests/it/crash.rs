@@ -7,13 +7,13 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-struct Server {
-    child: Child,
-    addr: String,
-    password: Option<String>,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) addr: String,
+    pub(crate) password: Option<String>,
 }
 
-fn start(data: &Path, port: u16) -> Server {
+pub(crate) fn start(data: &Path, port: u16) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_backpack"))
         .args([
             "serve",
@@ -58,7 +58,7 @@ fn start(data: &Path, port: u16) -> Server {
     }
 }
 
-fn kill(mut s: Server) {
+pub(crate) fn kill(mut s: Server) {
     Command::new("kill")
         .args(["-KILL", &s.child.id().to_string()])
         .status()
@@ -67,7 +67,7 @@ fn kill(mut s: Server) {
 }
 
 /// A free port (bound then released), so the restart listens on the same one.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -76,7 +76,7 @@ fn free_port() -> u16 {
 }
 
 /// One HTTP/1.1 exchange: (status, headers, body).
-fn http(addr: &str, head: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+pub(crate) fn http(addr: &str, head: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.write_all(head.as_bytes()).unwrap();
     s.write_all(body).unwrap();
@@ -88,7 +88,7 @@ fn http(addr: &str, head: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
     (status, headers, raw[split + 4..].to_vec())
 }
 
-fn cookies(headers: &str) -> Vec<String> {
+pub(crate) fn cookies(headers: &str) -> Vec<String> {
     headers
         .lines()
         .filter_map(|l| {
@@ -100,7 +100,7 @@ fn cookies(headers: &str) -> Vec<String> {
 }
 
 /// Log the demo learner in; returns (cookie header, CSRF token).
-fn login(addr: &str, password: &str) -> (String, String) {
+pub(crate) fn login(addr: &str, password: &str) -> (String, String) {
     let (_, h, _) = http(
         addr,
         &format!("GET /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
@@ -140,9 +140,12 @@ fn get(addr: &str, cookie: &str, path: &str) -> (u16, Vec<u8>) {
 
 const BOUNDARY: &str = "----crashtestboundary";
 
-fn multipart(filename: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
+/// A multipart body: the CSRF token first (as the page's form sends it),
+/// then the file.
+pub(crate) fn multipart(token: &str, filename: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
     let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(bytes);
@@ -150,14 +153,14 @@ fn multipart(filename: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
     body
 }
 
-fn upload_head(addr: &str, cookie: &str, token: &str, path: &str, len: usize) -> String {
+pub(crate) fn upload_head(addr: &str, cookie: &str, path: &str, len: usize) -> String {
     format!(
-        "POST {path}?_csrf={token} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: {cookie}\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: {cookie}\r\n\
          Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
     )
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -204,16 +207,19 @@ fn a_kill_during_an_upload_or_import_leaves_nothing_half_written() {
         p.resize(3 * 1024 * 1024, b' ');
         p
     };
-    let body = multipart("big.pdf", "application/pdf", &pdf);
+    let body = multipart(&token, "big.pdf", "application/pdf", &pdf);
     let mut s1 = TcpStream::connect(&addr).unwrap();
-    s1.write_all(
-        upload_head(&addr, &cookie, &token, "/backpack/certificates", body.len()).as_bytes(),
-    )
-    .unwrap();
+    s1.write_all(upload_head(&addr, &cookie, "/backpack/certificates", body.len()).as_bytes())
+        .unwrap();
     s1.write_all(&body[..body.len() / 2]).unwrap();
-    let badge = multipart("b.json", "application/json", &vec![b' '; 2 * 1024 * 1024]);
+    let badge = multipart(
+        &token,
+        "b.json",
+        "application/json",
+        &vec![b' '; 2 * 1024 * 1024],
+    );
     let mut s2 = TcpStream::connect(&addr).unwrap();
-    s2.write_all(upload_head(&addr, &cookie, &token, "/backpack/badges", badge.len()).as_bytes())
+    s2.write_all(upload_head(&addr, &cookie, "/backpack/badges", badge.len()).as_bytes())
         .unwrap();
     s2.write_all(&badge[..badge.len() / 2]).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -243,10 +249,10 @@ fn a_kill_during_an_upload_or_import_leaves_nothing_half_written() {
     let small = backpack_documents::samples::pdf(&[backpack_documents::samples::text_page(
         &backpack_documents::samples::EDX_LINES,
     )]);
-    let body = multipart("cs50.pdf", "application/pdf", &small);
+    let body = multipart(&token, "cs50.pdf", "application/pdf", &small);
     let (status, headers, _) = http(
         &addr,
-        &upload_head(&addr, &cookie, &token, "/backpack/certificates", body.len()),
+        &upload_head(&addr, &cookie, "/backpack/certificates", body.len()),
         &body,
     );
     assert_eq!(status, 303);

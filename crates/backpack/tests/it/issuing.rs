@@ -267,7 +267,8 @@ impl Client {
     ) -> Resp {
         let boundary = "----backpackcrashtest";
         let mut body = Vec::new();
-        for (k, v) in fields {
+        let token = self.csrf();
+        for (k, v) in [("_csrf", token.as_str())].iter().chain(fields) {
             body.extend_from_slice(
                 format!(
                     "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
@@ -284,9 +285,8 @@ impl Client {
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let head = format!(
-            "POST {path}?_csrf={} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: {}\r\n\
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: {}\r\n\
              Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            url_encode(&self.csrf()),
             self.cookie_header(),
             body.len(),
             addr = self.addr,
