@@ -357,7 +357,10 @@ fn pdf_flate_bomb_is_refused_before_parsing() {
 /// that counts how often it is read (the library reads it about every
 /// thousand operators, so the count measures the work done) and answers
 /// `stop_after` (never, if `None`) past that many reads.
-fn counted(doc: &[u8], stop_after: Option<usize>) -> (Result<String, DocError>, Result<usize, DocError>, usize) {
+fn counted(
+    doc: &[u8],
+    stop_after: Option<usize>,
+) -> (Result<String, DocError>, Result<usize, DocError>, usize) {
     let reads = Cell::new(0usize);
     let should_stop = || {
         reads.set(reads.get() + 1);
@@ -376,14 +379,21 @@ fn nested_form_bombs_are_refused_with_bounded_work() {
         let doc = test_pdf::form_bomb(10, depth);
         assert!(doc.len() < 5_000, "{}", doc.len());
         assert_eq!(code(pdf_text(&doc)), Err("pdf_too_complex"), "10^{depth}");
-        assert_eq!(code(pdf_preview(&doc, 200)), Err("pdf_too_complex"), "10^{depth}");
+        assert_eq!(
+            code(pdf_preview(&doc, 200)),
+            Err("pdf_too_complex"),
+            "10^{depth}"
+        );
         assert_eq!(code(pdf_page_count(&doc)), Ok(1));
         let (text, preview, reads) = counted(&doc, None);
         assert_eq!(text, Err(DocError::PdfTooComplex));
         assert_eq!(preview, Err(DocError::PdfTooComplex));
         // Refused from the count, before interpreting: the interpreter
         // would have read the flag a million times.
-        assert!(reads <= 2, "10^{depth}: the stop flag was read {reads} times");
+        assert!(
+            reads <= 2,
+            "10^{depth}: the stop flag was read {reads} times"
+        );
     }
 }
 

@@ -334,8 +334,7 @@ impl DocumentWork {
         let stopping = self.stopping.clone();
         let job = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let should_stop =
-                || cancel.load(Ordering::Relaxed) || stopping.load(Ordering::Relaxed);
+            let should_stop = || cancel.load(Ordering::Relaxed) || stopping.load(Ordering::Relaxed);
             work(&should_stop)
         });
         let result = match tokio::time::timeout(self.deadline, job).await {
@@ -411,9 +410,10 @@ impl Certificates {
         let work = bytes.clone();
         let read = self
             .documents
-            .run(DomainError::field("file", TOO_COMPLEX), move |should_stop| {
-                read(&work, kind, should_stop)
-            })
+            .run(
+                DomainError::field("file", TOO_COMPLEX),
+                move |should_stop| read(&work, kind, should_stop),
+            )
             .await?;
         let p = &read.prefill;
         let pick = |given: &str, found: &Option<String>| -> String {
@@ -578,6 +578,61 @@ impl Certificates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn too_complex() -> DomainError {
+        DomainError::field("file", TOO_COMPLEX)
+    }
+
+    /// A job that spins until told to stop, then reports.
+    fn spinner(
+        done: std::sync::mpsc::Sender<()>,
+    ) -> impl FnOnce(&dyn Fn() -> bool) -> Result<(), DomainError> + Send + 'static {
+        move |should_stop| {
+            while !should_stop() {
+                std::hint::spin_loop();
+            }
+            let _ = done.send(());
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn document_work_is_told_to_stop_at_the_deadline_on_drop_and_at_shutdown() {
+        let work = DocumentWork::new(DocumentLimits {
+            concurrency: 1,
+            deadline: Duration::from_millis(100),
+        });
+        // The deadline: refused as too complex, and the job stops.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let r = work.run(too_complex(), spinner(tx)).await;
+        assert!(matches!(r, Err(DomainError::Invalid(_))), "{r:?}");
+        assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+        // Its permit is back: the next job runs.
+        assert_eq!(work.run(too_complex(), |_| Ok(5)).await.ok(), Some(5));
+        // A dropped request (long deadline): the job stops too.
+        let patient = DocumentWork::new(DocumentLimits {
+            concurrency: 1,
+            deadline: Duration::from_secs(600),
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        let request = patient.run(too_complex(), spinner(tx));
+        assert!(tokio::time::timeout(Duration::from_millis(50), request)
+            .await
+            .is_err());
+        assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+        // Shutdown: running jobs stop, new ones are refused.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let patient = Arc::new(patient);
+        let running = tokio::spawn({
+            let patient = patient.clone();
+            async move { patient.run(too_complex(), spinner(tx)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        patient.stop();
+        assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+        assert!(running.await.is_ok());
+        assert!(patient.run(too_complex(), |_| Ok(5)).await.is_err());
+    }
 
     fn input(title: &str) -> CertificateInput {
         CertificateInput {

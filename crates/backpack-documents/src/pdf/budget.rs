@@ -148,7 +148,10 @@ impl<'s> Budget<'s> {
         if depth > MAX_PDF_NESTING {
             return Err(Stop::TooComplex);
         }
-        let own = stream.dict().get::<Dict<'_>>(b"Resources").map(Resources::new);
+        let own = stream
+            .dict()
+            .get::<Dict<'_>>(b"Resources")
+            .map(Resources::new);
         let resources = own.as_ref().unwrap_or(caller);
         let key = key(stream.obj_id(), resources);
         if let Some(cost) = key.and_then(|k| self.streams.get(&k)) {
@@ -436,7 +439,9 @@ mod tests {
 
     #[test]
     fn nesting_is_limited() {
-        assert!(count(&form_bomb(1, MAX_PDF_NESTING - 1), u64::MAX).0.is_ok());
+        assert!(count(&form_bomb(1, MAX_PDF_NESTING - 1), u64::MAX)
+            .0
+            .is_ok());
         assert_eq!(
             count(&form_bomb(1, MAX_PDF_NESTING + 1), u64::MAX).0,
             Err(Stop::TooComplex)

@@ -16,8 +16,8 @@ mod scan;
 pub(crate) mod text;
 
 use crate::{
-    check_size, shielded, Abort, DocError, MAX_PDF_IMAGE_PIXELS, MAX_PDF_OPERATIONS, MAX_PDF_PAGES_SCANNED,
-    MAX_PREVIEW_WIDTH, MAX_TEXT_CHARS,
+    check_size, shielded, Abort, DocError, MAX_PDF_IMAGE_PIXELS, MAX_PDF_OPERATIONS,
+    MAX_PDF_PAGES_SCANNED, MAX_PREVIEW_WIDTH, MAX_TEXT_CHARS,
 };
 use budget::{Budget, Stop};
 use hayro::hayro_interpret::font::Glyph;

@@ -268,7 +268,12 @@ on_every_db!(
             let mut uploader = ada;
             let upload = std::thread::spawn(move || {
                 let start = std::time::Instant::now();
-                let r = uploader.upload("/backpack/certificates", "bomb.pdf", "application/pdf", &bomb);
+                let r = uploader.upload(
+                    "/backpack/certificates",
+                    "bomb.pdf",
+                    "application/pdf",
+                    &bomb,
+                );
                 (r, start.elapsed(), uploader)
             });
             // Meanwhile the server answers at once.
@@ -286,9 +291,19 @@ on_every_db!(
             let (r, took, back) = upload.join().unwrap();
             ada = back;
             assert_eq!(r.status, 422, "10^{depth}: {}", r.body);
-            assert!(r.body.contains("too much drawing"), "10^{depth}: {}", r.body);
-            assert!(r.body.contains(r#"aria-invalid="true""#), "tied to the field");
-            assert!(took < std::time::Duration::from_secs(2), "10^{depth} took {took:?}");
+            assert!(
+                r.body.contains("too much drawing"),
+                "10^{depth}: {}",
+                r.body
+            );
+            assert!(
+                r.body.contains(r#"aria-invalid="true""#),
+                "tied to the field"
+            );
+            assert!(
+                took < std::time::Duration::from_secs(2),
+                "10^{depth} took {took:?}"
+            );
         }
         ada.post_form("/language", &[("lang", "fr"), ("next", "/backpack")]);
         let r = ada.upload(

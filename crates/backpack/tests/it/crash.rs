@@ -316,8 +316,10 @@ fn sigterm_during_document_work_stops_the_server_within_seconds() {
     // And an upload that never finishes: a request in flight.
     let slow = multipart("slow.pdf", "application/pdf", &vec![b' '; 1024 * 1024]);
     let mut half = TcpStream::connect(&addr).unwrap();
-    half.write_all(upload_head(&addr, &cookie, &token, "/backpack/certificates", slow.len()).as_bytes())
-        .unwrap();
+    half.write_all(
+        upload_head(&addr, &cookie, &token, "/backpack/certificates", slow.len()).as_bytes(),
+    )
+    .unwrap();
     half.write_all(&slow[..slow.len() / 2]).unwrap();
     std::thread::sleep(Duration::from_millis(300));
 
