@@ -24,6 +24,15 @@ pub enum DocError {
     /// (see [`crate::ImageLimits`]): the decompression-bomb guard.
     #[error("the image is too large")]
     ImageTooLarge,
+    /// A PDF whose pages ask for more drawing than allowed: more than
+    /// [`crate::MAX_PDF_OPERATIONS`] operators counted through every nested
+    /// form, or forms nested deeper than [`crate::MAX_PDF_NESTING`].
+    #[error("the PDF asks for too much drawing")]
+    PdfTooComplex,
+    /// The caller's stop flag said to give up (its deadline passed, the
+    /// request went away, the server is stopping).
+    #[error("reading the document was cancelled")]
+    Cancelled,
     /// Neither PDF, PNG nor JPEG.
     #[error("unsupported document type")]
     Unsupported,
@@ -31,12 +40,14 @@ pub enum DocError {
 
 impl DocError {
     /// Every error, for exhaustive tests and message catalogues.
-    pub const ALL: [DocError; 6] = [
+    pub const ALL: [DocError; 8] = [
         DocError::TooLarge,
         DocError::PdfCorrupt,
         DocError::PdfEncrypted,
         DocError::ImageCorrupt,
         DocError::ImageTooLarge,
+        DocError::PdfTooComplex,
+        DocError::Cancelled,
         DocError::Unsupported,
     ];
 
@@ -48,6 +59,8 @@ impl DocError {
             DocError::PdfEncrypted => "pdf_encrypted",
             DocError::ImageCorrupt => "image_corrupt",
             DocError::ImageTooLarge => "image_too_large",
+            DocError::PdfTooComplex => "pdf_too_complex",
+            DocError::Cancelled => "cancelled",
             DocError::Unsupported => "unsupported",
         }
     }

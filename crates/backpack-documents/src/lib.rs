@@ -40,7 +40,15 @@
 //! are refused at once, library calls run under `catch_unwind` (a panic in a
 //! decoder becomes [`DocError::PdfCorrupt`] or [`DocError::ImageCorrupt`]),
 //! and work is bounded: pages scanned, glyphs kept, characters returned,
-//! preview pixels, image pixels and decoder allocations. Before a PDF is
+//! preview pixels, image pixels and decoder allocations. Before a PDF page
+//! is interpreted, the operators it would run are counted through every
+//! nested form XObject (a form drawing a form ten times, nine levels deep,
+//! is 10⁹ draws from a few kilobytes), and a page over
+//! [`MAX_PDF_OPERATIONS`] or nested deeper than [`MAX_PDF_NESTING`] is
+//! refused ([`DocError::PdfTooComplex`]); the interpretation passes count
+//! again as they go, and [`pdf_info_until`] / [`pdf_preview_until`] take a
+//! stop flag from the caller (its deadline, its cancellation: this crate
+//! reads no clock). Before a PDF is
 //! parsed, every stream's filter chain is run through counting decoders so
 //! that a document whose streams would inflate past
 //! [`MAX_PDF_DECODED_BYTES`] (a zip bomb inside a PDF) is refused, and an
@@ -66,7 +74,9 @@ pub use images::{
     image_info, image_info_with, image_preview, image_preview_with, ImageInfo, ImageKind,
     ImageLimits,
 };
-pub use pdf::{pdf_info, pdf_page_count, pdf_preview, pdf_text, PdfInfo};
+pub use pdf::{
+    pdf_info, pdf_info_until, pdf_page_count, pdf_preview, pdf_preview_until, pdf_text, PdfInfo,
+};
 pub use recognise::{
     recognise, Platform, Prefill, MAX_ID_CHARS, MAX_NAME_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
@@ -84,6 +94,18 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 
 /// The most bytes all the streams of one PDF may decode to (256 MiB).
 pub const MAX_PDF_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The most content-stream operators the pages that one call reads may run
+/// (the first [`MAX_PDF_PAGES_SCANNED`] for the text, the first for a
+/// preview), counted through every form XObject, soft mask, tiling pattern,
+/// Type 3 glyph and annotation appearance each time it is drawn: a form
+/// drawn ten times counts ten times. A certificate runs a few thousand;
+/// a busy vector page, tens of thousands. About a second of rendering.
+pub const MAX_PDF_OPERATIONS: u64 = 300_000;
+
+/// How deep form XObjects (and patterns, masks, Type 3 glyphs) may nest
+/// inside one another. `hayro` itself stops at 50, silently.
+pub const MAX_PDF_NESTING: usize = 12;
 
 /// The largest image, in pixels, that may be drawn on a previewed PDF page.
 pub const MAX_PDF_IMAGE_PIXELS: u64 = 40_000_000;
@@ -136,9 +158,21 @@ fn check_size(bytes: &[u8]) -> Result<(), DocError> {
     }
 }
 
-/// Runs `f`, turning a panic into `on_panic`.
+/// The payload with which a device stops `hayro`'s interpreter, which has
+/// no other way out: see the PDF `Collector`. [`shielded`] turns it into
+/// its error.
+pub(crate) struct Abort(pub(crate) DocError);
+
+/// Runs `f`, turning a panic into `on_panic` (and an [`Abort`] into its
+/// error).
 fn shielded<T>(on_panic: DocError, f: impl FnOnce() -> Result<T, DocError>) -> Result<T, DocError> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(Err(on_panic))
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => match payload.downcast_ref::<Abort>() {
+            Some(Abort(e)) => Err(*e),
+            None => Err(on_panic),
+        },
+    }
 }
 
 /// Drops control characters (keeping `\n` when `keep_newlines`), expands
@@ -189,6 +223,10 @@ mod tests {
         });
         assert_eq!(r, Err(DocError::ImageCorrupt));
         assert_eq!(shielded(DocError::ImageCorrupt, || Ok(5)), Ok(5));
+        let r: Result<(), DocError> = shielded(DocError::PdfCorrupt, || {
+            std::panic::resume_unwind(Box::new(Abort(DocError::Cancelled)))
+        });
+        assert_eq!(r, Err(DocError::Cancelled));
     }
 
     #[test]

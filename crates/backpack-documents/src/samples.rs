@@ -179,3 +179,46 @@ pub const EDX_LINES: [(f64, &str); 9] = [
 pub fn rectangle_page() -> String {
     "0 0 0 rg 100 100 300 200 re f\n".to_owned()
 }
+
+/// A PDF "billion laughs": form XObjects nested `depth` deep, each drawing
+/// the next `fan_out` times, the innermost filling a small rectangle, so
+/// that the page asks for `fan_out ^ depth` fills from a file of a few
+/// kilobytes (10⁹ with `fan_out` 10 and `depth` 9). The page also shows a
+/// line of text first. Only for tests of the work limit.
+pub fn form_bomb(fan_out: usize, depth: usize) -> Vec<u8> {
+    let mut b = Builder::new();
+    let catalog = b.reserve();
+    let pages = b.reserve();
+    let font =
+        b.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
+    let mut inner = b.stream(
+        "/Type /XObject /Subtype /Form /BBox [0 0 10 10]",
+        b"0 0 0 rg 1 1 2 2 re f",
+    );
+    for _ in 0..depth {
+        let calls = "/X Do ".repeat(fan_out);
+        inner = b.stream(
+            &format!(
+                "/Type /XObject /Subtype /Form /BBox [0 0 10 10] \
+                 /Resources << /XObject << /X {inner} 0 R >> >>"
+            ),
+            format!("q {calls}Q").as_bytes(),
+        );
+    }
+    let content = format!(
+        "BT /F1 12 Tf 72 720 Td ({}) Tj ET\nq 10 0 0 10 72 400 cm /X Do Q\n",
+        escape("Certificate of nothing")
+    );
+    let stream = b.stream("", content.as_bytes());
+    let page = b.add(format!(
+        "<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 612 792] \
+         /Resources << /Font << /F1 {font} 0 R >> /XObject << /X {inner} 0 R >> >> \
+         /Contents {stream} 0 R >>"
+    ));
+    b.set(catalog, format!("<< /Type /Catalog /Pages {pages} 0 R >>"));
+    b.set(
+        pages,
+        format!("<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>"),
+    );
+    b.finish(catalog, "")
+}

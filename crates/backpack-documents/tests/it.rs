@@ -5,8 +5,9 @@
 use backpack_documents::samples as test_pdf;
 
 use backpack_documents::{
-    image_info, image_preview, pdf_info, pdf_page_count, pdf_preview, pdf_text, recognise, sniff,
-    DocError, DocumentKind, ImageInfo, ImageKind, Platform, Prefill, MAX_DOCUMENT_BYTES,
+    image_info, image_preview, pdf_info, pdf_info_until, pdf_page_count, pdf_preview,
+    pdf_preview_until, pdf_text, recognise, sniff, DocError, DocumentKind, ImageInfo, ImageKind,
+    Platform, Prefill, MAX_DOCUMENT_BYTES,
 };
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
@@ -350,6 +351,93 @@ fn pdf_flate_bomb_is_refused_before_parsing() {
     let doc = b.finish(catalog, "");
     assert_eq!(code(pdf_text(&doc)), Err("too_large"));
     assert_eq!(code(pdf_preview(&doc, 100)), Err("too_large"));
+}
+
+/// Calls [`pdf_info_until`] and [`pdf_preview_until`] with a stop flag
+/// that counts how often it is read (the library reads it about every
+/// thousand operators, so the count measures the work done) and answers
+/// `stop_after` (never, if `None`) past that many reads.
+fn counted(
+    doc: &[u8],
+    stop_after: Option<usize>,
+) -> (Result<String, DocError>, Result<usize, DocError>, usize) {
+    let reads = Cell::new(0usize);
+    let should_stop = || {
+        reads.set(reads.get() + 1);
+        stop_after.is_some_and(|n| reads.get() > n)
+    };
+    let text = pdf_info_until(doc, &should_stop).map(|i| i.text);
+    let preview = pdf_preview_until(doc, 200, &should_stop).map(|p| p.len());
+    (text, preview, reads.get())
+}
+
+#[test]
+fn nested_form_bombs_are_refused_with_bounded_work() {
+    // Fan-out 10: 10^7 and 10^9 fills from a few kilobytes (the audit's
+    // files: 42 s, and a core at 100 % until SIGKILL).
+    for depth in [7, 9] {
+        let doc = test_pdf::form_bomb(10, depth);
+        assert!(doc.len() < 5_000, "{}", doc.len());
+        assert_eq!(code(pdf_text(&doc)), Err("pdf_too_complex"), "10^{depth}");
+        assert_eq!(
+            code(pdf_preview(&doc, 200)),
+            Err("pdf_too_complex"),
+            "10^{depth}"
+        );
+        assert_eq!(code(pdf_page_count(&doc)), Ok(1));
+        let (text, preview, reads) = counted(&doc, None);
+        assert_eq!(text, Err(DocError::PdfTooComplex));
+        assert_eq!(preview, Err(DocError::PdfTooComplex));
+        // Refused from the count, before interpreting: the interpreter
+        // would have read the flag a million times.
+        assert!(
+            reads <= 2,
+            "10^{depth}: the stop flag was read {reads} times"
+        );
+    }
+}
+
+#[test]
+fn forms_nested_too_deep_are_refused() {
+    // One call per level, 21 levels: little drawing, but deeper than any
+    // certificate nests (hayro alone goes 50 deep).
+    let doc = test_pdf::form_bomb(1, 20);
+    assert_eq!(code(pdf_text(&doc)), Err("pdf_too_complex"));
+    assert_eq!(code(pdf_preview(&doc, 100)), Err("pdf_too_complex"));
+    assert_eq!(
+        pdf_text(&test_pdf::form_bomb(1, 8)),
+        Ok("Certificate of nothing".to_owned())
+    );
+}
+
+#[test]
+fn modest_form_nesting_is_read_and_drawn() {
+    // 10^3 fills through four levels of forms: well within the budget.
+    let doc = test_pdf::form_bomb(10, 3);
+    assert_eq!(pdf_text(&doc), Ok("Certificate of nothing".to_owned()));
+    let png = pdf_preview(&doc, 200).unwrap();
+    let img = decode_png(&png);
+    assert!(img.pixels().any(|(_, _, p)| !is_white(p)));
+    let (text, preview, _) = counted(&doc, None);
+    assert_eq!(text, Ok("Certificate of nothing".to_owned()));
+    assert!(preview.is_ok());
+}
+
+#[test]
+fn the_stop_flag_cancels_the_work() {
+    // 10^4 fills: under the budget, but enough for the flag to be read.
+    let doc = test_pdf::form_bomb(10, 4);
+    let (text, preview, reads) = counted(&doc, Some(3));
+    assert_eq!(text, Err(DocError::Cancelled));
+    assert_eq!(preview, Err(DocError::Cancelled));
+    // Stopped at the first read past three, in each call.
+    assert!(reads <= 10, "{reads}");
+    // Not stopped: read in full, the flag read as the work went.
+    let (text, preview, reads) = counted(&doc, None);
+    assert_eq!(text, Ok("Certificate of nothing".to_owned()));
+    assert!(preview.is_ok());
+    assert!(reads > 20, "{reads}");
+    assert_eq!(DocError::Cancelled.code(), "cancelled");
 }
 
 #[test]

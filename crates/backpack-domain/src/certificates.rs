@@ -7,7 +7,9 @@
 //! says, given a PNG preview, and stored: file, preview and row together or
 //! not at all. The learner then corrects the metadata.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use time::macros::format_description;
@@ -188,23 +190,37 @@ struct Read {
     preview: Option<Vec<u8>>,
 }
 
+/// The refusal of a document that asks for too much work (or more time than
+/// [`DocumentLimits::deadline`]).
+const TOO_COMPLEX: &str = "certificate_too_complex";
+
 /// Read an upload: PDF text and first-page preview, or image header and
-/// thumbnail. Refuses corrupt files and decompression bombs.
-fn read(bytes: &[u8], kind: FileKind) -> Result<Read, DomainError> {
+/// thumbnail. Refuses corrupt files, decompression bombs and PDFs asking for
+/// too much drawing; gives up once `should_stop` says so.
+fn read(bytes: &[u8], kind: FileKind, should_stop: &dyn Fn() -> bool) -> Result<Read, DomainError> {
     let refuse = |e: backpack_documents::DocError| {
         let code = match e.code() {
             "pdf_encrypted" => "certificate_encrypted",
             "image_too_large" => "image_too_large",
             "too_large" => "certificate_too_large",
+            "pdf_too_complex" | "cancelled" => TOO_COMPLEX,
             _ => "certificate_corrupt",
         };
         DomainError::field("file", code)
     };
     match kind {
         FileKind::Pdf => {
-            let text = backpack_documents::pdf_text(bytes).map_err(refuse)?;
-            let prefill = backpack_documents::recognise(&text);
-            let preview = backpack_documents::pdf_preview(bytes, PREVIEW_WIDTH).ok();
+            let info = backpack_documents::pdf_info_until(bytes, should_stop).map_err(refuse)?;
+            let prefill = backpack_documents::recognise(&info.text);
+            // No preview is no refusal, but a stop is.
+            let preview =
+                match backpack_documents::pdf_preview_until(bytes, PREVIEW_WIDTH, should_stop) {
+                    Ok(png) => Some(png),
+                    Err(backpack_documents::DocError::Cancelled) => {
+                        return Err(refuse(backpack_documents::DocError::Cancelled))
+                    }
+                    Err(_) => None,
+                };
             Ok(Read {
                 kind,
                 prefill,
@@ -242,12 +258,101 @@ fn title_from_filename(name: &str) -> String {
     }
 }
 
+/// How uploaded documents may be read: how many at once (the work is
+/// CPU-bound, on blocking threads) and for how long each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentLimits {
+    /// Documents read at the same time by this process; more wait their
+    /// turn (their requests wait, and may give up).
+    pub concurrency: usize,
+    /// How long one document may take once its turn has come: past it, the
+    /// work is told to stop and the upload is refused as too complex.
+    pub deadline: Duration,
+}
+
+impl Default for DocumentLimits {
+    fn default() -> Self {
+        DocumentLimits {
+            concurrency: 2,
+            deadline: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Reads documents on blocking threads, a bounded number at once, each
+/// with a deadline, and each told to stop (through the stop flag the
+/// `backpack-documents` functions take) when its request goes away, its
+/// deadline passes or [`DocumentWork::stop`] is called at shutdown. This
+/// only limits this process's own CPU use: nothing shared is guarded.
+pub struct DocumentWork {
+    permits: Arc<tokio::sync::Semaphore>,
+    deadline: Duration,
+    stopping: Arc<AtomicBool>,
+}
+
+/// Sets the flag when dropped: when the request's future is dropped (the
+/// client went away) or the deadline passed.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+impl DocumentWork {
+    pub fn new(limits: DocumentLimits) -> Self {
+        DocumentWork {
+            permits: Arc::new(tokio::sync::Semaphore::new(limits.concurrency.max(1))),
+            deadline: limits.deadline,
+            stopping: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Tells every job to stop now and refuses new ones (server shutdown):
+    /// a blocking thread then ends within about a thousand PDF operators.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        self.permits.close();
+    }
+
+    /// Runs `work` on a blocking thread once a permit is free, with a stop
+    /// flag that turns true at the deadline, when this future is dropped, or
+    /// at [`DocumentWork::stop`]. Past the deadline (or stopped), answers
+    /// `on_timeout` at once without waiting for the thread, which holds its
+    /// permit until it has noticed.
+    async fn run<T: Send + 'static>(
+        &self,
+        on_timeout: DomainError,
+        work: impl FnOnce(&dyn Fn() -> bool) -> Result<T, DomainError> + Send + 'static,
+    ) -> Result<T, DomainError> {
+        let Ok(permit) = self.permits.clone().acquire_owned().await else {
+            return Err(on_timeout); // stopping
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let guard = CancelOnDrop(cancel.clone());
+        let stopping = self.stopping.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let should_stop = || cancel.load(Ordering::Relaxed) || stopping.load(Ordering::Relaxed);
+            work(&should_stop)
+        });
+        let result = match tokio::time::timeout(self.deadline, job).await {
+            Ok(joined) => joined.map_err(DomainError::internal)?,
+            Err(_) => Err(on_timeout),
+        };
+        drop(guard);
+        result
+    }
+}
+
 pub struct Certificates {
     store: Arc<dyn Store>,
     blobs: Arc<dyn BlobStore>,
     clock: Arc<dyn Clock>,
     max_bytes: u64,
     blob_grace_secs: i64,
+    documents: Arc<DocumentWork>,
 }
 
 impl Certificates {
@@ -264,7 +369,21 @@ impl Certificates {
             clock,
             max_bytes: max_bytes.min(backpack_documents::MAX_DOCUMENT_BYTES as u64),
             blob_grace_secs,
+            documents: Arc::new(DocumentWork::new(DocumentLimits::default())),
         }
+    }
+
+    /// Reads documents under these limits rather than the default ones.
+    pub fn with_document_limits(mut self, limits: DocumentLimits) -> Self {
+        self.documents = Arc::new(DocumentWork::new(limits));
+        self
+    }
+
+    /// Tells the documents being read to stop now, and refuses new uploads
+    /// as too complex: for a server that is shutting down, so that it does
+    /// not wait on them.
+    pub fn stop_document_work(&self) {
+        self.documents.stop();
     }
 
     /// Upload a certificate. Fields the learner filled in win over what was
@@ -289,9 +408,13 @@ impl Certificates {
             return Err(DomainError::field("file", "too_many"));
         }
         let work = bytes.clone();
-        let read = tokio::task::spawn_blocking(move || read(&work, kind))
-            .await
-            .map_err(DomainError::internal)??;
+        let read = self
+            .documents
+            .run(
+                DomainError::field("file", TOO_COMPLEX),
+                move |should_stop| read(&work, kind, should_stop),
+            )
+            .await?;
         let p = &read.prefill;
         let pick = |given: &str, found: &Option<String>| -> String {
             if given.trim().is_empty() {
@@ -455,6 +578,61 @@ impl Certificates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn too_complex() -> DomainError {
+        DomainError::field("file", TOO_COMPLEX)
+    }
+
+    /// A job that spins until told to stop, then reports.
+    fn spinner(
+        done: std::sync::mpsc::Sender<()>,
+    ) -> impl FnOnce(&dyn Fn() -> bool) -> Result<(), DomainError> + Send + 'static {
+        move |should_stop| {
+            while !should_stop() {
+                std::hint::spin_loop();
+            }
+            let _ = done.send(());
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn document_work_is_told_to_stop_at_the_deadline_on_drop_and_at_shutdown() {
+        let work = DocumentWork::new(DocumentLimits {
+            concurrency: 1,
+            deadline: Duration::from_millis(100),
+        });
+        // The deadline: refused as too complex, and the job stops.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let r = work.run(too_complex(), spinner(tx)).await;
+        assert!(matches!(r, Err(DomainError::Invalid(_))), "{r:?}");
+        assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+        // Its permit is back: the next job runs.
+        assert_eq!(work.run(too_complex(), |_| Ok(5)).await.ok(), Some(5));
+        // A dropped request (long deadline): the job stops too.
+        let patient = DocumentWork::new(DocumentLimits {
+            concurrency: 1,
+            deadline: Duration::from_secs(600),
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        let request = patient.run(too_complex(), spinner(tx));
+        assert!(tokio::time::timeout(Duration::from_millis(50), request)
+            .await
+            .is_err());
+        assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+        // Shutdown: running jobs stop, new ones are refused.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let patient = Arc::new(patient);
+        let running = tokio::spawn({
+            let patient = patient.clone();
+            async move { patient.run(too_complex(), spinner(tx)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        patient.stop();
+        assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+        assert!(running.await.is_ok());
+        assert!(patient.run(too_complex(), |_| Ok(5)).await.is_err());
+    }
 
     fn input(title: &str) -> CertificateInput {
         CertificateInput {

@@ -8,7 +8,7 @@ use backpack_blobs::{Blobs, S3Settings};
 use backpack_domain::accounts::{Accounts, Policy};
 use backpack_domain::backpack::Backpack;
 use backpack_domain::badges::{Badges, OfflineCheck};
-use backpack_domain::certificates::Certificates;
+use backpack_domain::certificates::{Certificates, DocumentLimits};
 use backpack_domain::issuing::{Issuing, IssuingSettings, LocalIssuers};
 use backpack_domain::notes::Notes;
 use backpack_domain::portfolio::Portfolios;
@@ -195,13 +195,22 @@ impl App {
                 batch_lease_secs: config.issuing.batch_lease_secs,
             },
         ));
-        let certificates = Arc::new(Certificates::new(
-            store.clone(),
-            blobs.clone(),
-            Arc::new(SystemClock),
-            config.max_upload_bytes,
-            grace,
-        ));
+        // Reading an upload is CPU work on a blocking thread: one per core
+        // at most, two seconds each at most.
+        let documents = DocumentLimits {
+            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            deadline: Duration::from_secs(2),
+        };
+        let certificates = Arc::new(
+            Certificates::new(
+                store.clone(),
+                blobs.clone(),
+                Arc::new(SystemClock),
+                config.max_upload_bytes,
+                grace,
+            )
+            .with_document_limits(documents),
+        );
         let notes = Arc::new(Notes::new(
             store.clone(),
             blobs.clone(),
@@ -372,8 +381,10 @@ impl Server {
         })
     }
 
-    /// Serve until `shutdown` resolves, then finish the requests in flight.
-    /// Expired sessions and deleted files' bytes are swept every ten minutes.
+    /// Serve until `shutdown` resolves, then finish the requests in flight
+    /// (documents being read are told to stop at once, so those requests
+    /// end quickly). Expired sessions and deleted files' bytes are swept
+    /// every ten minutes.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -387,6 +398,13 @@ impl Server {
                 }
             })),
             _ => None,
+        };
+        let certificates = self.app.certificates.clone();
+        let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async move {
+            shutdown.await;
+            certificates.stop_document_work();
+            let _ = stopping.send(());
         };
         let accounts = self.app.accounts.clone();
         let sweeper = tokio::spawn(async move {
@@ -412,13 +430,29 @@ impl Server {
                 }
             }
         });
-        let result = axum::serve(
+        let serve = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| e.to_string());
+        .with_graceful_shutdown(shutdown);
+        // Requests still in flight (a slow client, a stuck call) get a few
+        // seconds after the signal, not forever.
+        let grace = async move {
+            if stopped.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let result = tokio::select! {
+            r = serve => r.map_err(|e| e.to_string()),
+            () = grace => {
+                tracing::warn!(
+                    grace_secs = SHUTDOWN_GRACE.as_secs(),
+                    "requests still in flight after the grace period: stopping anyway"
+                );
+                Ok(())
+            }
+        };
         sweeper.abort();
         batches.abort();
         if let Some(m) = metrics {
@@ -427,6 +461,9 @@ impl Server {
         result
     }
 }
+
+/// How long a stopping server waits for the requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is
 /// called (not when first polled), so a signal that arrives while the server

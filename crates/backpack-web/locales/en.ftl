@@ -431,6 +431,7 @@ err-certificate-encrypted = This PDF is protected by a password. Upload an unpro
 err-certificate-type = This type of file is not accepted. Choose a PDF, PNG or JPEG file.
 err-certificate-corrupt = This file could not be read: it may be damaged. Try exporting it again.
 err-certificate-too-large = This file is too large.
+err-certificate-too-complex = This PDF asks for too much drawing to be read here. Print it to a new PDF, or upload an image of it.
 err-image-too-large = This image is too large (too many pixels). Upload a smaller image.
 done-certificate-uploaded = Certificate added. Check the details we filled in.
 done-certificate-saved = Certificate saved.

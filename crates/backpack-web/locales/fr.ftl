@@ -431,6 +431,7 @@ err-certificate-encrypted = Ce PDF est protégé par un mot de passe. Envoyez un
 err-certificate-type = Ce type de fichier n’est pas accepté. Choisissez un fichier PDF, PNG ou JPEG.
 err-certificate-corrupt = Ce fichier n’a pas pu être lu : il est peut-être endommagé. Essayez de l’exporter à nouveau.
 err-certificate-too-large = Ce fichier est trop volumineux.
+err-certificate-too-complex = Ce PDF demande trop de dessin pour être lu ici. Imprimez-le dans un nouveau PDF, ou envoyez-en une image.
 err-image-too-large = Cette image est trop grande (trop de pixels). Envoyez une image plus petite.
 done-certificate-uploaded = Certificat ajouté. Vérifiez les détails que nous avons remplis.
 done-certificate-saved = Certificat enregistré.

@@ -142,6 +142,7 @@ pub const FIELD_CODES: &[&str] = &[
     "certificate_type",
     "certificate_corrupt",
     "certificate_too_large",
+    "certificate_too_complex",
     "image_too_large",
     "taken",
     "bad_country",

@@ -99,7 +99,8 @@ pub fn serve(args: &ConfigArgs, demo: bool) -> anyhow::Result<ExitCode> {
     let config = load_config(args)?;
     install_logging(&config)?;
     warn_if_open(&config);
-    runtime()?.block_on(async move {
+    let runtime = runtime()?;
+    let result = runtime.block_on(async move {
         let shutdown = shutdown_signal();
         let server = Server::bind(config).await.map_err(|e| anyhow!(e))?;
         let app = &server.app;
@@ -129,10 +130,20 @@ pub fn serve(args: &ConfigArgs, demo: bool) -> anyhow::Result<ExitCode> {
         }
         println!("Press Ctrl-C to stop.");
         server.run(shutdown).await.map_err(|e| anyhow!(e))?;
-        println!("Backpack stopped.");
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Blocking threads still busy (a document being read notices the stop
+    // within milliseconds; a file or database call may not) are not waited
+    // for more than a few seconds: dropping the runtime would wait forever.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    if result.is_ok() {
+        println!("Backpack stopped.");
+    }
+    result
 }
+
+/// How long a stopping server waits for its blocking threads.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 pub fn backup(args: &ConfigArgs, file: &Path) -> anyhow::Result<ExitCode> {
     private_files();

@@ -11,13 +11,15 @@
 //! blocks (a date on the left, a signature on the right) do not run
 //! together.
 
+mod budget;
 mod scan;
 pub(crate) mod text;
 
 use crate::{
-    check_size, shielded, DocError, MAX_PDF_IMAGE_PIXELS, MAX_PDF_PAGES_SCANNED, MAX_PREVIEW_WIDTH,
-    MAX_TEXT_CHARS,
+    check_size, shielded, Abort, DocError, MAX_PDF_IMAGE_PIXELS, MAX_PDF_OPERATIONS,
+    MAX_PDF_PAGES_SCANNED, MAX_PREVIEW_WIDTH, MAX_TEXT_CHARS,
 };
+use budget::{Budget, Stop};
 use hayro::hayro_interpret::font::Glyph;
 use hayro::hayro_interpret::hayro_syntax::object::{Dict, Stream};
 use hayro::hayro_interpret::hayro_syntax::page::Page;
@@ -59,14 +61,28 @@ pub struct PdfInfo {
 ///
 /// Errors: [`DocError::TooLarge`] (bytes, decompressed size),
 /// [`DocError::PdfEncrypted`] (a password other than the empty one is
-/// needed, or the encryption is not supported), [`DocError::PdfCorrupt`]
-/// (anything else, a PDF without pages included).
+/// needed, or the encryption is not supported), [`DocError::PdfTooComplex`]
+/// (the pages read would run more than [`MAX_PDF_OPERATIONS`] operators, or
+/// nest forms too deep), [`DocError::PdfCorrupt`] (anything else, a PDF
+/// without pages included).
 pub fn pdf_info(bytes: &[u8]) -> Result<PdfInfo, DocError> {
+    pdf_info_until(bytes, &|| false)
+}
+
+/// [`pdf_info`], giving up with [`DocError::Cancelled`] once `should_stop`
+/// answers `true` (a deadline passed, the request went away, the server is
+/// stopping). It is asked every thousand operators or so, never in a tight
+/// loop; this crate reads no clock, so the deadline is the caller's.
+pub fn pdf_info_until(bytes: &[u8], should_stop: &dyn Fn() -> bool) -> Result<PdfInfo, DocError> {
     check_size(bytes)?;
     shielded(DocError::PdfCorrupt, || {
         let pdf = open(bytes)?;
         let pages = pdf.pages().len();
-        let text = extract_text(&pdf, MAX_PDF_PAGES_SCANNED, MAX_TEXT_CHARS);
+        let mut budget = Budget::new(should_stop);
+        for page in pdf.pages().iter().take(MAX_PDF_PAGES_SCANNED) {
+            budget.charge_page(page).map_err(stopped)?;
+        }
+        let text = extract_text(&pdf, MAX_PDF_PAGES_SCANNED, MAX_TEXT_CHARS, should_stop)?;
         Ok(PdfInfo { pages, text })
     })
 }
@@ -77,7 +93,8 @@ pub fn pdf_text(bytes: &[u8]) -> Result<String, DocError> {
     pdf_info(bytes).map(|info| info.text)
 }
 
-/// The number of pages; errors as [`pdf_info`].
+/// The number of pages; errors as [`pdf_info`] (no page is interpreted,
+/// so never [`DocError::PdfTooComplex`]).
 pub fn pdf_page_count(bytes: &[u8]) -> Result<usize, DocError> {
     check_size(bytes)?;
     shielded(DocError::PdfCorrupt, || {
@@ -92,20 +109,46 @@ pub fn pdf_page_count(bytes: &[u8]) -> Result<usize, DocError> {
 /// Errors as [`pdf_info`], and [`DocError::TooLarge`] when the page draws an
 /// image of more than [`MAX_PDF_IMAGE_PIXELS`].
 pub fn pdf_preview(bytes: &[u8], max_width: u32) -> Result<Vec<u8>, DocError> {
+    pdf_preview_until(bytes, max_width, &|| false)
+}
+
+/// [`pdf_preview`], giving up with [`DocError::Cancelled`] once
+/// `should_stop` answers `true` (see [`pdf_info_until`]). The flag is read
+/// while the page is counted and probed; the final rendering, which `hayro`
+/// does through a device of its own, cannot be interrupted, but it only
+/// starts on a page whose count is within [`MAX_PDF_OPERATIONS`].
+pub fn pdf_preview_until(
+    bytes: &[u8],
+    max_width: u32,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<Vec<u8>, DocError> {
     check_size(bytes)?;
     shielded(DocError::PdfCorrupt, || {
         let pdf = open(bytes)?;
         let page = pdf.pages().first().ok_or(DocError::PdfCorrupt)?;
+        Budget::new(should_stop)
+            .charge_page(page)
+            .map_err(stopped)?;
         let settings = InterpreterSettings::default();
         // A first pass that decodes nothing: how large are the images?
         let cache = InterpreterCache::new();
-        let mut probe = Collector::new(0);
+        let mut probe = Collector::new(0, should_stop);
         run(page, &cache, &settings, &mut probe);
         if probe.largest_image > MAX_PDF_IMAGE_PIXELS {
             return Err(DocError::TooLarge);
         }
+        if should_stop() {
+            return Err(DocError::Cancelled);
+        }
         render_png(page, &settings, max_width)
     })
+}
+
+fn stopped(stop: Stop) -> DocError {
+    match stop {
+        Stop::TooComplex => DocError::PdfTooComplex,
+        Stop::Cancelled => DocError::Cancelled,
+    }
 }
 
 /// Whether `%PDF-` appears in the first 1,024 bytes.
@@ -132,7 +175,12 @@ fn open(bytes: &[u8]) -> Result<Pdf, DocError> {
     Ok(pdf)
 }
 
-fn extract_text(pdf: &Pdf, max_pages: usize, max_chars: usize) -> String {
+fn extract_text(
+    pdf: &Pdf,
+    max_pages: usize,
+    max_chars: usize,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<String, DocError> {
     let settings = InterpreterSettings::default();
     let cache = InterpreterCache::new();
     let mut out = String::new();
@@ -141,7 +189,7 @@ fn extract_text(pdf: &Pdf, max_pages: usize, max_chars: usize) -> String {
         if chars >= max_chars {
             break;
         }
-        let mut collector = Collector::new(text::MAX_GLYPHS_PER_PAGE);
+        let mut collector = Collector::new(text::MAX_GLYPHS_PER_PAGE, should_stop);
         run(page, &cache, &settings, &mut collector);
         let page_text = text::layout(collector.glyphs, max_chars - chars);
         if page_text.is_empty() {
@@ -158,7 +206,7 @@ fn extract_text(pdf: &Pdf, max_pages: usize, max_chars: usize) -> String {
     if chars > max_chars {
         out = out.chars().take(max_chars).collect();
     }
-    out.trim_end().to_owned()
+    Ok(out.trim_end().to_owned())
 }
 
 /// Interprets one page into `device`, in page space turned y-down (points).
@@ -166,7 +214,7 @@ fn run<'a>(
     page: &Page<'a>,
     cache: &InterpreterCache<'a>,
     settings: &InterpreterSettings,
-    device: &mut Collector,
+    device: &mut Collector<'_>,
 ) {
     let (w, h) = page.render_dimensions();
     let bbox = Rect::new(0.0, 0.0, f64::from(w), f64::from(h));
@@ -226,20 +274,34 @@ fn render_png(
 /// As a probe (no glyphs wanted) it also walks into soft masks and tiling
 /// patterns, which the renderer draws with images of their own; each once,
 /// and not deeper than [`PROBE_DEPTH`].
-struct Collector {
+///
+/// Every call it receives is counted: past [`MAX_DEVICE_CALLS`] in one
+/// pass, or when the caller's stop flag (read every
+/// [`budget::POLL_EVERY`] calls) says so, it stops the interpreter by
+/// unwinding with an [`Abort`] payload, which [`shielded`] turns into the
+/// error. (`hayro`'s interpreter has no other way to stop from a device.)
+/// The count made before interpreting ([`Budget`]) refuses what it can see;
+/// this is the backstop for what it cannot, and the cancel point.
+struct Collector<'s> {
     glyphs: Vec<Placed>,
     max_glyphs: usize,
     largest_image: u64,
     probing: bool,
     depth: u32,
     visited: HashSet<u128>,
+    calls: u64,
+    should_stop: &'s dyn Fn() -> bool,
 }
 
 /// How deep the probe follows masks and patterns inside masks and patterns.
 const PROBE_DEPTH: u32 = 4;
 
-impl Collector {
-    fn new(max_glyphs: usize) -> Self {
+/// The most device calls one interpretation pass may make: every
+/// operator makes at most about two (a form's clip is pushed and popped).
+const MAX_DEVICE_CALLS: u64 = 4 * MAX_PDF_OPERATIONS;
+
+impl<'s> Collector<'s> {
+    fn new(max_glyphs: usize, should_stop: &'s dyn Fn() -> bool) -> Self {
         Collector {
             glyphs: Vec::new(),
             max_glyphs,
@@ -247,6 +309,19 @@ impl Collector {
             probing: max_glyphs == 0,
             depth: 0,
             visited: HashSet::new(),
+            calls: 0,
+            should_stop,
+        }
+    }
+
+    /// Counts one call; stops the interpretation when over budget or told to.
+    fn tick(&mut self) {
+        self.calls += 1;
+        if self.calls > MAX_DEVICE_CALLS {
+            std::panic::resume_unwind(Box::new(Abort(DocError::PdfTooComplex)));
+        }
+        if self.calls % budget::POLL_EVERY == 0 && (self.should_stop)() {
+            std::panic::resume_unwind(Box::new(Abort(DocError::Cancelled)));
         }
     }
 
@@ -299,18 +374,27 @@ impl Collector {
     }
 }
 
-impl<'a> Device<'a> for Collector {
+impl<'a> Device<'a> for Collector<'_> {
     fn draw_path(&mut self, _: &BezPath, props: DrawProps<'a>, _: &DrawMode) {
+        self.tick();
         self.probe_paint(&props);
     }
-    fn push_clip_path(&mut self, _: &ClipPath) {}
+    fn push_clip_path(&mut self, _: &ClipPath) {
+        self.tick();
+    }
     fn push_transparency_group(&mut self, _: f32, mask: Option<SoftMask<'a>>, _: BlendMode) {
+        self.tick();
         self.probe_mask(mask.as_ref());
     }
-    fn pop_clip(&mut self) {}
-    fn pop_transparency_group(&mut self) {}
+    fn pop_clip(&mut self) {
+        self.tick();
+    }
+    fn pop_transparency_group(&mut self) {
+        self.tick();
+    }
 
     fn draw_image(&mut self, image: Image<'a, '_>, props: ImageDrawProps<'a>) {
+        self.tick();
         match &image {
             Image::Raster(r) => self.note_image(r.stream().dict()),
             Image::Stencil(s) => self.note_image(s.stream().dict()),
@@ -324,6 +408,7 @@ impl<'a> Device<'a> for Collector {
         props: DrawProps<'a>,
         _: &DrawMode,
     ) {
+        self.tick();
         if self.probing {
             self.probe_paint(&props);
             return;

@@ -256,6 +256,73 @@ on_every_db!(
     }
 );
 
+on_every_db!(
+    pdf_form_bombs_are_refused_quickly_while_the_server_stays_responsive,
+    |s: TestServer| {
+        // Nested form XObjects, fan-out 10: 10^7 and 10^9 fills in a few
+        // kilobytes (the audit: 42 s, and a core busy until SIGKILL).
+        let mut ada = s.register("Ada", "ada@example.org", PW);
+        let before = (rows(&s, "certificates"), files_on_disk(&s));
+        for depth in [7, 9] {
+            let bomb = samples::form_bomb(10, depth);
+            let mut uploader = ada;
+            let upload = std::thread::spawn(move || {
+                let start = std::time::Instant::now();
+                let r = uploader.upload(
+                    "/backpack/certificates",
+                    "bomb.pdf",
+                    "application/pdf",
+                    &bomb,
+                );
+                (r, start.elapsed(), uploader)
+            });
+            // Meanwhile the server answers at once.
+            let mut probe = s.client();
+            while !upload.is_finished() {
+                let start = std::time::Instant::now();
+                assert_eq!(probe.get("/healthz").status, 200);
+                assert!(
+                    start.elapsed() < std::time::Duration::from_secs(1),
+                    "/healthz took {:?}",
+                    start.elapsed()
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let (r, took, back) = upload.join().unwrap();
+            ada = back;
+            assert_eq!(r.status, 422, "10^{depth}: {}", r.body);
+            assert!(
+                r.body.contains("too much drawing"),
+                "10^{depth}: {}",
+                r.body
+            );
+            assert!(
+                r.body.contains(r#"aria-invalid="true""#),
+                "tied to the field"
+            );
+            assert!(
+                took < std::time::Duration::from_secs(2),
+                "10^{depth} took {took:?}"
+            );
+        }
+        ada.post_form("/language", &[("lang", "fr"), ("next", "/backpack")]);
+        let r = ada.upload(
+            "/backpack/certificates",
+            "bomb.pdf",
+            "application/pdf",
+            &samples::form_bomb(10, 9),
+        );
+        assert!(r.body.contains("trop de dessin"), "{}", r.body);
+        assert_eq!(
+            (rows(&s, "certificates"), files_on_disk(&s)),
+            before,
+            "nothing stored"
+        );
+        // An ordinary certificate still goes through.
+        upload_certificate(&mut ada, "ml.pdf", "application/pdf", &coursera_pdf());
+    }
+);
+
 #[test]
 fn certificates_over_the_upload_limit_are_refused() {
     let s = TestServer::start_with(crate::Db::Sqlite, &[("BACKPACK_MAX_UPLOAD_BYTES", "1000")])

@@ -289,3 +289,69 @@ fn a_kill_during_an_upload_or_import_leaves_nothing_half_written() {
     kill(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SIGTERM while a PDF bomb is being uploaded (the audit: "Backpack
+/// stopped." printed, then a core at 100 % until SIGKILL) and while another
+/// upload is only half sent: the process is gone within five seconds.
+#[test]
+#[allow(clippy::disallowed_methods)] // pauses while the server works and stops
+fn sigterm_during_document_work_stops_the_server_within_seconds() {
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("bp-term-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut server = start(&dir, free_port());
+    let addr = server.addr.clone();
+    let (cookie, token) = login(&addr, server.password.as_deref().unwrap());
+
+    // 10^9 fills in a few kilobytes, answered (or cut) in the background.
+    let bomb = multipart(
+        "bomb.pdf",
+        "application/pdf",
+        &backpack_documents::samples::form_bomb(10, 9),
+    );
+    let head = upload_head(&addr, &cookie, &token, "/backpack/certificates", bomb.len());
+    let to = addr.clone();
+    let uploader = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(&to).unwrap();
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(&bomb).unwrap();
+        let mut raw = Vec::new();
+        let _ = s.read_to_end(&mut raw);
+        String::from_utf8_lossy(&raw).into_owned()
+    });
+    // And an upload that never finishes: a request in flight.
+    let slow = multipart("slow.pdf", "application/pdf", &vec![b' '; 1024 * 1024]);
+    let mut half = TcpStream::connect(&addr).unwrap();
+    half.write_all(
+        upload_head(&addr, &cookie, &token, "/backpack/certificates", slow.len()).as_bytes(),
+    )
+    .unwrap();
+    half.write_all(&slow[..slow.len() / 2]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let start = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(5) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = start.elapsed();
+    if status.is_none() {
+        kill(server);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let status = status.unwrap_or_else(|| panic!("still running {took:?} after SIGTERM"));
+    assert!(status.success(), "{status:?}");
+    // The bomb was refused, not read: the answer came before the signal.
+    let answer = uploader.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+    drop(half);
+}
