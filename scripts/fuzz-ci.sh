@@ -63,7 +63,7 @@ for t in "${targets[@]}"; do
   esac
   if "$bin" "${limits[@]}" "${dict[@]}" -max_total_time="$seconds" -print_final_stats=1 \
        -artifact_prefix="fuzz/artifacts/$t/" "fuzz/corpus/$t" >"$log" 2>&1; then
-    summary="$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -E 's/ +/ /g' | cut -d' ' -f1-8)"
+    summary="$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -E 's/ +/ /g' | cut -d' ' -f1-7)"
     echo "fuzz-ci: $t: ok ($summary)"
   else
     echo "fuzz-ci: $t: FAILED; the input is in fuzz/artifacts/$t/ (see docs/fuzzing.md, triage)"
