@@ -45,7 +45,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         8,
-        "issuing security",
+        "issuing_security",
         include_str!("../migrations/postgres/0008_issuing_security.sql"),
     ),
 ];

@@ -48,7 +48,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         8,
-        "issuing security",
+        "issuing_security",
         include_str!("../migrations/sqlite/0008_issuing_security.sql"),
     ),
 ];

@@ -756,7 +756,7 @@ on_every_db!(a_revoked_key_no_longer_verifies, |s: TestServer| {
     );
     assert_eq!(r.status, 303, "{}", r.body);
     let achievement = id_in(r.location());
-    let mut award = |staff: &mut Client| -> Value {
+    let award = |staff: &mut Client| -> Value {
         let r = staff.post_form(
             &format!("/issuing/{issuer}/award"),
             &[
