@@ -851,7 +851,13 @@ impl Issuing {
             } else {
                 format!("{} ({reason})", target.public_key)
             };
-            let audit = self.audit(issuer.id, &Actor::of(user), "key.revoke", vm.clone(), detail);
+            let audit = self.audit(
+                issuer.id,
+                &Actor::of(user),
+                "key.revoke",
+                vm.clone(),
+                detail,
+            );
             match self
                 .store
                 .revoke_key(user.id, issuer.id, target.id, now, &lists, &audit)

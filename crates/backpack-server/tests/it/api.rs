@@ -593,14 +593,35 @@ on_every_db!(the_issuer_api_end_to_end, |s: TestServer| {
     assert_eq!(doc["assertionMethod"].as_array().unwrap().len(), 2);
     // Revocation: the current key is refused (rotate first); a retired one
     // leaves assertionMethod, once; an unknown one is absent.
-    let v = api.err(&ta, "POST", "/api/v1/keys/key-2/revoke", None, 409, "conflict");
+    let v = api.err(
+        &ta,
+        "POST",
+        "/api/v1/keys/key-2/revoke",
+        None,
+        409,
+        "conflict",
+    );
     assert_eq!(fields(&v), ["key:key_current"]);
     let revoked = api.ok(&ta, "POST", "/api/v1/keys/key-1/revoke", None, 200);
     assert_eq!(revoked["fragment"], "key-1");
     assert!(revoked["revoked_at"].is_string(), "{revoked}");
-    let v = api.err(&ta, "POST", "/api/v1/keys/key-1/revoke", None, 409, "conflict");
+    let v = api.err(
+        &ta,
+        "POST",
+        "/api/v1/keys/key-1/revoke",
+        None,
+        409,
+        "conflict",
+    );
     assert_eq!(fields(&v), ["key:key_already_revoked"]);
-    api.err(&ta, "POST", "/api/v1/keys/key-9/revoke", None, 404, "not_found");
+    api.err(
+        &ta,
+        "POST",
+        "/api/v1/keys/key-9/revoke",
+        None,
+        404,
+        "not_found",
+    );
     let keys = api.ok(&ta, "GET", "/api/v1/keys", None, 200);
     assert!(keys["items"][0]["revoked_at"].is_string());
     assert!(keys["items"][1]["revoked_at"].is_null());
@@ -1432,13 +1453,7 @@ on_every_db!(the_issuer_api_end_to_end, |s: TestServer| {
         201,
     );
     assert_eq!(rule["components"][0]["allowed"], true);
-    api.ok(
-        &tb,
-        "DELETE",
-        &format!("{consents}/{issuer_a}"),
-        None,
-        204,
-    );
+    api.ok(&tb, "DELETE", &format!("{consents}/{issuer_a}"), None, 204);
     api.err(
         &tb,
         "DELETE",

@@ -516,8 +516,11 @@ on_every_db!(
         );
         assert_eq!(r.status, 422, "{}", r.body);
         assert!(
-            r.body.contains("Another issuer&#39;s achievement can be a component only if that issuer allows it")
-                || r.body.contains("Another issuer's achievement can be a component only if that issuer allows it"),
+            r.body.contains(
+                "Another issuer&#39;s achievement can be a component only if that issuer allows it"
+            ) || r.body.contains(
+                "Another issuer's achievement can be a component only if that issuer allows it"
+            ),
             "{}",
             r.body
         );
@@ -532,7 +535,11 @@ on_every_db!(
             &[("Authorization", &bearer(&token))],
         );
         assert_eq!(r.status, 422, "{}", r.body);
-        assert!(r.body.contains("stacking_component_not_allowed"), "{}", r.body);
+        assert!(
+            r.body.contains("stacking_component_not_allowed"),
+            "{}",
+            r.body
+        );
         // Given time, a background back-fill would have shown Lea here.
         #[allow(clippy::disallowed_methods)]
         std::thread::sleep(std::time::Duration::from_millis(500));
@@ -547,17 +554,21 @@ on_every_db!(
         // ours (our staff cannot reach it), and only for a known issuer.
         let consent = format!("/issuing/achievements/{theirs}/stacking");
         let did = did_of(&mut ian, &ours);
-        assert_eq!(
-            ian.post_form(&consent, &[("issuer", &did)]).status,
-            404
-        );
+        assert_eq!(ian.post_form(&consent, &[("issuer", &did)]).status, 404);
         let r = olga.post_form(&consent, &[("issuer", "did:web:nowhere.example")]);
         assert_eq!(r.status, 422, "{}", r.body);
-        assert!(r.body.contains("No issuer of this site has this DID"), "{}", r.body);
+        assert!(
+            r.body.contains("No issuer of this site has this DID"),
+            "{}",
+            r.body
+        );
         let r = olga.post_form(&consent, &[("issuer", &did)]);
         assert_eq!(r.status, 303, "{}", r.body);
         let page = olga.get(&format!("/issuing/achievements/{theirs}")).body;
-        assert!(page.contains("Académie Numérique") && page.contains(&did), "{page}");
+        assert!(
+            page.contains("Académie Numérique") && page.contains(&did),
+            "{page}"
+        );
 
         // With consent the rule is made, and it back-fills the partner's
         // earlier holder (the partner consented to that), then cascades.

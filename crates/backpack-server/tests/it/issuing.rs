@@ -248,7 +248,11 @@ on_every_db!(issuers_award_and_revoke_end_to_end, |s: TestServer| {
     );
     let r = learner.post_form("/claim", &[("token", &token)]);
     assert_eq!(r.status, 403, "{}", r.body);
-    assert!(r.body.contains("must be confirmed on your account"), "{}", r.body);
+    assert!(
+        r.body.contains("must be confirmed on your account"),
+        "{}",
+        r.body
+    );
     assert_eq!(
         learner
             .get("/backpack/portal")
@@ -791,8 +795,14 @@ on_every_db!(a_revoked_key_no_longer_verifies, |s: TestServer| {
     assert_eq!(vm(&older), format!("{did}#key-1"));
     let page = staff.get(&format!("/issuing/{issuer}")).body;
     // The key in use offers no revocation, and is refused if asked.
-    assert!(page.contains("Make a new key before revoking this one."), "{page}");
-    assert!(!page.contains(&format!("/issuing/{issuer}/keys/")), "{page}");
+    assert!(
+        page.contains("Make a new key before revoking this one."),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("/issuing/{issuer}/keys/")),
+        "{page}"
+    );
     let key_id = {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -843,7 +853,10 @@ on_every_db!(a_revoked_key_no_longer_verifies, |s: TestServer| {
     );
     let methods = doc["verificationMethod"].as_array().unwrap();
     assert_eq!(methods.len(), 2);
-    assert!(methods[0]["revoked"].as_str().unwrap().ends_with('Z'), "{doc}");
+    assert!(
+        methods[0]["revoked"].as_str().unwrap().ends_with('Z'),
+        "{doc}"
+    );
     assert!(methods[1].get("revoked").is_none(), "{doc}");
     // Key binding against the served document: the credential the revoked
     // key signed no longer verifies; the newer one does.

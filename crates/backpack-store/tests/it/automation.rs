@@ -354,7 +354,11 @@ story!(
             Err(StoreError::Conflict(m)) => assert!(m.contains("component"), "{m}"),
             other => panic!("{other:?}"),
         }
-        assert!(s.list_stack_rules(ann.id, acme.id).await.unwrap().is_empty());
+        assert!(s
+            .list_stack_rules(ann.id, acme.id)
+            .await
+            .unwrap()
+            .is_empty());
 
         // Only the achievement's issuer's members grant consent; twice is once.
         let grant = audit(other.id, "stack_consent.grant");
@@ -371,13 +375,23 @@ story!(
             .await
             .unwrap());
         assert!(s
-            .set_stack_consent(olga.id, theirs.id, acme.id, Some(8), &audit(other.id, "stack_consent.grant"))
+            .set_stack_consent(
+                olga.id,
+                theirs.id,
+                acme.id,
+                Some(8),
+                &audit(other.id, "stack_consent.grant")
+            )
             .await
             .unwrap());
         let consents = s.stack_consents(olga.id, theirs.id).await.unwrap();
         assert_eq!(consents.len(), 1);
         assert_eq!((consents[0].0.id, consents[0].1), (acme.id, 7));
-        assert!(s.stack_consents(ann.id, theirs.id).await.unwrap().is_empty());
+        assert!(s
+            .stack_consents(ann.id, theirs.id)
+            .await
+            .unwrap()
+            .is_empty());
         assert!(s.stacking_allowed(theirs.id, acme.id).await.unwrap());
         assert!(s
             .insert_stack_rule(ann.id, &rule, &audit(acme.id, "stack_rule.create"))
@@ -391,7 +405,13 @@ story!(
 
         // Withdrawn: the rule stays listed for its staff but is not applied.
         assert!(s
-            .set_stack_consent(olga.id, theirs.id, acme.id, None, &audit(other.id, "stack_consent.withdraw"))
+            .set_stack_consent(
+                olga.id,
+                theirs.id,
+                acme.id,
+                None,
+                &audit(other.id, "stack_consent.withdraw")
+            )
             .await
             .unwrap());
         assert!(!s.stacking_allowed(theirs.id, acme.id).await.unwrap());
@@ -404,7 +424,10 @@ story!(
         let log = s.audit_log(olga.id, other.id, 50).await.unwrap();
         let actions: Vec<&str> = log.iter().map(|a| a.action.as_str()).collect();
         assert_eq!(
-            actions.iter().filter(|a| a.starts_with("stack_consent")).count(),
+            actions
+                .iter()
+                .filter(|a| a.starts_with("stack_consent"))
+                .count(),
             2,
             "{actions:?}"
         );
@@ -435,7 +458,14 @@ story!(
         };
         let revoke = audit(acme.id, "key.revoke");
         assert!(!s
-            .revoke_key(ann.id, acme.id, first.id, 9, std::slice::from_ref(&resigned), &revoke)
+            .revoke_key(
+                ann.id,
+                acme.id,
+                first.id,
+                9,
+                std::slice::from_ref(&resigned),
+                &revoke
+            )
             .await
             .unwrap());
         assert!(s
@@ -443,7 +473,14 @@ story!(
             .await
             .unwrap());
         assert!(!s
-            .revoke_key(olga.id, acme.id, first.id, 9, std::slice::from_ref(&resigned), &revoke)
+            .revoke_key(
+                olga.id,
+                acme.id,
+                first.id,
+                9,
+                std::slice::from_ref(&resigned),
+                &revoke
+            )
             .await
             .unwrap());
         // A list that moved meanwhile: nothing is revoked.
@@ -452,19 +489,32 @@ story!(
             ..resigned.clone()
         };
         assert!(matches!(
-            s.revoke_key(ann.id, acme.id, first.id, 9, &[stale], &revoke).await,
+            s.revoke_key(ann.id, acme.id, first.id, 9, &[stale], &revoke)
+                .await,
             Err(StoreError::Conflict(_))
         ));
-        assert!(s.issuer_keys(acme.id).await.unwrap()[0].revoked_at.is_none());
+        assert!(s.issuer_keys(acme.id).await.unwrap()[0]
+            .revoked_at
+            .is_none());
         assert!(s
-            .revoke_key(ann.id, acme.id, first.id, 9, std::slice::from_ref(&resigned), &revoke)
+            .revoke_key(
+                ann.id,
+                acme.id,
+                first.id,
+                9,
+                std::slice::from_ref(&resigned),
+                &revoke
+            )
             .await
             .unwrap());
         let keys = s.issuer_keys(acme.id).await.unwrap();
         assert_eq!(keys[0].revoked_at, Some(9));
         assert_eq!(keys[1].revoked_at, None);
         let stored = s.find_status_list(list.id).await.unwrap().unwrap();
-        assert_eq!((stored.version, stored.revocation_vc.as_str()), (1, "{\"signed\":2}"));
+        assert_eq!(
+            (stored.version, stored.revocation_vc.as_str()),
+            (1, "{\"signed\":2}")
+        );
         assert_eq!(s.status_lists_of(acme.id).await.unwrap().len(), 1);
         // Once.
         assert!(!s
