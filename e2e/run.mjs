@@ -1788,7 +1788,7 @@ TESTS.push([
 ]);
 
 TESTS.push([
-  "a claim link from the demo mail folder: shown anonymously with sign-in links, claimed after registering and logging in, then in Portal certificates; the claim page passes axe",
+  "a claim link from the demo mail folder: shown anonymously with sign-in links, refused until the address is confirmed, claimed after registering, logging in and confirming, then in Portal certificates; the claim page passes axe",
   async ({ browser, server }) => {
     const email = "newcomer@demo.backpack.test";
     const text = latestMail(server.dataDir, email);
@@ -1824,6 +1824,17 @@ TESTS.push([
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.waitForURL(`${server.url}${claimPath}`);
+    // The address the credential was sent to is not confirmed yet: no claim
+    // (a claim link is no bearer token), the page says which address.
+    assert((await page.locator("main").getByRole("button", { name: "Put it in my e-Backpack" }).count()) === 0, "unconfirmed: no claim button");
+    assert((await page.textContent("#claim-refused")).includes(email), "names the address to confirm");
+    await axeScan(page, "/claim (address not confirmed)");
+    const confirmText = latestMail(server.dataDir, email);
+    const confirmLink = confirmText.match(/(http:\/\/\S+\/confirm-email\?token=[\w-]+)/)[1];
+    await page.goto(confirmLink);
+    await page.getByRole("button", { name: "Confirm the address" }).click();
+    await page.waitForURL(/done=email_confirmed/);
+    await page.goto(link);
     const claim = page.locator("main").getByRole("button", { name: "Put it in my e-Backpack" });
     assert((await claim.count()) === 1, "signed in: the claim button");
     await axeScan(page, "/claim (signed in)");

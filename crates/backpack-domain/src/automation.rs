@@ -8,7 +8,12 @@
 //! - **stacking rules**: a learner holding every component achievement (of
 //!   this issuer or other issuers on this instance, active) is awarded the
 //!   target, once (`stack:<rule>:<account>`), checked after every delivery
-//!   and claim; the learner's progress towards each target.
+//!   and claim; the learner's progress towards each target;
+//! - **stacking consent**: another issuer's achievement is a component only
+//!   if that issuer's staff allowed the rule's issuer to use it (an
+//!   allow-list on the achievement, empty by default), checked when the rule
+//!   is made and every time it is applied: a rule never tells its issuer who
+//!   holds another issuer's credential without that issuer's consent.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -116,6 +121,18 @@ pub struct StackRuleView {
     pub target_name: String,
     /// (achievement id, name, issuer name).
     pub components: Vec<(Uuid, String, String)>,
+    /// Components of other issuers whose consent was withdrawn: while any
+    /// is, the rule awards nothing.
+    pub not_allowed: Vec<Uuid>,
+}
+
+/// An issuer allowed to use an achievement as a stacking component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackConsent {
+    pub issuer_id: Uuid,
+    pub issuer_name: String,
+    pub issuer_did: String,
+    pub granted_at: i64,
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -659,6 +676,14 @@ impl Issuing {
                     errors.push(FieldError::new("components", "unknown_achievement"));
                     break;
                 }
+                // Another issuer's achievement: only with its consent.
+                if !self.store.stacking_allowed(*c, issuer.id).await? {
+                    errors.push(FieldError::new(
+                        "components",
+                        "stacking_component_not_allowed",
+                    ));
+                    break;
+                }
             }
         }
         let Some(target) = target.filter(|_| errors.is_empty()) else {
@@ -688,6 +713,11 @@ impl Issuing {
                 Ok(rule)
             }
             Ok(false) => Err(DomainError::NotFound),
+            // Consent withdrawn between the check and the insert.
+            Err(StoreError::Conflict(m)) if m.contains("component") => Err(DomainError::field(
+                "components",
+                "stacking_component_not_allowed",
+            )),
             Err(StoreError::Conflict(_)) => Err(DomainError::field("achievement_id", "taken")),
             Err(e) => Err(e.into()),
         }
@@ -749,14 +779,19 @@ impl Issuing {
         for rule in rules {
             let target_name = names.achievement(self, rule.achievement_id).await?.0;
             let mut components = Vec::new();
+            let mut not_allowed = Vec::new();
             for c in &rule.components {
                 let (name, issuer) = names.achievement(self, *c).await?;
                 components.push((*c, name, issuer));
+                if !self.store.stacking_allowed(*c, rule.issuer_id).await? {
+                    not_allowed.push(*c);
+                }
             }
             out.push(StackRuleView {
                 rule,
                 target_name,
                 components,
+                not_allowed,
             });
         }
         Ok(out)
@@ -789,6 +824,122 @@ impl Issuing {
             });
         }
         Ok(out)
+    }
+
+    // ── stacking consent ─────────────────────────────────────────────
+
+    /// The issuers allowed to use one of the user's issuers' achievements as
+    /// a stacking component.
+    pub async fn stack_consents(
+        &self,
+        user: &User,
+        achievement_id: Uuid,
+    ) -> Result<Vec<StackConsent>, DomainError> {
+        self.achievement(user, achievement_id).await?;
+        Ok(self
+            .store
+            .stack_consents(user.id, achievement_id)
+            .await?
+            .into_iter()
+            .map(|(i, at)| StackConsent {
+                issuer_id: i.id,
+                issuer_name: i.profile.name,
+                issuer_did: i.did,
+                granted_at: at,
+            })
+            .collect())
+    }
+
+    /// An issuer of this instance named by its DID, the URL of its DID
+    /// document, or its slug.
+    pub async fn issuer_ref(&self, s: &str) -> Result<Option<Issuer>, DomainError> {
+        let s = s.trim();
+        if s.is_empty() || s.len() > 500 {
+            return Ok(None);
+        }
+        if s.starts_with("did:") {
+            return Ok(self.store.issuer_by_did(s).await?);
+        }
+        let slug = s
+            .strip_prefix(&format!("{}/issuers/", self.public_url()))
+            .map(|r| r.trim_end_matches("/did.json").trim_end_matches('/'))
+            .unwrap_or(s);
+        if slug.contains('/') {
+            return Ok(None);
+        }
+        Ok(self.store.issuer_by_slug(slug).await?)
+    }
+
+    /// Allow another issuer (see [`Issuing::issuer_ref`]) to use the
+    /// achievement as a stacking component: its rules may then award to
+    /// learners holding it, including those who hold it already, and so
+    /// learn who they are. Audit-logged (by the achievement's issuer).
+    pub async fn allow_stacking(
+        &self,
+        user: &User,
+        achievement_id: Uuid,
+        issuer: &str,
+    ) -> Result<StackConsent, DomainError> {
+        let a = self.achievement(user, achievement_id).await?;
+        let Some(other) = self.issuer_ref(issuer).await? else {
+            return Err(DomainError::field("issuer", "unknown_issuer"));
+        };
+        if other.id == a.issuer_id {
+            return Err(DomainError::field("issuer", "own_issuer"));
+        }
+        let now = self.clock.unix();
+        let audit = self.audit(
+            a.issuer_id,
+            &Actor::of(user),
+            "stack_consent.grant",
+            a.spec.id.clone(),
+            format!("{} ({})", other.profile.name, other.did),
+        );
+        if !self
+            .store
+            .set_stack_consent(user.id, a.id, other.id, Some(now), &audit)
+            .await?
+        {
+            return Err(DomainError::NotFound);
+        }
+        Ok(StackConsent {
+            issuer_id: other.id,
+            issuer_name: other.profile.name,
+            issuer_did: other.did,
+            granted_at: now,
+        })
+    }
+
+    /// Withdraw an issuer's consent: its rules using the achievement stop
+    /// awarding (what they awarded stays). Audit-logged.
+    pub async fn disallow_stacking(
+        &self,
+        user: &User,
+        achievement_id: Uuid,
+        issuer_id: Uuid,
+    ) -> Result<(), DomainError> {
+        let a = self.achievement(user, achievement_id).await?;
+        let other = self
+            .stack_consents(user, achievement_id)
+            .await?
+            .into_iter()
+            .find(|c| c.issuer_id == issuer_id)
+            .ok_or(DomainError::NotFound)?;
+        let audit = self.audit(
+            a.issuer_id,
+            &Actor::of(user),
+            "stack_consent.withdraw",
+            a.spec.id.clone(),
+            format!("{} ({})", other.issuer_name, other.issuer_did),
+        );
+        if !self
+            .store
+            .set_stack_consent(user.id, a.id, issuer_id, None, &audit)
+            .await?
+        {
+            return Err(DomainError::NotFound);
+        }
+        Ok(())
     }
 
     /// An achievement named by its id, or by its URL on this instance

@@ -358,7 +358,11 @@ pub struct IssuerKeyRecord {
     pub public_key: String,
     pub sealed_secret: String,
     pub created_at: i64,
+    /// When a rotation replaced it (it no longer signs; it still verifies).
     pub retired_at: Option<i64>,
+    /// When staff revoked it: out of the DID document's `assertionMethod`,
+    /// so what it signed no longer verifies (only a retired key).
+    pub revoked_at: Option<i64>,
 }
 
 impl std::fmt::Debug for IssuerKeyRecord {
@@ -368,6 +372,7 @@ impl std::fmt::Debug for IssuerKeyRecord {
             .field("fragment", &self.fragment)
             .field("public_key", &self.public_key)
             .field("retired_at", &self.retired_at)
+            .field("revoked_at", &self.revoked_at)
             .finish_non_exhaustive()
     }
 }

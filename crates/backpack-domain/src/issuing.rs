@@ -9,7 +9,12 @@
 //!   membership in the query: another issuer's object is "absent";
 //! - an issuer is `did:web:<host>:issuers:<slug>` under the instance's public
 //!   URL; its DID document lists every key it ever had under
-//!   `assertionMethod`, so rotation never breaks an earlier credential;
+//!   `assertionMethod`, so rotation never breaks an earlier credential,
+//!   except keys staff revoked: those stay under `verificationMethod` with
+//!   their `revoked` date (the Multikey context's term) and leave
+//!   `assertionMethod`, so what they signed no longer verifies;
+//! - a claim link is not a bearer token: only an account that confirmed the
+//!   address (or DID) the credential was issued to can claim it;
 //! - a credential's status index is taken in the same transaction that
 //!   stores it (optimistic check on the list's `used` counter), so two
 //!   credentials never share an index and a crash leaves no gap that matters;
@@ -175,22 +180,31 @@ impl LocalIssuers {
     }
 }
 
-/// The DID document of an issuer: every key it ever had, each usable for
-/// assertions (earlier credentials keep verifying after a rotation).
+/// The DID document of an issuer: every key it ever had under
+/// `verificationMethod`, and under `assertionMethod` every key not revoked
+/// (earlier credentials keep verifying after a rotation). A revoked key
+/// keeps its entry, with its `revoked` date (`xsd:dateTime`, defined by the
+/// Multikey context, as in W3C Controlled Identifiers), as the document's
+/// history; verifiers refuse it as it is no assertion method.
 pub fn did_document(issuer: &Issuer, keys: &[IssuerKeyRecord]) -> Value {
     let methods: Vec<Value> = keys
         .iter()
         .map(|k| {
-            json!({
+            let mut m = json!({
                 "id": format!("{}#{}", issuer.did, k.fragment),
                 "type": "Multikey",
                 "controller": issuer.did,
                 "publicKeyMultibase": k.public_key,
-            })
+            });
+            if let Some(at) = k.revoked_at {
+                m["revoked"] = Value::String(rfc3339(at));
+            }
+            m
         })
         .collect();
     let ids: Vec<Value> = keys
         .iter()
+        .filter(|k| k.revoked_at.is_none())
         .map(|k| Value::String(format!("{}#{}", issuer.did, k.fragment)))
         .collect();
     json!({
@@ -199,6 +213,33 @@ pub fn did_document(issuer: &Issuer, keys: &[IssuerKeyRecord]) -> Value {
         "verificationMethod": methods,
         "assertionMethod": ids,
     })
+}
+
+/// A Unix time as RFC 3339 (UTC), as `xsd:dateTime` wants it.
+pub fn rfc3339(at: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a signed document (a status list credential) carries a proof made
+/// with the verification method `vm`.
+fn signed_with(document: &str, vm: &str) -> bool {
+    let Ok(doc) = serde_json::from_str::<Value>(document) else {
+        return false;
+    };
+    let proofs: Vec<&Value> = match doc.get("proof") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(p @ Value::Object(_)) => vec![p],
+        _ => vec![],
+    };
+    proofs
+        .iter()
+        .any(|p| p.get("verificationMethod").and_then(Value::as_str) == Some(vm))
 }
 
 /// `did:web` for a path under the public URL: the host (with its port
@@ -589,6 +630,7 @@ impl Issuing {
                 .seal(&nonce(), &key_aad(issuer_id, id), &key.seed()),
             created_at: now,
             retired_at: None,
+            revoked_at: None,
         }
     }
 
@@ -749,6 +791,93 @@ impl Issuing {
         Ok(key)
     }
 
+    /// Revoke a retired key (named by its id or its fragment, `key-1`): it
+    /// leaves the DID document's `assertionMethod`, so every credential it
+    /// signed stops verifying (nothing is re-issued automatically: staff
+    /// re-issue what they choose). The current key cannot be revoked: rotate
+    /// first. Status lists last signed with it are re-signed with the
+    /// current key in the same transaction, so the credentials they serve
+    /// keep a checkable status. Audit-logged.
+    pub async fn revoke_key(
+        &self,
+        user: &User,
+        id: Uuid,
+        key: &str,
+        reason: &str,
+    ) -> Result<IssuerKeyRecord, DomainError> {
+        let issuer = self.issuer(user, id).await?;
+        let reason = reason.trim();
+        if too_long(reason, 500) {
+            return Err(DomainError::field("reason", "too_long"));
+        }
+        let key = key.trim();
+        let keys = self.store.issuer_keys(id).await?;
+        let mut target = keys
+            .iter()
+            .find(|k| k.fragment == key || k.id.to_string() == key)
+            .cloned()
+            .ok_or(DomainError::NotFound)?;
+        if target.revoked_at.is_some() {
+            return Err(DomainError::field("key", "key_already_revoked"));
+        }
+        if target.retired_at.is_none() {
+            return Err(DomainError::field("key", "key_current"));
+        }
+        let vm = format!("{}#{}", issuer.did, target.fragment);
+        for _ in 0..5 {
+            let current = self.signing_key(&issuer).await?;
+            let now = self.clock.unix();
+            let mut lists = Vec::new();
+            for mut list in self.store.status_lists_of(issuer.id).await? {
+                if !signed_with(&list.revocation_vc, &vm) && !signed_with(&list.suspension_vc, &vm)
+                {
+                    continue;
+                }
+                let revocation =
+                    Bitstring::decode(&list.revocation).map_err(DomainError::internal)?;
+                let suspension =
+                    Bitstring::decode(&list.suspension).map_err(DomainError::internal)?;
+                let (rv, sv) = self
+                    .sign_lists(&issuer, &current, list.id, &revocation, &suspension)
+                    .await?;
+                list.revocation_vc = rv;
+                list.suspension_vc = sv;
+                list.version += 1;
+                list.updated_at = now;
+                lists.push(list);
+            }
+            let detail = if reason.is_empty() {
+                target.public_key.clone()
+            } else {
+                format!("{} ({reason})", target.public_key)
+            };
+            let audit = self.audit(
+                issuer.id,
+                &Actor::of(user),
+                "key.revoke",
+                vm.clone(),
+                detail,
+            );
+            match self
+                .store
+                .revoke_key(user.id, issuer.id, target.id, now, &lists, &audit)
+                .await
+            {
+                Ok(true) => {
+                    target.revoked_at = Some(now);
+                    return Ok(target);
+                }
+                // Revoked meanwhile, or no longer a member.
+                Ok(false) => return Err(DomainError::NotFound),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Internal(
+            "the status lists kept changing".into(),
+        ))
+    }
+
     /// Public: the DID document served at `/issuers/<slug>/did.json`.
     pub async fn did_document(&self, slug: &str) -> Result<Value, DomainError> {
         let issuer = self
@@ -765,7 +894,7 @@ impl Issuing {
         let current = keys
             .iter()
             .rev()
-            .find(|k| k.retired_at.is_none())
+            .find(|k| k.retired_at.is_none() && k.revoked_at.is_none())
             .ok_or_else(|| DomainError::Internal("the issuer has no current key".into()))?;
         let seed = self
             .settings
@@ -1572,9 +1701,39 @@ impl Issuing {
         Ok(issued)
     }
 
-    /// Put a claimed credential in the signed-in learner's backpack.
+    /// Whether the account may claim this credential: it confirmed the
+    /// address (or the DID) the credential was issued to. A claim link is
+    /// not enough on its own: links get forwarded, leaked and logged.
+    pub async fn may_claim(
+        &self,
+        user: &User,
+        issued: &IssuedCredential,
+    ) -> Result<bool, DomainError> {
+        Ok(match issued.recipient_kind {
+            RecipientKind::Email => self.store.list_emails(user.id).await?.iter().any(|e| {
+                e.confirmed_at.is_some() && e.address.eq_ignore_ascii_case(&issued.recipient)
+            }),
+            RecipientKind::Did => self
+                .store
+                .list_dids(user.id)
+                .await?
+                .iter()
+                .any(|d| d.confirmed_at.is_some() && d.did == issued.recipient),
+        })
+    }
+
+    /// Put a claimed credential in the signed-in learner's backpack, when
+    /// the account confirmed the recipient's address or DID
+    /// ([`Issuing::may_claim`]); refused otherwise with
+    /// `claim_recipient_unconfirmed`, and the link stays valid.
     pub async fn claim(&self, user: &User, token: &str) -> Result<IssuedCredential, DomainError> {
         let issued = self.claim_info(token).await?;
+        if !self.may_claim(user, &issued).await? {
+            return Err(DomainError::field(
+                "recipient",
+                "claim_recipient_unconfirmed",
+            ));
+        }
         if !self
             .store
             .mark_claimed(&token_hash(token), user.id, self.clock.unix())

@@ -289,6 +289,24 @@ pub trait IssuingStore: Send + Sync {
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
 
+    /// Revoke a retired, unrevoked key of the issuer and store the status
+    /// lists re-signed without it (each guarded by its `version`: `Conflict`
+    /// when one moved), with the audit line, in one transaction, when
+    /// `user_id` is a member; false otherwise (or when the key is current or
+    /// already revoked).
+    #[allow(clippy::too_many_arguments)]
+    async fn revoke_key(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        key_id: Uuid,
+        at: i64,
+        lists: &[StatusList],
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// Every status list of the issuer (public documents), oldest first.
+    async fn status_lists_of(&self, issuer_id: Uuid) -> StoreResult<Vec<StatusList>>;
+
     async fn insert_achievement(
         &self,
         user_id: Uuid,
@@ -506,11 +524,35 @@ pub trait AutomationStore: Send + Sync {
     /// Accounts holding an active credential of the achievement.
     async fn holders_of(&self, achievement_id: Uuid) -> StoreResult<Vec<Uuid>>;
     /// Every rule (of any issuer) with one of these achievements as a
-    /// component.
+    /// component, and whose every component is usable by the rule's issuer:
+    /// its own, or another issuer's that consented (`stack_consents`). A
+    /// rule whose consent was withdrawn is not applied.
     async fn stack_rules_with_components(
         &self,
         achievement_ids: &[Uuid],
     ) -> StoreResult<Vec<StackRule>>;
+
+    /// Whether `issuer_id` may use the achievement as a stacking component:
+    /// it is its own, or its issuer consented.
+    async fn stacking_allowed(&self, achievement_id: Uuid, issuer_id: Uuid) -> StoreResult<bool>;
+    /// The issuers allowed to stack the achievement, with when, when
+    /// `user_id` is a member of the achievement's issuer (else empty).
+    async fn stack_consents(
+        &self,
+        user_id: Uuid,
+        achievement_id: Uuid,
+    ) -> StoreResult<Vec<(Issuer, i64)>>;
+    /// Allow (`Some(at)`) or withdraw (`None`) an issuer's use of the
+    /// achievement as a stacking component, with the audit line, when
+    /// `user_id` is a member of the achievement's issuer; false otherwise.
+    async fn set_stack_consent(
+        &self,
+        user_id: Uuid,
+        achievement_id: Uuid,
+        issuer_id: Uuid,
+        granted_at: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]

@@ -53,6 +53,11 @@ macro_rules! automation_impl {
             })
         }
 
+        /// Achievement `$2` may be a stacking component of issuer `$3`'s
+        /// rules: its own, or consented to.
+        const USABLE: &str = "EXISTS (SELECT 1 FROM achievements ua WHERE ua.id = $2 AND (ua.issuer_id = $3 \
+            OR EXISTS (SELECT 1 FROM stack_consents uk WHERE uk.achievement_id = $2 AND uk.issuer_id = $3)))";
+
         /// Rules with their components (one query for the components).
         async fn stack_rules_of(store: &$Store, rows: Vec<R>) -> StoreResult<Vec<StackRule>> {
             let mut rules = Vec::with_capacity(rows.len());
@@ -349,12 +354,20 @@ macro_rules! automation_impl {
                     return Ok(false);
                 }
                 for c in &rule.components {
-                    sqlx::query("INSERT INTO stack_components (rule_id, achievement_id) VALUES ($1, $2)")
+                    // Another issuer's achievement only with its consent
+                    // (the domain checked; this closes the race).
+                    let r = sqlx::query(&format!(
+                        "INSERT INTO stack_components (rule_id, achievement_id) SELECT $1, $2 WHERE {USABLE}"
+                    ))
                         .bind(rule.id.to_string())
                         .bind(c.to_string())
+                        .bind(rule.issuer_id.to_string())
                         .execute(&mut *tx)
                         .await
                         .map_err(map_err)?;
+                    if r.rows_affected() != 1 {
+                        return Err(StoreError::Conflict("stacking component not allowed".into()));
+                    }
                 }
                 insert_audit(&mut *tx, audit).await?;
                 tx.commit().await.map_err(map_err)?;
@@ -419,9 +432,90 @@ macro_rules! automation_impl {
                 for id in achievement_ids.iter().take(1000) {
                     list.push_bind(id.to_string());
                 }
-                q.push(")) ORDER BY created_at, id");
+                q.push(
+                    ")) AND NOT EXISTS (SELECT 1 FROM stack_components sc JOIN achievements a ON a.id = sc.achievement_id \
+                     WHERE sc.rule_id = stack_rules.id AND a.issuer_id <> stack_rules.issuer_id \
+                     AND NOT EXISTS (SELECT 1 FROM stack_consents k WHERE k.achievement_id = sc.achievement_id \
+                     AND k.issuer_id = stack_rules.issuer_id)) ORDER BY created_at, id",
+                );
                 let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
                 stack_rules_of(self, rows).await
+            }
+
+            async fn stacking_allowed(&self, achievement_id: Uuid, issuer_id: Uuid) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM achievements a WHERE a.id = $1 AND (a.issuer_id = $2 \
+                     OR EXISTS (SELECT 1 FROM stack_consents k WHERE k.achievement_id = $1 AND k.issuer_id = $2))",
+                )
+                    .bind(achievement_id.to_string())
+                    .bind(issuer_id.to_string())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(int(&r, "n")? > 0)
+            }
+
+            async fn stack_consents(&self, user_id: Uuid, achievement_id: Uuid) -> StoreResult<Vec<(Issuer, i64)>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {ISSUER_COLS}, k.granted_at FROM stack_consents k JOIN issuers i ON i.id = k.issuer_id \
+                     JOIN achievements a ON a.id = k.achievement_id \
+                     WHERE k.achievement_id = $1 AND {} ORDER BY i.name, i.id",
+                    member("a.issuer_id", "$2")
+                ))
+                .bind(achievement_id.to_string())
+                .bind(user_id.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(|r| Ok((issuer_row(r)?, int(r, "granted_at")?))).collect()
+            }
+
+            async fn set_stack_consent(
+                &self,
+                user_id: Uuid,
+                achievement_id: Uuid,
+                issuer_id: Uuid,
+                granted_at: Option<i64>,
+                audit: &AuditEntry,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let owner = sqlx::query(&format!(
+                    "SELECT COUNT(*) AS n FROM achievements a WHERE a.id = $1 AND a.issuer_id <> $2 AND {}",
+                    member("a.issuer_id", "$3")
+                ))
+                .bind(achievement_id.to_string())
+                .bind(issuer_id.to_string())
+                .bind(user_id.to_string())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if int(&owner, "n")? != 1 {
+                    return Ok(false);
+                }
+                let r = match granted_at {
+                    Some(at) => sqlx::query(
+                        "INSERT INTO stack_consents (achievement_id, issuer_id, granted_at) SELECT $1, $2, $3 \
+                         WHERE NOT EXISTS (SELECT 1 FROM stack_consents k WHERE k.achievement_id = $1 AND k.issuer_id = $2)",
+                    )
+                    .bind(achievement_id.to_string())
+                    .bind(issuer_id.to_string())
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?,
+                    None => sqlx::query("DELETE FROM stack_consents WHERE achievement_id = $1 AND issuer_id = $2")
+                        .bind(achievement_id.to_string())
+                        .bind(issuer_id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?,
+                };
+                // Nothing changed (already so): no audit line.
+                if r.rows_affected() == 1 {
+                    insert_audit(&mut *tx, audit).await?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
             }
         }
     };

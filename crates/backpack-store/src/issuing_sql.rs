@@ -27,7 +27,7 @@ macro_rules! issuing_impl {
             })
         }
 
-        const KEY_COLS: &str = "id, issuer_id, fragment, public_key, sealed_secret, created_at, retired_at";
+        const KEY_COLS: &str = "id, issuer_id, fragment, public_key, sealed_secret, created_at, retired_at, revoked_at";
 
         fn key_row(r: &R) -> Result<IssuerKeyRecord, StoreError> {
             Ok(IssuerKeyRecord {
@@ -38,6 +38,7 @@ macro_rules! issuing_impl {
                 sealed_secret: text(r, "sealed_secret")?,
                 created_at: int(r, "created_at")?,
                 retired_at: opt_int(r, "retired_at")?,
+                revoked_at: opt_int(r, "revoked_at")?,
             })
         }
 
@@ -151,7 +152,7 @@ macro_rules! issuing_impl {
         where
             E: sqlx::Executor<'c, Database = <R as sqlx::Row>::Database>,
         {
-            sqlx::query(&format!("INSERT INTO issuer_keys ({KEY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+            sqlx::query(&format!("INSERT INTO issuer_keys ({KEY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
                 .bind(k.id.to_string())
                 .bind(k.issuer_id.to_string())
                 .bind(&k.fragment)
@@ -159,6 +160,7 @@ macro_rules! issuing_impl {
                 .bind(&k.sealed_secret)
                 .bind(k.created_at)
                 .bind(k.retired_at)
+                .bind(k.revoked_at)
                 .execute(e)
                 .await
                 .map_err(map_err)?;
@@ -456,6 +458,64 @@ macro_rules! issuing_impl {
                 insert_audit(&mut *tx, audit).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(true)
+            }
+
+            async fn revoke_key(
+                &self,
+                user_id: Uuid,
+                issuer_id: Uuid,
+                key_id: Uuid,
+                at: i64,
+                lists: &[StatusList],
+                audit: &AuditEntry,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let r = sqlx::query(&format!(
+                    "UPDATE issuer_keys SET revoked_at = $1 WHERE id = $2 AND issuer_id = $3 \
+                     AND retired_at IS NOT NULL AND revoked_at IS NULL AND {}",
+                    member("$3", "$4")
+                ))
+                .bind(at)
+                .bind(key_id.to_string())
+                .bind(issuer_id.to_string())
+                .bind(user_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                for l in lists {
+                    let r = sqlx::query(
+                        "UPDATE status_lists SET version = $1, revocation_vc = $2, suspension_vc = $3, updated_at = $4 \
+                         WHERE id = $5 AND issuer_id = $6 AND version = $7",
+                    )
+                    .bind(l.version)
+                    .bind(&l.revocation_vc)
+                    .bind(&l.suspension_vc)
+                    .bind(l.updated_at)
+                    .bind(l.id.to_string())
+                    .bind(issuer_id.to_string())
+                    .bind(l.version - 1)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    if r.rows_affected() != 1 {
+                        return Err(StoreError::Conflict("the status list moved".into()));
+                    }
+                }
+                insert_audit(&mut *tx, audit).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
+            }
+
+            async fn status_lists_of(&self, issuer_id: Uuid) -> StoreResult<Vec<StatusList>> {
+                let rows = sqlx::query(&format!("SELECT {LIST_COLS} FROM status_lists WHERE issuer_id = $1 ORDER BY created_at, id"))
+                    .bind(issuer_id.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(list_row).collect()
             }
 
             async fn insert_achievement(&self, user_id: Uuid, a: &Achievement, audit: &AuditEntry) -> StoreResult<bool> {

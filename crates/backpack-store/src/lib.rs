@@ -269,6 +269,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
             ("sealed_secret", Ty::Text),
             ("created_at", Ty::Int),
             ("retired_at", Ty::Int),
+            ("revoked_at", Ty::Int),
         ],
     ),
     (
@@ -435,6 +436,14 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
         "stack_components",
         &[("rule_id", Ty::Text), ("achievement_id", Ty::Text)],
     ),
+    (
+        "stack_consents",
+        &[
+            ("achievement_id", Ty::Text),
+            ("issuer_id", Ty::Text),
+            ("granted_at", Ty::Int),
+        ],
+    ),
 ];
 
 /// The migration files of one backend, embedded in the binary.
@@ -467,6 +476,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0004_backpack.sql",
     "0005_issuing.sql",
     "0006_automation.sql",
+    "0008_issuing_security.sql",
 ];
 
 pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {

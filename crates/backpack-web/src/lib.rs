@@ -426,6 +426,12 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
         ),
         r(
             Method::POST,
+            "/issuing/{id}/keys/{key}/revoke",
+            Staff,
+            post(issuing::revoke_key),
+        ),
+        r(
+            Method::POST,
             "/issuing/{id}/members",
             Staff,
             post(issuing::add_member),
@@ -569,6 +575,18 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             "/issuing/achievements/{id}",
             Staff,
             post(issuing::update_achievement),
+        ),
+        r(
+            Method::POST,
+            "/issuing/achievements/{id}/stacking",
+            Staff,
+            post(issuing::allow_stacking),
+        ),
+        r(
+            Method::POST,
+            "/issuing/achievements/{id}/stacking/{issuer}/delete",
+            Staff,
+            post(issuing::disallow_stacking),
         ),
         r(
             Method::POST,

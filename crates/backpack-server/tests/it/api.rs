@@ -591,6 +591,44 @@ on_every_db!(the_issuer_api_end_to_end, |s: TestServer| {
     let doc: Value =
         serde_json::from_str(&anon.get("/issuers/academie-numerique/did.json").body).unwrap();
     assert_eq!(doc["assertionMethod"].as_array().unwrap().len(), 2);
+    // Revocation: the current key is refused (rotate first); a retired one
+    // leaves assertionMethod, once; an unknown one is absent.
+    let v = api.err(
+        &ta,
+        "POST",
+        "/api/v1/keys/key-2/revoke",
+        None,
+        409,
+        "conflict",
+    );
+    assert_eq!(fields(&v), ["key:key_current"]);
+    let revoked = api.ok(&ta, "POST", "/api/v1/keys/key-1/revoke", None, 200);
+    assert_eq!(revoked["fragment"], "key-1");
+    assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    let v = api.err(
+        &ta,
+        "POST",
+        "/api/v1/keys/key-1/revoke",
+        None,
+        409,
+        "conflict",
+    );
+    assert_eq!(fields(&v), ["key:key_already_revoked"]);
+    api.err(
+        &ta,
+        "POST",
+        "/api/v1/keys/key-9/revoke",
+        None,
+        404,
+        "not_found",
+    );
+    let keys = api.ok(&ta, "GET", "/api/v1/keys", None, 200);
+    assert!(keys["items"][0]["revoked_at"].is_string());
+    assert!(keys["items"][1]["revoked_at"].is_null());
+    let doc: Value =
+        serde_json::from_str(&anon.get("/issuers/academie-numerique/did.json").body).unwrap();
+    assert_eq!(doc["assertionMethod"], json!([format!("{did}#key-2")]));
+    assert_eq!(doc["verificationMethod"].as_array().unwrap().len(), 2);
 
     // ── achievements ──────────────────────────────────────────────────
     let draft = api.ok(
@@ -1163,7 +1201,7 @@ on_every_db!(the_issuer_api_end_to_end, |s: TestServer| {
     assert_eq!(stack["achievement_name"], "Advanced security");
     assert_eq!(
         stack["components"],
-        json!([{"achievement_id": course_id, "name": "Cybersecurity basics", "issuer_name": "Académie Numérique"}])
+        json!([{"achievement_id": course_id, "name": "Cybersecurity basics", "issuer_name": "Académie Numérique", "allowed": true}])
     );
     let v = api.err(
         &ta,
@@ -1219,6 +1257,7 @@ on_every_db!(the_issuer_api_end_to_end, |s: TestServer| {
     for a in [
         "issuer.update",
         "key.rotate",
+        "key.revoke",
         "achievement.create",
         "achievement.update",
         "credential.issue",
@@ -1360,6 +1399,71 @@ on_every_db!(the_issuer_api_end_to_end, |s: TestServer| {
         "invalid_input",
     );
     assert_eq!(fields(&v), ["achievement_id:required"]);
+    // Stacking on B's achievement needs B's consent, which only B gives.
+    let b_url = format!("{}/achievements/{b_course}", s.url);
+    let v = api.err(
+        &ta,
+        "POST",
+        "/api/v1/stack-rules",
+        Some(json!({"achievement_id": advanced_id, "components": [b_url]})),
+        422,
+        "invalid_input",
+    );
+    assert_eq!(fields(&v), ["components:stacking_component_not_allowed"]);
+    let consents = format!("/api/v1/achievements/{b_course}/stacking-consents");
+    api.err(&ta, "GET", &consents, None, 404, "not_found");
+    api.err(
+        &ta,
+        "POST",
+        &consents,
+        Some(json!({"issuer": did})),
+        404,
+        "not_found",
+    );
+    let list = api.ok(&tb, "GET", &consents, None, 200);
+    assert_eq!(list["items"], json!([]));
+    let v = api.err(
+        &tb,
+        "POST",
+        &consents,
+        Some(json!({"issuer": "did:web:nowhere.example"})),
+        422,
+        "invalid_input",
+    );
+    assert_eq!(fields(&v), ["issuer:unknown_issuer"]);
+    let v = api.err(
+        &tb,
+        "POST",
+        &consents,
+        Some(json!({"issuer": other["did"]})),
+        422,
+        "invalid_input",
+    );
+    assert_eq!(fields(&v), ["issuer:own_issuer"]);
+    let consent = api.ok(&tb, "POST", &consents, Some(json!({"issuer": did})), 201);
+    assert_eq!(consent["issuer_id"], issuer_a.as_str());
+    assert_eq!(consent["issuer_did"], did.as_str());
+    let list = api.ok(&tb, "GET", &consents, None, 200);
+    assert_eq!(list["items"], json!([consent]));
+    let rule = api.ok(
+        &ta,
+        "POST",
+        "/api/v1/stack-rules",
+        Some(json!({"achievement_id": advanced_id, "components": [b_url]})),
+        201,
+    );
+    assert_eq!(rule["components"][0]["allowed"], true);
+    api.ok(&tb, "DELETE", &format!("{consents}/{issuer_a}"), None, 204);
+    api.err(
+        &tb,
+        "DELETE",
+        &format!("{consents}/{issuer_a}"),
+        None,
+        404,
+        "not_found",
+    );
+    let rules = api.ok(&ta, "GET", "/api/v1/stack-rules", None, 200);
+    assert_eq!(rules["items"][0]["components"][0]["allowed"], false);
     // B's objects are untouched, and the lists are each issuer's own.
     let b = api.ok(
         &tb,

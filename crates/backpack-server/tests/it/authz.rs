@@ -187,6 +187,38 @@ fn stack_rule_of(s: &TestServer, b: &mut Client) -> String {
     format!("{issuer} {rule}")
 }
 
+/// A retired key of B's issuer (`/issuing/{id}/keys/{key}/revoke`).
+fn retired_key_of(s: &TestServer, b: &mut Client) -> String {
+    let issuer = issuer_of(s, b);
+    let r = b.post_form(&format!("/issuing/{issuer}/keys"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let key = id_after(
+        &b.get(&format!("/issuing/{issuer}")).body,
+        "#key-1",
+        &format!("/issuing/{issuer}/keys/"),
+    );
+    format!("{issuer} {key}")
+}
+
+/// B's achievement and another issuer of B's allowed to stack it.
+fn stack_consent_of(s: &TestServer, b: &mut Client) -> String {
+    let achievement = achievement_of(s, b);
+    let other = issuer_of(s, b);
+    let page = b.get(&format!("/issuing/{other}")).body;
+    let did = page
+        .split("did:web:")
+        .nth(1)
+        .and_then(|rest| rest.split(['<', '"', '#']).next())
+        .map(|rest| format!("did:web:{rest}"))
+        .unwrap();
+    let r = b.post_form(
+        &format!("/issuing/achievements/{achievement}/stacking"),
+        &[("issuer", &did)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    format!("{achievement} {other}")
+}
+
 fn badge_of(_: &TestServer, b: &mut Client) -> String {
     let (json, _) = crate::badges::signed_badge_for_tests();
     let r = b.upload(
@@ -424,6 +456,12 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
     ("POST", "/issuing/{id}/keys", issuer_of, &[]),
     (
         "POST",
+        "/issuing/{id}/keys/{key}/revoke",
+        retired_key_of,
+        &[("reason", "compromised")],
+    ),
+    (
+        "POST",
         "/issuing/{id}/members",
         issuer_of,
         &[("email", "a@example.org")],
@@ -501,6 +539,18 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
         "/issuing/achievements/{id}/image",
         achievement_of,
         &[("file", "@upload")],
+    ),
+    (
+        "POST",
+        "/issuing/achievements/{id}/stacking",
+        achievement_of,
+        &[("issuer", "did:web:nowhere.example")],
+    ),
+    (
+        "POST",
+        "/issuing/achievements/{id}/stacking/{issuer}/delete",
+        stack_consent_of,
+        &[],
     ),
     ("GET", "/issuing/credentials/{id}", issued_of, &[]),
     ("GET", "/issuing/credentials/{id}/download", issued_of, &[]),

@@ -74,6 +74,16 @@ fn basic(token: &str) -> String {
     )
 }
 
+/// The issuer's DID, as its page shows it.
+pub fn did_of(staff: &mut Client, issuer: &str) -> String {
+    let page = staff.get(&format!("/issuing/{issuer}")).body;
+    page.split("did:web:")
+        .nth(1)
+        .and_then(|rest| rest.split(['<', '"', '#']).next())
+        .map(|rest| format!("did:web:{rest}"))
+        .unwrap_or_else(|| panic!("no DID on the issuer page: {page}"))
+}
+
 /// How many credentials of the achievement the issued list shows.
 fn issued_count(staff: &mut Client, issuer: &str, achievement: &str) -> usize {
     staff
@@ -373,6 +383,12 @@ on_every_db!(
         assert_eq!(r.status, 303, "{}", r.body);
         let partner = id_in(r.location());
         let part_two = achievement(&mut olga, &partner, "Part two (partner)");
+        // The partner allows this issuer to stack its achievement.
+        let r = olga.post_form(
+            &format!("/issuing/achievements/{part_two}/stacking"),
+            &[("issuer", &did_of(&mut staff, &issuer))],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
         let r = staff.post_form(
             &format!("/issuing/{issuer}/stack-rules"),
             &[
@@ -452,5 +468,147 @@ on_every_db!(
             #[allow(clippy::disallowed_methods)]
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+    }
+);
+
+on_every_db!(
+    stacking_on_another_issuers_achievement_needs_its_consent,
+    |s: TestServer| {
+        // Another organisation on the instance awards its credential to Lea.
+        let _lea = confirmed(&s, "Lea", "lea@example.org");
+        let (mut ian, ours) = staff_with_issuer(&s, "Ian", "ian@example.org");
+        s.register("Olga", "olga@example.org", "correct horse battery");
+        set_role(&s, "olga@example.org", Role::IssuerStaff);
+        let mut olga = s.login("olga@example.org", "correct horse battery");
+        olga.get("/issuing");
+        let r = olga.post_form(
+            "/issuing",
+            &[
+                ("name", "Partner University"),
+                ("country_code", "it"),
+                ("kind", "formal"),
+                ("accreditation", "Accredited by ANVUR"),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let partner = id_in(r.location());
+        let theirs = achievement(&mut olga, &partner, "Partner diploma");
+        let award = |c: &mut Client, issuer: &str, achievement: &str, to: &str| {
+            let r = c.post_form(
+                &format!("/issuing/{issuer}/award"),
+                &[
+                    ("achievement_id", achievement),
+                    ("recipient_kind", "email"),
+                    ("recipient", to),
+                ],
+            );
+            assert_eq!(r.status, 303, "{}", r.body);
+        };
+        award(&mut olga, &partner, &theirs, "lea@example.org");
+        let target = achievement(&mut ian, &ours, "Holds the partner diploma");
+        let cascade = achievement(&mut ian, &ours, "Cascade");
+        let r = ian.post_form(
+            &format!("/issuing/{ours}/stack-rules"),
+            &[("achievement_id", &cascade), ("components", &target)],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+
+        // The disclosure: "our target ← their achievement" without their
+        // consent is refused, by the page and by the API; nothing is issued.
+        let url = format!("{}/achievements/{theirs}", s.url);
+        let rules = format!("/issuing/{ours}/stack-rules");
+        let r = ian.post_form(
+            &rules,
+            &[("achievement_id", &target), ("other_components", &url)],
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body.contains(
+                "Another issuer&#39;s achievement can be a component only if that issuer allows it"
+            ) || r.body.contains(
+                "Another issuer's achievement can be a component only if that issuer allows it"
+            ),
+            "{}",
+            r.body
+        );
+        let token = new_token(&mut ian, &ours, "API", "api");
+        let mut api = s.client();
+        let r = api.post_raw(
+            "/api/v1/stack-rules",
+            "application/json",
+            json!({"achievement_id": target, "components": [url]})
+                .to_string()
+                .into_bytes(),
+            &[("Authorization", &bearer(&token))],
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body.contains("stacking_component_not_allowed"),
+            "{}",
+            r.body
+        );
+        // Given time, a background back-fill would have shown Lea here.
+        #[allow(clippy::disallowed_methods)]
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert_eq!(issued_count(&mut ian, &ours, &target), 0);
+        assert_eq!(issued_count(&mut ian, &ours, &cascade), 0);
+        assert!(!ian
+            .get(&format!("/issuing/{ours}/credentials"))
+            .body
+            .contains("lea@example.org"));
+
+        // Consent is the partner's to give, on its achievement's page: not
+        // ours (our staff cannot reach it), and only for a known issuer.
+        let consent = format!("/issuing/achievements/{theirs}/stacking");
+        let did = did_of(&mut ian, &ours);
+        assert_eq!(ian.post_form(&consent, &[("issuer", &did)]).status, 404);
+        let r = olga.post_form(&consent, &[("issuer", "did:web:nowhere.example")]);
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body.contains("No issuer of this site has this DID"),
+            "{}",
+            r.body
+        );
+        let r = olga.post_form(&consent, &[("issuer", &did)]);
+        assert_eq!(r.status, 303, "{}", r.body);
+        let page = olga.get(&format!("/issuing/achievements/{theirs}")).body;
+        assert!(
+            page.contains("Académie Numérique") && page.contains(&did),
+            "{page}"
+        );
+
+        // With consent the rule is made, and it back-fills the partner's
+        // earlier holder (the partner consented to that), then cascades.
+        let r = ian.post_form(
+            &rules,
+            &[("achievement_id", &target), ("other_components", &url)],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let started = std::time::Instant::now();
+        while issued_count(&mut ian, &ours, &cascade) < 1 {
+            assert!(started.elapsed().as_secs() < 30, "not back-filled");
+            #[allow(clippy::disallowed_methods)]
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert_eq!(issued_count(&mut ian, &ours, &target), 1);
+
+        // Withdrawn: the rule stays, marked, and awards nothing more.
+        let r = olga.post_form(&format!("{consent}/{ours}/delete"), &[]);
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert!(!olga
+            .get(&format!("/issuing/achievements/{theirs}"))
+            .body
+            .contains(&did));
+        let page = ian.get(&format!("/issuing/{ours}/automation")).body;
+        assert!(page.contains("not allowed by its issuer"), "{page}");
+        let _max = confirmed(&s, "Max", "max@example.org");
+        award(&mut olga, &partner, &theirs, "max@example.org");
+        assert_eq!(issued_count(&mut ian, &ours, &target), 1);
+        let audit = olga.get(&format!("/issuing/{partner}/audit")).body;
+        assert!(
+            audit.contains("Stacking permission granted")
+                && audit.contains("Stacking permission withdrawn"),
+            "{audit}"
+        );
     }
 );

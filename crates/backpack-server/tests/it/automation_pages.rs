@@ -313,6 +313,13 @@ on_every_db!(stacking_rules_and_the_learners_progress, |s: TestServer| {
     assert_eq!(r.status, 303, "{}", r.body);
     let other_issuer = last_segment(r.location());
     let english = achievement(&mut other, &other_issuer, "Technical English");
+    // Its issuer allows ours to stack it (without, the rule is refused).
+    let did = crate::automation::did_of(&mut c, &issuer);
+    let r = other.post_form(
+        &format!("/issuing/achievements/{english}/stacking"),
+        &[("issuer", &did)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
 
     let page = format!("/issuing/{issuer}/automation");
     let rules = format!("/issuing/{issuer}/stack-rules");

@@ -236,11 +236,47 @@ on_every_db!(issuers_award_and_revoke_end_to_end, |s: TestServer| {
     );
     assert_eq!(r.status, 303, "{}", r.body);
     let token = s.mailed_token("new@example.org", "/claim");
+    // The link is no bearer token: someone else who holds it (here Lea,
+    // signed in with her own confirmed address) is refused, told only the
+    // address it was sent to, and nothing is delivered.
+    let page = learner.get(&format!("/claim?token={token}")).body;
+    assert!(page.contains("Cybersecurity basics"), "{page}");
+    assert!(
+        page.contains("This credential was issued to new@example.org")
+            && !page.contains("Put it in my e-Backpack"),
+        "{page}"
+    );
+    let r = learner.post_form("/claim", &[("token", &token)]);
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(
+        r.body.contains("must be confirmed on your account"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        learner
+            .get("/backpack/portal")
+            .body
+            .matches("Cybersecurity basics")
+            .count(),
+        1
+    );
+    // The right person, before confirming the address: refused too.
     let mut newcomer = s.register("Noa", "new@example.org", PW);
+    let page = newcomer.get(&format!("/claim?token={token}")).body;
+    assert!(page.contains("not confirmed yet"), "{page}");
+    assert_eq!(
+        newcomer.post_form("/claim", &[("token", &token)]).status,
+        403
+    );
+    // Once confirmed, the claim works.
+    let confirm = s.mailed_token("new@example.org", "/confirm-email");
+    let r = newcomer.post_form("/confirm-email", &[("token", &confirm)]);
+    assert_eq!(r.status, 303, "{}", r.body);
     assert!(newcomer
         .get(&format!("/claim?token={token}"))
         .body
-        .contains("Cybersecurity basics"));
+        .contains("Put it in my e-Backpack"));
     let r = newcomer.post_form("/claim", &[("token", &token)]);
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(newcomer
@@ -710,4 +746,138 @@ on_every_db!(batch_awards_from_csv, |s: TestServer| {
         audit.contains("Batch finished") && audit.contains("41 issued"),
         "{audit}"
     );
+});
+
+on_every_db!(a_revoked_key_no_longer_verifies, |s: TestServer| {
+    use backpack_credentials::did::{bind_key, Binding, OfflineResolver};
+    s.register("Admin", "admin@example.org", PW);
+    let _learner = confirmed(&s, "Lea", "lea@example.org");
+    let (mut staff, issuer) = staff_with_issuer(&s, "Ian", "ian@example.org");
+    let r = post(
+        &mut staff,
+        &format!("/issuing/{issuer}/achievements"),
+        &eu_achievement("Cybersecurity basics"),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let achievement = id_in(r.location());
+    let award = |staff: &mut Client| -> Value {
+        let r = staff.post_form(
+            &format!("/issuing/{issuer}/award"),
+            &[
+                ("achievement_id", &achievement),
+                ("recipient_kind", "email"),
+                ("recipient", "lea@example.org"),
+                ("format", "json"),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let body = staff
+            .get(&format!(
+                "/issuing/credentials/{}/download",
+                id_in(r.location())
+            ))
+            .body;
+        serde_json::from_str(&body).unwrap()
+    };
+    let vm = |vc: &Value| {
+        let proof = if vc["proof"].is_array() {
+            &vc["proof"][0]
+        } else {
+            &vc["proof"]
+        };
+        proof["verificationMethod"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no proof: {vc}"))
+            .to_owned()
+    };
+    let older = award(&mut staff);
+    let did = older["issuer"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(vm(&older), format!("{did}#key-1"));
+    let page = staff.get(&format!("/issuing/{issuer}")).body;
+    // The key in use offers no revocation, and is refused if asked.
+    assert!(
+        page.contains("Make a new key before revoking this one."),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("/issuing/{issuer}/keys/")),
+        "{page}"
+    );
+    let key_id = {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let store = backpack_server::app::open_store(&s.config).await.unwrap();
+            store.issuer_keys(issuer.parse().unwrap()).await.unwrap()[0].id
+        })
+    };
+    let revoke = format!("/issuing/{issuer}/keys/{key_id}/revoke");
+    assert_eq!(
+        staff.post_form(&revoke, &[("reason", "too early")]).status,
+        422
+    );
+
+    // Rotated: the new key signs; then the old one is revoked.
+    let r = staff.post_form(&format!("/issuing/{issuer}/keys"), &[]);
+    assert_eq!(r.status, 303);
+    let newer = award(&mut staff);
+    assert_eq!(vm(&newer), format!("{did}#key-2"));
+    let page = staff.get(&format!("/issuing/{issuer}")).body;
+    assert!(page.contains(&revoke), "{page}");
+    assert!(
+        page.contains("credentials signed with this key will no longer verify; re-issue them"),
+        "{page}"
+    );
+    let r = staff.post_form(&revoke, &[("reason", "laptop stolen")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), format!("/issuing/{issuer}?done=key_revoked"));
+    let page = staff.get(r.location()).body;
+    assert!(page.contains("The key is revoked."), "{page}");
+    assert!(!page.contains(&revoke), "{page}");
+    assert_eq!(staff.post_form(&revoke, &[]).status, 422);
+    let audit = staff.get(&format!("/issuing/{issuer}/audit")).body;
+    assert!(
+        audit.contains("Signing key revoked") && audit.contains("laptop stolen"),
+        "{audit}"
+    );
+
+    // The served DID document: key-1 is no assertion method any more, kept
+    // as history with its revocation date; key-2 is.
+    let mut anon = s.client();
+    let doc = json(&mut anon, "/issuers/academie-numerique/did.json");
+    assert_eq!(
+        doc["assertionMethod"],
+        serde_json::json!([format!("{did}#key-2")])
+    );
+    let methods = doc["verificationMethod"].as_array().unwrap();
+    assert_eq!(methods.len(), 2);
+    assert!(
+        methods[0]["revoked"].as_str().unwrap().ends_with('Z'),
+        "{doc}"
+    );
+    assert!(methods[1].get("revoked").is_none(), "{doc}");
+    // Key binding against the served document: the credential the revoked
+    // key signed no longer verifies; the newer one does.
+    let resolver = OfflineResolver::new().with_document(did.clone(), doc.clone());
+    match bind_key(&vm(&older), &did, &resolver) {
+        Binding::NotBound { code, .. } => assert_eq!(code, "not_an_assertion_method"),
+        other => panic!("the revoked key still binds: {other:?}"),
+    }
+    assert!(matches!(
+        bind_key(&vm(&newer), &did, &resolver),
+        Binding::Bound(_)
+    ));
+    // The status list the newer credential names was signed with key-1: it
+    // was re-signed with the current key, so its status stays checkable.
+    let list_url = newer["credentialStatus"]["statusListCredential"]
+        .as_str()
+        .or_else(|| newer["credentialStatus"][0]["statusListCredential"].as_str())
+        .unwrap()
+        .to_owned();
+    let list = json(&mut anon, list_url.trim_start_matches(&s.url));
+    assert_eq!(vm(&list), format!("{did}#key-2"), "{list}");
+    // New signatures use the current key.
+    assert_eq!(vm(&award(&mut staff)), format!("{did}#key-2"));
 });

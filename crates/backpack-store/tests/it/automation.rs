@@ -309,3 +309,217 @@ story!(
             .is_empty());
     }
 );
+
+story!(
+    stacking_needs_consent_and_retired_keys_are_revoked,
+    |b: Backend| async move {
+        let s = b.store;
+        let ann = user("Ann", Role::IssuerStaff);
+        let olga = user("Olga", Role::IssuerStaff);
+        for (u, a) in [(&ann, "ann@example.org"), (&olga, "olga@example.org")] {
+            s.insert_user(u, &primary(u, a)).await.unwrap();
+        }
+        let acme = issuer("acme");
+        let other = issuer("other");
+        for (i, u) in [(&acme, &ann), (&other, &olga)] {
+            s.insert_issuer(i, u.id, &key(i.id, 1, 1), &audit(i.id, "issuer.create"))
+                .await
+                .unwrap();
+        }
+        let own = achievement(acme.id, "Own");
+        let target = achievement(acme.id, "Target");
+        let theirs = achievement(other.id, "Theirs");
+        for (ach, u) in [(&own, &ann), (&target, &ann), (&theirs, &olga)] {
+            assert!(s
+                .insert_achievement(u.id, ach, &audit(ach.issuer_id, "achievement.create"))
+                .await
+                .unwrap());
+        }
+
+        // Own achievements are usable; another issuer's only with consent.
+        assert!(s.stacking_allowed(own.id, acme.id).await.unwrap());
+        assert!(!s.stacking_allowed(theirs.id, acme.id).await.unwrap());
+        assert!(s.stacking_allowed(theirs.id, other.id).await.unwrap());
+        let rule = StackRule {
+            id: Uuid::new_v4(),
+            issuer_id: acme.id,
+            achievement_id: target.id,
+            components: vec![own.id, theirs.id],
+            created_at: 6,
+        };
+        match s
+            .insert_stack_rule(ann.id, &rule, &audit(acme.id, "stack_rule.create"))
+            .await
+        {
+            Err(StoreError::Conflict(m)) => assert!(m.contains("component"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(s
+            .list_stack_rules(ann.id, acme.id)
+            .await
+            .unwrap()
+            .is_empty());
+
+        // Only the achievement's issuer's members grant consent; twice is once.
+        let grant = audit(other.id, "stack_consent.grant");
+        assert!(!s
+            .set_stack_consent(ann.id, theirs.id, acme.id, Some(7), &grant)
+            .await
+            .unwrap());
+        assert!(!s
+            .set_stack_consent(olga.id, theirs.id, other.id, Some(7), &grant)
+            .await
+            .unwrap());
+        assert!(s
+            .set_stack_consent(olga.id, theirs.id, acme.id, Some(7), &grant)
+            .await
+            .unwrap());
+        assert!(s
+            .set_stack_consent(
+                olga.id,
+                theirs.id,
+                acme.id,
+                Some(8),
+                &audit(other.id, "stack_consent.grant")
+            )
+            .await
+            .unwrap());
+        let consents = s.stack_consents(olga.id, theirs.id).await.unwrap();
+        assert_eq!(consents.len(), 1);
+        assert_eq!((consents[0].0.id, consents[0].1), (acme.id, 7));
+        assert!(s
+            .stack_consents(ann.id, theirs.id)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(s.stacking_allowed(theirs.id, acme.id).await.unwrap());
+        assert!(s
+            .insert_stack_rule(ann.id, &rule, &audit(acme.id, "stack_rule.create"))
+            .await
+            .unwrap());
+        let mut found = s.stack_rules_with_components(&[theirs.id]).await.unwrap();
+        found[0].components.sort();
+        let mut expected = rule.clone();
+        expected.components.sort();
+        assert_eq!(found, vec![expected]);
+
+        // Withdrawn: the rule stays listed for its staff but is not applied.
+        assert!(s
+            .set_stack_consent(
+                olga.id,
+                theirs.id,
+                acme.id,
+                None,
+                &audit(other.id, "stack_consent.withdraw")
+            )
+            .await
+            .unwrap());
+        assert!(!s.stacking_allowed(theirs.id, acme.id).await.unwrap());
+        assert!(s
+            .stack_rules_with_components(&[theirs.id, own.id])
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(s.list_stack_rules(ann.id, acme.id).await.unwrap().len(), 1);
+        let log = s.audit_log(olga.id, other.id, 50).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| a.starts_with("stack_consent"))
+                .count(),
+            2,
+            "{actions:?}"
+        );
+
+        // Keys: the current one cannot be revoked; a retired one can, once,
+        // with the re-signed status lists in the same transaction.
+        let first = s.issuer_keys(acme.id).await.unwrap().remove(0);
+        let list = StatusList {
+            id: Uuid::new_v4(),
+            issuer_id: acme.id,
+            size: 8,
+            used: 0,
+            version: 0,
+            revocation: "r0".into(),
+            suspension: "s0".into(),
+            revocation_vc: "{}".into(),
+            suspension_vc: "{}".into(),
+            created_at: 3,
+            updated_at: 3,
+        };
+        s.insert_status_list(&list).await.unwrap();
+        let resigned = StatusList {
+            version: 1,
+            revocation_vc: "{\"signed\":2}".into(),
+            suspension_vc: "{\"signed\":2}".into(),
+            updated_at: 9,
+            ..list.clone()
+        };
+        let revoke = audit(acme.id, "key.revoke");
+        assert!(!s
+            .revoke_key(
+                ann.id,
+                acme.id,
+                first.id,
+                9,
+                std::slice::from_ref(&resigned),
+                &revoke
+            )
+            .await
+            .unwrap());
+        assert!(s
+            .rotate_key(ann.id, &key(acme.id, 2, 8), &audit(acme.id, "key.rotate"))
+            .await
+            .unwrap());
+        assert!(!s
+            .revoke_key(
+                olga.id,
+                acme.id,
+                first.id,
+                9,
+                std::slice::from_ref(&resigned),
+                &revoke
+            )
+            .await
+            .unwrap());
+        // A list that moved meanwhile: nothing is revoked.
+        let stale = StatusList {
+            version: 5,
+            ..resigned.clone()
+        };
+        assert!(matches!(
+            s.revoke_key(ann.id, acme.id, first.id, 9, &[stale], &revoke)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(s.issuer_keys(acme.id).await.unwrap()[0]
+            .revoked_at
+            .is_none());
+        assert!(s
+            .revoke_key(
+                ann.id,
+                acme.id,
+                first.id,
+                9,
+                std::slice::from_ref(&resigned),
+                &revoke
+            )
+            .await
+            .unwrap());
+        let keys = s.issuer_keys(acme.id).await.unwrap();
+        assert_eq!(keys[0].revoked_at, Some(9));
+        assert_eq!(keys[1].revoked_at, None);
+        let stored = s.find_status_list(list.id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.version, stored.revocation_vc.as_str()),
+            (1, "{\"signed\":2}")
+        );
+        assert_eq!(s.status_lists_of(acme.id).await.unwrap().len(), 1);
+        // Once.
+        assert!(!s
+            .revoke_key(ann.id, acme.id, first.id, 10, &[], &revoke)
+            .await
+            .unwrap());
+    }
+);

@@ -49,6 +49,7 @@ pub fn key(issuer: Uuid, n: usize, at: i64) -> IssuerKeyRecord {
         sealed_secret: "v1.sealed".into(),
         created_at: at,
         retired_at: None,
+        revoked_at: None,
     }
 }
 

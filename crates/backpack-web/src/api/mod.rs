@@ -25,7 +25,12 @@ use serde_json::{json, Value};
 use crate::state::AppState;
 
 /// Field codes that mean "conflicts with what exists" (409).
-const CONFLICT_CODES: &[&str] = &["taken", "state_change_refused"];
+const CONFLICT_CODES: &[&str] = &[
+    "taken",
+    "state_change_refused",
+    "key_current",
+    "key_already_revoked",
+];
 
 /// An API error as JSON: `{"error": code, "message": …}`, plus the fields
 /// (`[{field, code}]`) of a refused input or the problems of refused xAPI

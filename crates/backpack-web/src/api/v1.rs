@@ -22,7 +22,7 @@ use axum::Json;
 use backpack_credentials::eu::{AchievementSpec, Participation, Skill, Translation};
 use backpack_credentials::proof::SignSuite;
 use backpack_credentials::sign::SignFormat;
-use backpack_domain::automation::{ApiCaller, StackRuleView};
+use backpack_domain::automation::{ApiCaller, StackConsent, StackRuleView};
 use backpack_domain::batches::MAX_BATCH_BYTES;
 use backpack_domain::entities::{
     Achievement, AuditEntry, Batch, CredentialState, IssuedCredential, IssuedQuery, Issuer,
@@ -80,6 +80,7 @@ pub fn routes() -> Vec<ApiRoute> {
         ),
         r(Method::GET, "/api/v1/keys", get(list_keys)),
         r(Method::POST, "/api/v1/keys/rotate", post(rotate_key)),
+        r(Method::POST, "/api/v1/keys/{id}/revoke", post(revoke_key)),
         r(Method::GET, "/api/v1/achievements", get(list_achievements)),
         r(
             Method::POST,
@@ -95,6 +96,21 @@ pub fn routes() -> Vec<ApiRoute> {
             Method::PUT,
             "/api/v1/achievements/{id}",
             put(update_achievement).layer(json_limit()),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/achievements/{id}/stacking-consents",
+            get(list_stack_consents),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/achievements/{id}/stacking-consents",
+            post(allow_stacking).layer(json_limit()),
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/achievements/{id}/stacking-consents/{issuer}",
+            delete(disallow_stacking),
         ),
         r(Method::GET, "/api/v1/credentials", get(list_credentials)),
         r(
@@ -291,6 +307,16 @@ fn key_json(i: &Issuer, k: &IssuerKeyRecord) -> Value {
         "public_key_multibase": k.public_key,
         "created_at": ts(k.created_at),
         "retired_at": ts_opt(k.retired_at),
+        "revoked_at": ts_opt(k.revoked_at),
+    })
+}
+
+fn consent_json(c: &StackConsent) -> Value {
+    json!({
+        "issuer_id": c.issuer_id,
+        "issuer_name": c.issuer_name,
+        "issuer_did": c.issuer_did,
+        "granted_at": ts(c.granted_at),
     })
 }
 
@@ -415,7 +441,12 @@ fn stack_rule_json(v: &StackRuleView) -> Value {
         "achievement_id": v.rule.achievement_id,
         "achievement_name": v.target_name,
         "components": v.components.iter()
-            .map(|(id, name, issuer)| json!({"achievement_id": id, "name": name, "issuer_name": issuer}))
+            .map(|(id, name, issuer)| json!({
+                "achievement_id": id,
+                "name": name,
+                "issuer_name": issuer,
+                "allowed": !v.not_allowed.contains(id),
+            }))
             .collect::<Vec<_>>(),
         "created_at": ts(v.rule.created_at),
     })
@@ -514,6 +545,20 @@ async fn rotate_key(State(st): State<AppState>, Api(c): Api) -> Result<Response,
     let issuer = my_issuer(&st, &c).await?;
     let key = st.issuing.rotate_key(c.user(), issuer.id).await?;
     Ok(created("/api/v1/keys".into(), key_json(&issuer, &key)))
+}
+
+/// `POST /api/v1/keys/{id}/revoke` (`{id}`: the fragment, `key-1`): a
+/// retired key leaves the DID document's `assertionMethod`, so credentials
+/// it signed no longer verify; the current key is refused (409: rotate
+/// first).
+async fn revoke_key(
+    State(st): State<AppState>,
+    Api(c): Api,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let issuer = my_issuer(&st, &c).await?;
+    let key = st.issuing.revoke_key(c.user(), issuer.id, &id, "").await?;
+    Ok(Json(key_json(&issuer, &key)))
 }
 
 // ── achievements ──────────────────────────────────────────────────────
@@ -740,6 +785,58 @@ async fn update_achievement(
         .save_achievement(c.user(), issuer.id, Some(a.id), body.spec()?)
         .await?;
     Ok(Json(achievement_json(&st, &issuer, &a)))
+}
+
+// ── stacking consent ──────────────────────────────────────────────────
+
+/// `GET /api/v1/achievements/{id}/stacking-consents`: the other issuers
+/// allowed to use it as a stacking component.
+async fn list_stack_consents(
+    State(st): State<AppState>,
+    Api(c): Api,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let a = my_achievement(&st, &c, &id).await?;
+    let list = st.issuing.stack_consents(c.user(), a.id).await?;
+    Ok(items(list.iter().map(consent_json).collect()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsentBody {
+    /// The issuer's DID, the URL of its DID document, or its slug.
+    issuer: String,
+}
+
+/// `POST /api/v1/achievements/{id}/stacking-consents`: allow an issuer.
+async fn allow_stacking(
+    State(st): State<AppState>,
+    Api(c): Api,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ConsentBody>,
+) -> Result<Response, ApiError> {
+    let a = my_achievement(&st, &c, &id).await?;
+    let consent = st
+        .issuing
+        .allow_stacking(c.user(), a.id, &body.issuer)
+        .await?;
+    Ok(created(
+        format!("/api/v1/achievements/{}/stacking-consents", a.id),
+        consent_json(&consent),
+    ))
+}
+
+/// `DELETE /api/v1/achievements/{id}/stacking-consents/{issuer}`.
+async fn disallow_stacking(
+    State(st): State<AppState>,
+    Api(c): Api,
+    Path((id, issuer)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let a = my_achievement(&st, &c, &id).await?;
+    st.issuing
+        .disallow_stacking(c.user(), a.id, object_id(&issuer)?)
+        .await?;
+    Ok(no_content())
 }
 
 // ── credentials ───────────────────────────────────────────────────────

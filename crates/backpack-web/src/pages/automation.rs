@@ -239,8 +239,8 @@ pub struct StackRuleRow {
     pub id: String,
     pub target_id: String,
     pub target: String,
-    /// (name, issuer name)
-    pub components: Vec<(String, String)>,
+    /// (name, issuer name, consent withdrawn: the rule awards nothing)
+    pub components: Vec<(String, String, bool)>,
 }
 
 pub struct StatementRow {
@@ -372,7 +372,7 @@ async fn automation_page(
             components: v
                 .components
                 .into_iter()
-                .map(|(_, name, issuer)| (name, issuer))
+                .map(|(id, name, issuer)| (name, issuer, v.not_allowed.contains(&id)))
                 .collect(),
         })
         .collect();

@@ -195,10 +195,13 @@ pub async fn create_issuer(
 // ── one issuer: profile, logo, keys, members ──────────────────────────
 
 pub struct KeyRow {
+    /// The key's database id (the revoke form's path).
+    pub key_id: String,
     pub id: String,
     pub public_key: String,
     pub created: String,
     pub retired: String,
+    pub revoked: String,
 }
 
 #[derive(Template)]
@@ -246,10 +249,12 @@ async fn issuer_page(
         .await?
         .into_iter()
         .map(|k| KeyRow {
+            key_id: k.id.to_string(),
             id: format!("{}#{}", issuer.did, k.fragment),
             public_key: k.public_key,
             created: date(k.created_at),
             retired: k.retired_at.map(date).unwrap_or_default(),
+            revoked: k.revoked_at.map(date).unwrap_or_default(),
         })
         .collect();
     let members = st
@@ -389,6 +394,29 @@ pub async fn rotate_key(
     let id = object_id(&id)?;
     st.issuing.rotate_key(user, id).await?;
     Ok(see_other(&format!("/issuing/{id}?done=key_rotated")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RevokeKeyForm {
+    reason: String,
+}
+
+/// `POST /issuing/{id}/keys/{key}/revoke`: a retired key leaves the DID
+/// document's assertion methods (the current one cannot: rotate first).
+pub async fn revoke_key(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, key)): Path<(String, String)>,
+    Form(f): Form<RevokeKeyForm>,
+) -> Result<Response, PageError> {
+    let user = require_staff(&ctx)?;
+    let id = object_id(&id)?;
+    let key = object_id(&key)?;
+    st.issuing
+        .revoke_key(user, id, &key.to_string(), &f.reason)
+        .await?;
+    Ok(see_other(&format!("/issuing/{id}?done=key_revoked")))
 }
 
 #[derive(Deserialize, Default)]
@@ -691,6 +719,39 @@ struct AchievementFormTemplate {
     missing: Vec<String>,
     participations: Vec<(&'static str, &'static str)>,
     types: &'static [&'static str],
+    /// Issuers allowed to use it as a stacking component.
+    consents: Vec<ConsentRow>,
+    /// The consent form's issuer, as typed.
+    consent_issuer: String,
+}
+
+pub struct ConsentRow {
+    pub issuer_id: String,
+    pub name: String,
+    pub did: String,
+    pub granted: String,
+}
+
+async fn consent_rows(
+    st: &AppState,
+    user: &User,
+    a: Option<&Achievement>,
+) -> Result<Vec<ConsentRow>, PageError> {
+    let Some(a) = a else {
+        return Ok(Vec::new());
+    };
+    Ok(st
+        .issuing
+        .stack_consents(user, a.id)
+        .await?
+        .into_iter()
+        .map(|c| ConsentRow {
+            issuer_id: c.issuer_id.to_string(),
+            name: c.issuer_name,
+            did: c.issuer_did,
+            granted: date(c.granted_at),
+        })
+        .collect())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -703,6 +764,8 @@ fn achievement_page(
     errors: FieldErrors,
     f: AchievementForm,
     done: Option<&str>,
+    consents: Vec<ConsentRow>,
+    consent_issuer: String,
 ) -> Result<Response, PageError> {
     let p = Page::new(st, ctx, done);
     let missing = a
@@ -724,6 +787,8 @@ fn achievement_page(
                 .map(|p| (p.code(), p.label()))
                 .collect(),
             types: ACHIEVEMENT_TYPES,
+            consents,
+            consent_issuer,
         },
     )
 }
@@ -750,6 +815,8 @@ pub async fn new_achievement(
         FieldErrors::default(),
         f,
         None,
+        Vec::new(),
+        String::new(),
     )
 }
 
@@ -777,7 +844,18 @@ pub async fn create_achievement(
         Err(e) => {
             let (status, errs) = invalid(e)?;
             let errors = FieldErrors::new(&st, ctx.locale, &errs);
-            achievement_page(&st, &ctx, &issuer, None, status, errors, f, None)
+            achievement_page(
+                &st,
+                &ctx,
+                &issuer,
+                None,
+                status,
+                errors,
+                f,
+                None,
+                Vec::new(),
+                String::new(),
+            )
         }
     }
 }
@@ -792,6 +870,7 @@ pub async fn show_achievement(
     let a = st.issuing.achievement(user, object_id(&id)?).await?;
     let issuer = st.issuing.issuer(user, a.issuer_id).await?;
     let f = AchievementForm::of(&a.spec);
+    let consents = consent_rows(&st, user, Some(&a)).await?;
     achievement_page(
         &st,
         &ctx,
@@ -801,6 +880,8 @@ pub async fn show_achievement(
         FieldErrors::default(),
         f,
         n.done.as_deref(),
+        consents,
+        String::new(),
     )
 }
 
@@ -829,7 +910,19 @@ pub async fn update_achievement(
         Err(e) => {
             let (status, errs) = invalid(e)?;
             let errors = FieldErrors::new(&st, ctx.locale, &errs);
-            achievement_page(&st, &ctx, &issuer, Some(&a), status, errors, f, None)
+            let consents = consent_rows(&st, user, Some(&a)).await?;
+            achievement_page(
+                &st,
+                &ctx,
+                &issuer,
+                Some(&a),
+                status,
+                errors,
+                f,
+                None,
+                consents,
+                String::new(),
+            )
         }
     }
 }
@@ -857,9 +950,81 @@ pub async fn upload_achievement_image(
             let (status, errs) = invalid(e)?;
             let errors = FieldErrors::new(&st, ctx.locale, &errs);
             let f = AchievementForm::of(&a.spec);
-            achievement_page(&st, &ctx, &issuer, Some(&a), status, errors, f, None)
+            let consents = consent_rows(&st, user, Some(&a)).await?;
+            achievement_page(
+                &st,
+                &ctx,
+                &issuer,
+                Some(&a),
+                status,
+                errors,
+                f,
+                None,
+                consents,
+                String::new(),
+            )
         }
     }
+}
+
+// ── stacking consent ──────────────────────────────────────────────────
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConsentForm {
+    issuer: String,
+}
+
+/// `POST /issuing/achievements/{id}/stacking`: allow another issuer (by
+/// DID, DID document URL or slug) to use it as a stacking component.
+pub async fn allow_stacking(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(f): Form<ConsentForm>,
+) -> Result<Response, PageError> {
+    let user = require_staff(&ctx)?;
+    let a = st.issuing.achievement(user, object_id(&id)?).await?;
+    match st.issuing.allow_stacking(user, a.id, &f.issuer).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/issuing/achievements/{}?done=stack_consent_granted#stacking-h",
+            a.id
+        ))),
+        Err(e) => {
+            let (status, errs) = invalid(e)?;
+            let issuer = st.issuing.issuer(user, a.issuer_id).await?;
+            let errors = FieldErrors::new(&st, ctx.locale, &errs);
+            let consents = consent_rows(&st, user, Some(&a)).await?;
+            achievement_page(
+                &st,
+                &ctx,
+                &issuer,
+                Some(&a),
+                status,
+                errors,
+                AchievementForm::of(&a.spec),
+                None,
+                consents,
+                f.issuer.chars().take(500).collect(),
+            )
+        }
+    }
+}
+
+/// `POST /issuing/achievements/{id}/stacking/{issuer}/delete`: withdraw.
+pub async fn disallow_stacking(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, issuer)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let user = require_staff(&ctx)?;
+    let id = object_id(&id)?;
+    st.issuing
+        .disallow_stacking(user, id, object_id(&issuer)?)
+        .await?;
+    Ok(see_other(&format!(
+        "/issuing/achievements/{id}?done=stack_consent_withdrawn#stacking-h"
+    )))
 }
 
 // ── awarding ──────────────────────────────────────────────────────────
@@ -1299,6 +1464,60 @@ struct ClaimTemplate {
     achievement: String,
     signed_in: bool,
     login_next: String,
+    /// Signed in, and the account confirmed the recipient.
+    may_claim: bool,
+    /// Signed in without the right to claim: the address (or DID) the
+    /// credential was issued to, which the account must confirm.
+    recipient: String,
+    recipient_is_did: bool,
+    /// The account has the address, not confirmed yet.
+    pending: bool,
+}
+
+/// The claim page: what is offered, and for a signed-in account that did
+/// not confirm the recipient, which address (or DID) to confirm first.
+async fn claim_view(
+    st: &AppState,
+    ctx: &Ctx,
+    token: &str,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let c = st.issuing.claim_info(token).await?;
+    let (may_claim, pending) = match &ctx.user {
+        Some(user) => {
+            let may = st.issuing.may_claim(user, &c).await?;
+            let pending = !may
+                && c.recipient_kind == backpack_domain::entities::RecipientKind::Email
+                && st
+                    .accounts
+                    .view(user)
+                    .await?
+                    .emails
+                    .iter()
+                    .any(|e| e.address.eq_ignore_ascii_case(&c.recipient));
+            (may, pending)
+        }
+        None => (false, false),
+    };
+    let signed_in = ctx.user.is_some();
+    render(
+        status,
+        &ClaimTemplate {
+            p: Page::new(st, ctx, None),
+            token: token.to_owned(),
+            achievement: c.achievement_name,
+            signed_in,
+            login_next: crate::page::url_encode(&ctx.path),
+            may_claim,
+            recipient: if signed_in && !may_claim {
+                c.recipient
+            } else {
+                String::new()
+            },
+            recipient_is_did: c.recipient_kind == backpack_domain::entities::RecipientKind::Did,
+            pending,
+        },
+    )
 }
 
 pub async fn claim_page(
@@ -1306,17 +1525,7 @@ pub async fn claim_page(
     Extension(ctx): Extension<Ctx>,
     Query(q): Query<ClaimQuery>,
 ) -> Result<Response, PageError> {
-    let c = st.issuing.claim_info(q.token.trim()).await?;
-    render(
-        StatusCode::OK,
-        &ClaimTemplate {
-            p: Page::new(&st, &ctx, None),
-            token: q.token.trim().to_owned(),
-            achievement: c.achievement_name,
-            signed_in: ctx.user.is_some(),
-            login_next: crate::page::url_encode(&ctx.path),
-        },
-    )
+    claim_view(&st, &ctx, q.token.trim(), StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]
@@ -1331,8 +1540,14 @@ pub async fn claim(
     Form(f): Form<ClaimForm>,
 ) -> Result<Response, PageError> {
     let user = ctx.require_user()?;
-    st.issuing.claim(user, f.token.trim()).await?;
-    Ok(see_other("/backpack/portal?done=credential_claimed"))
+    match st.issuing.claim(user, f.token.trim()).await {
+        Ok(_) => Ok(see_other("/backpack/portal?done=credential_claimed")),
+        // Not this account's address or DID: the page says which to confirm.
+        Err(DomainError::Invalid(_)) => {
+            claim_view(&st, &ctx, f.token.trim(), StatusCode::FORBIDDEN).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ── public documents ──────────────────────────────────────────────────

@@ -666,6 +666,58 @@ fn backpack_verify_checks_what_a_running_server_issued_online_revoked_and_offlin
         assert_eq!(json_check(&report, "proof").0, "not_checked");
         assert_eq!(json_check(&report, "status").0, "not_checked");
     }
+
+    // A compromised key is retired (rotation), then revoked: what it signed
+    // no longer verifies against the served DID document; what the new key
+    // signs does, with its status list (re-signed with the new key).
+    let mut staff = server.login("issuer@demo.backpack.test");
+    let r = staff.post(&format!("/issuing/{issuer}/keys"), &[]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = staff.post(
+        &format!("/issuing/{issuer}/award"),
+        &[
+            ("achievement_id", &achievement),
+            ("recipient_kind", "email"),
+            ("recipient", "learner@demo.backpack.test"),
+            ("format", "json"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let d = staff.get(&format!("/issuing/credentials/{}/download", r.created_id()));
+    assert_eq!(d.status, 200, "{}", d.text());
+    let newer_file = files.join("newer.json");
+    std::fs::write(&newer_file, &d.body).unwrap();
+    let newer: Value = serde_json::from_slice(&std::fs::read(&newer_file).unwrap()).unwrap();
+    assert_eq!(
+        newer["proof"][0]["verificationMethod"],
+        format!("{did}#key-2").as_str()
+    );
+    let page = staff.get(&format!("/issuing/{issuer}")).text();
+    let prefix = format!("/issuing/{issuer}/keys/");
+    let revoke = page
+        .split(&prefix)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|rest| format!("{prefix}{rest}"))
+        .unwrap_or_else(|| panic!("no revoke form: {page}"));
+    assert!(revoke.ends_with("/revoke"), "{revoke}");
+    let r = staff.post(&revoke, &[("reason", "compromised")]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let (code, out) = verify(&online, &jwt_file);
+    assert_eq!(code, 1, "signed with a revoked key:\n{out}");
+    assert!(!out.contains("VERIFIED"), "{out}");
+    let key_line = check_line(&out, "key_binding");
+    assert!(
+        key_line.contains("[FAIL]") && key_line.contains("not listed under assertionMethod"),
+        "{key_line}"
+    );
+    let (code, out) = verify(&online, &newer_file);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.lines().next().unwrap().contains(": VERIFIED (green)"),
+        "{out}"
+    );
+    assert!(check_line(&out, "status").ends_with("not revoked"), "{out}");
 }
 
 /// The batch's progress as the page's script reads it.
