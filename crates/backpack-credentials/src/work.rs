@@ -71,13 +71,15 @@ pub struct Work {
     pub status_list_decodes: usize,
 }
 
+/// SHA-256 of a document's JSON → the hash of its canonical form (or why
+/// there is none).
+type CanonicalHashes = HashMap<[u8; 32], Result<[u8; 32], crate::proof::ProofError>>;
+
 /// The state of one verification.
 pub(crate) struct Session<'a> {
     deadline: &'a dyn Deadline,
     work: Cell<Work>,
-    /// SHA-256 of a document's JSON → the hash of its canonical form (or why
-    /// there is none).
-    pub(crate) canonical: RefCell<HashMap<[u8; 32], Result<[u8; 32], crate::proof::ProofError>>>,
+    pub(crate) canonical: RefCell<CanonicalHashes>,
     /// Status list URL → what it gave.
     pub(crate) lists: RefCell<HashMap<String, std::rc::Rc<crate::verify::ListOutcome>>>,
 }
