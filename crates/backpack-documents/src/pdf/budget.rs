@@ -84,6 +84,7 @@ impl<'s> Budget<'s> {
     }
 
     /// Operators charged so far.
+    #[cfg(test)]
     pub(crate) fn charged(&self) -> u64 {
         self.charged
     }
