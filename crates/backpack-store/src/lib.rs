@@ -94,6 +94,18 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
     ),
     ("login_failures", &[("key", Ty::Text), ("at", Ty::Int)]),
     (
+        "mail_outbox",
+        &[
+            ("id", Ty::Text),
+            ("message", Ty::Text),
+            ("attempts", Ty::Int),
+            ("next_attempt_at", Ty::Int),
+            ("lease_until", Ty::Int),
+            ("last_error", Ty::Text),
+            ("created_at", Ty::Int),
+        ],
+    ),
+    (
         "files",
         &[
             ("id", Ty::Text),

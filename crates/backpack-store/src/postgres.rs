@@ -43,6 +43,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "automation",
         include_str!("../migrations/postgres/0006_automation.sql"),
     ),
+    (
+        7,
+        "account_security",
+        include_str!("../migrations/postgres/0007_account_security.sql"),
+    ),
 ];
 
 impl PgStore {

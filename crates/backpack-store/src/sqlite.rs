@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "automation",
         include_str!("../migrations/sqlite/0006_automation.sql"),
     ),
+    (
+        7,
+        "account_security",
+        include_str!("../migrations/sqlite/0007_account_security.sql"),
+    ),
 ];
 
 impl SqliteStore {
