@@ -479,6 +479,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0004_backpack.sql",
     "0005_issuing.sql",
     "0006_automation.sql",
+    "0007_account_security.sql",
 ];
 
 pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {

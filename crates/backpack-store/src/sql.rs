@@ -583,6 +583,9 @@ macro_rules! sql_store {
                 async fn confirm_email(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool> {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
                     if !confirm_in_tx(&mut tx, user_id, id, at).await? {
+                        // Now, not when the pool reuses the connection: a
+                        // failed write keeps SQLite's write lock until then.
+                        tx.rollback().await.map_err(map_err)?;
                         return Ok(false);
                     }
                     tx.commit().await.map_err(map_err)?;
@@ -592,6 +595,7 @@ macro_rules! sql_store {
                 async fn reset_through_email(&self, user_id: Uuid, email_id: Uuid, password_hash: &str, at: i64) -> StoreResult<bool> {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
                     if !confirm_in_tx(&mut tx, user_id, email_id, at).await? {
+                        tx.rollback().await.map_err(map_err)?;
                         return Ok(false);
                     }
                     let uid = user_id.to_string();

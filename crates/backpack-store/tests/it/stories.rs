@@ -398,7 +398,7 @@ story!(
         .await
         .unwrap();
         let dump = s.export_all().await.unwrap();
-        assert_eq!(dump.len(), 32, "every table");
+        assert_eq!(dump.len(), 33, "every table");
         assert!(dump
             .iter()
             .any(|t| t.table == "badges" && t.rows.len() == 1));
