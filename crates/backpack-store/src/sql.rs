@@ -485,6 +485,30 @@ macro_rules! sql_store {
                         .map_err(map_err)?;
                         queued += r.rows_affected();
                     }
+                    // Mail not sent yet to the account's addresses goes too.
+                    let addresses: Vec<String> = sqlx::query("SELECT address FROM emails WHERE user_id = $1")
+                        .bind(id.to_string())
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .iter()
+                        .map(|r| text(r, "address"))
+                        .collect::<Result<_, _>>()?;
+                    let pending = sqlx::query("SELECT id, message FROM mail_outbox")
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    for r in &pending {
+                        let message: serde_json::Value = serde_json::from_str(&text(r, "message")?).unwrap_or_default();
+                        let to = message.get("to").and_then(|t| t.as_str()).unwrap_or_default();
+                        if addresses.iter().any(|a| a == to) {
+                            sqlx::query("DELETE FROM mail_outbox WHERE id = $1")
+                                .bind(text(r, "id")?)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_err)?;
+                        }
+                    }
                     // Every other row goes with the account (ON DELETE CASCADE).
                     sqlx::query("DELETE FROM users WHERE id = $1")
                         .bind(id.to_string())
