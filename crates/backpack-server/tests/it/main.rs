@@ -181,7 +181,7 @@ impl TestServer {
             if rt.block_on(store.count_pending_mail()).unwrap() == 0 {
                 return;
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            rt.block_on(tokio::time::sleep(std::time::Duration::from_millis(50)));
         }
         panic!("the outbox did not deliver its mail within 15 s");
     }
