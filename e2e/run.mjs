@@ -55,7 +55,7 @@
 // Later issues add their pages and flows to TESTS.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,24 +131,55 @@ async function login(page, url, email, password) {
   await page.waitForURL(`${url}/`);
 }
 
-function latestMail(dataDir, to) {
+function mailsTo(dataDir, to) {
   const dir = join(dataDir, "mail");
-  const mails = readdirSync(dir)
-    .map((f) => readFileSync(join(dir, f), "utf8"))
-    .filter((t) => t.includes(`To: ${to}`));
-  assert(mails.length, `no mail to ${to}`);
-  const raw = mails[mails.length - 1];
-  const body = raw.split(/\r?\n\r?\n/).slice(1).join("").replace(/\s/g, "");
-  return Buffer.from(body, "base64").toString("utf8");
+  return readdirSync(dir)
+    .map((f) => join(dir, f))
+    .map((p) => ({ text: readFileSync(p, "utf8"), at: statSync(p).mtimeMs }))
+    .filter((m) => m.text.includes(`To: ${to}`))
+    .sort((a, b) => a.at - b.at)
+    .map((m) => {
+      const body = m.text.split(/\r?\n\r?\n/).slice(1).join("").replace(/\s/g, "");
+      return Buffer.from(body, "base64").toString("utf8");
+    });
 }
 
-async function register(page, url, name, email) {
+function latestMail(dataDir, to) {
+  const mails = mailsTo(dataDir, to);
+  assert(mails.length, `no mail to ${to}`);
+  return mails[mails.length - 1];
+}
+
+// Account mail leaves from the server's outbox shortly after the answer:
+// wait (at most 15 s) for the newest mail to `to` that contains `marker`.
+async function waitForMail(dataDir, to, marker, since = 0) {
+  for (let i = 0; i < 150; i++) {
+    const mails = mailsTo(dataDir, to).slice(since).filter((t) => t.includes(marker));
+    if (mails.length) return mails[mails.length - 1];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${to} with ${marker} within 15 s`);
+}
+
+// Open the confirmation link mailed to `email` and press the button.
+async function confirmThroughMail(page, dataDir, email, since = 0) {
+  const text = await waitForMail(dataDir, email, "/confirm-email?token=", since);
+  const link = text.match(/(http:\/\/\S+\/confirm-email\?token=[\w-]+)/)[1];
+  await page.goto(link);
+  await page.getByRole("button", { name: "Confirm the address" }).click();
+  await page.waitForURL(/done=email_confirmed/);
+}
+
+// Register, confirm the address through the mailed link, log in.
+async function register(page, url, name, email, dataDir) {
   await page.goto(`${url}/register`);
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("E-mail address").fill(email);
   await page.getByLabel("New password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create my account" }).click();
-  await page.waitForURL(/\/\?done=registered$/);
+  await page.waitForURL(/\/login\?done=check_mail$/);
+  await confirmThroughMail(page, dataDir, email);
+  await login(page, url, email, PASSWORD);
 }
 
 // The text of every element matching `selector`, trimmed, with spaces collapsed.
@@ -357,7 +388,7 @@ async function xssContext(browser, imgSrc) {
 // ---------------------------------------------------------------- tests
 const TESTS = [
   [
-    "a visitor registers, lands signed in, adds an address, confirms it, switches to French and logs out",
+    "a visitor registers, confirms through the mailed link, logs in, adds an address, confirms it, switches to French and logs out",
     async ({ browser, server }) => {
       const ctx = await browser.newContext();
       const page = await ctx.newPage();
@@ -366,8 +397,18 @@ const TESTS = [
       await page.getByLabel("E-mail address").fill("grace@example.org");
       await page.getByLabel("New password").fill(PASSWORD);
       await page.getByRole("button", { name: "Create my account" }).click();
-      await page.waitForURL(/\/\?done=registered$/);
-      assert((await page.textContent("h1")) === "Your e-Backpack", "home after registration");
+      await page.waitForURL(/\/login\?done=check_mail$/);
+      assert((await page.getByRole("status").textContent()).includes("Check your mail"), "check your mail");
+      // Not confirmed yet: the login says so and offers the link again.
+      await page.getByLabel("E-mail address").fill("grace@example.org");
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.waitForSelector("#form-error");
+      assert((await page.getByRole("alert").textContent()).includes("not confirmed yet"), "unconfirmed");
+      assert(await page.getByRole("button", { name: "Send the confirmation link again" }).isVisible(), "resend offered");
+      await confirmThroughMail(page, server.dataDir, "grace@example.org");
+      await login(page, server.url, "grace@example.org", PASSWORD);
+      assert((await page.textContent("h1")) === "Your e-Backpack", "home after logging in");
       assert((await page.textContent("main")).includes("Welcome, Grace Hopper."), "welcome message");
       const cookies = await ctx.cookies();
       const session = cookies.find((c) => c.name === "__Host-session");
@@ -381,7 +422,7 @@ const TESTS = [
       const row = page.getByRole("row", { name: /grace@navy\.example/ });
       assert((await row.textContent()).includes("Waiting for confirmation"), "pending");
 
-      const text = latestMail(server.dataDir, "grace@navy.example");
+      const text = await waitForMail(server.dataDir, "grace@navy.example", "/confirm-email?token=");
       const link = text.match(/(http:\/\/\S+\/confirm-email\?token=[\w-]+)/)[1];
       await page.goto(link);
       await page.getByRole("button", { name: "Confirm the address" }).click();
@@ -599,7 +640,7 @@ TESTS.push([
   async ({ browser, server }) => {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
-    await register(page, server.url, "Tess Tester", "tess.tester@example.org");
+    await register(page, server.url, "Tess Tester", "tess.tester@example.org", server.dataDir);
     await page.goto(`${server.url}/backpack`);
     await page.getByRole("link", { name: "External certificates" }).click();
     await page.waitForURL(/\/backpack\/certificates$/);
@@ -666,7 +707,7 @@ TESTS.push([
   async ({ browser, server }) => {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
-    await register(page, server.url, "Nora Notes", "nora@example.org");
+    await register(page, server.url, "Nora Notes", "nora@example.org", server.dataDir);
     await page.goto(`${server.url}/backpack/certificates`);
     await page.getByLabel("Certificate file").setInputFiles({
       name: "cs50.pdf",
@@ -1002,7 +1043,7 @@ TESTS.push([
     };
 
     const displayName = V.find((v) => !v.includes("\n") && v.length <= 100 && /<\w+ [^>]*on\w+=/.test(v));
-    await register(page, server.url, displayName, "xavier@example.org");
+    await register(page, server.url, displayName, "xavier@example.org", server.dataDir);
 
     // The trap itself: a handler injected into the page is caught, by the
     // alert trap and by the DOM check, so a clean result means something.
@@ -1303,12 +1344,7 @@ TESTS.push([
   async ({ browser, server }) => {
     const ctx = await browser.newContext({ acceptDownloads: true });
     const page = await ctx.newPage();
-    await page.goto(`${server.url}/register`);
-    await page.getByLabel("Name").fill("Temporary Tess");
-    await page.getByLabel("E-mail address").fill("tess@example.org");
-    await page.getByLabel("New password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Create my account" }).click();
-    await page.waitForURL(/done=registered/);
+    await register(page, server.url, "Temporary Tess", "tess@example.org", server.dataDir);
     const pdf = makePdf(COURSERA_LINES);
     await page.goto(`${server.url}/backpack/certificates`);
     await page.getByLabel("Certificate file").setInputFiles({ name: "ml.pdf", mimeType: "application/pdf", buffer: pdf });
@@ -1814,10 +1850,10 @@ TESTS.push([
     await page.getByLabel("E-mail address").fill(email);
     await page.getByLabel("New password").fill(PASSWORD);
     await page.getByRole("button", { name: "Create my account" }).click();
-    await page.waitForURL(/\/\?done=registered$/);
-    // Logged out, the page's "Log in" link brings the learner back.
-    await page.getByRole("button", { name: "Log out" }).click();
-    await page.waitForURL(/done=logged_out/);
+    await page.waitForURL(/\/login\?done=check_mail$/);
+    // Confirmed through the mailed link, the page's "Log in" link brings the
+    // learner back.
+    await confirmThroughMail(page, server.dataDir, email);
     await page.goto(link);
     await page.locator("main").getByRole("link", { name: "Log in" }).click();
     await page.getByLabel("E-mail address").fill(email);

@@ -16,12 +16,22 @@ use crate::{passwords, DomainError, StoreError};
 /// Settings of the account use cases (from the server's configuration).
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Failed logins allowed per window, per address and per client.
+    /// Failed logins allowed per window for one address from one client;
+    /// beyond this many failures (across accounts) a client's logins are
+    /// slowed down, never refused.
     pub login_attempts: i64,
+    /// Failed logins allowed per window for one address from all clients.
+    pub account_attempts: i64,
     pub login_window_secs: i64,
     pub session_ttl_secs: i64,
     pub reset_ttl_secs: i64,
+    /// How long a confirmation link works, and how long an unconfirmed
+    /// address is kept before the sweep deletes it.
     pub confirm_ttl_secs: i64,
+    /// Account mails (confirmation, reset, "someone tried to register") per
+    /// hour to one address, and asked for by one client.
+    pub mails_per_address: i64,
+    pub mails_per_client: i64,
     /// How long a deleted file's bytes are kept (so backups stay complete).
     pub blob_grace_secs: i64,
     pub max_upload_bytes: u64,
@@ -31,10 +41,13 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             login_attempts: 5,
+            account_attempts: 20,
             login_window_secs: 15 * 60,
             session_ttl_secs: 14 * 24 * 3600,
             reset_ttl_secs: 3600,
-            confirm_ttl_secs: 7 * 24 * 3600,
+            confirm_ttl_secs: 24 * 3600,
+            mails_per_address: 5,
+            mails_per_client: 30,
             blob_grace_secs: 24 * 3600,
             max_upload_bytes: 20 * 1024 * 1024,
         }
@@ -53,7 +66,16 @@ pub struct RegisterInput<'a> {
     pub password: &'a str,
     pub display_name: &'a str,
     pub locale: Locale,
+    /// The client asking (its address), for the mail limits.
+    pub client: &'a str,
 }
+
+/// How long an outbox mail is leased to the server sending it.
+const MAIL_LEASE_SECS: i64 = 120;
+/// The longest wait between two attempts at sending a mail.
+const MAIL_MAX_BACKOFF_SECS: i64 = 3600;
+/// The longest a client's logins are slowed down.
+const MAX_LOGIN_DELAY_SECS: u64 = 8;
 
 /// An account's page: the user, addresses and DIDs.
 #[derive(Debug, Clone)]
@@ -105,9 +127,15 @@ impl Accounts {
         self.clock.unix()
     }
 
-    /// Create an account. The first account of an instance is its
-    /// administrator; later ones are learners. Sends a confirmation mail.
-    pub async fn register(&self, input: RegisterInput<'_>) -> Result<User, DomainError> {
+    /// Create an account with an unconfirmed address and mail it a
+    /// confirmation link; the account cannot log in until the address is
+    /// confirmed. The first account of an instance is its administrator;
+    /// later ones are learners. When a confirmed account already holds the
+    /// address, nothing is created and its owner is told by mail instead:
+    /// the answer is the same either way (no account enumeration), as is the
+    /// work done (the password is hashed in both cases). An account holding
+    /// the address unconfirmed loses it to this one.
+    pub async fn register(&self, input: RegisterInput<'_>) -> Result<(), DomainError> {
         let mut errors = Vec::new();
         let email = Email::parse("email", input.email)
             .map_err(|e| errors.push(e))
@@ -121,20 +149,100 @@ impl Accounts {
         let (Some(email), Some(password), Some(name)) = (email, password, name) else {
             return Err(DomainError::Invalid(errors));
         };
+        let may_mail = self.mail_allowed(email.as_str(), input.client).await?;
+        let phc = passwords::hash(password.expose().to_owned()).await?;
+        if let Some(held) = self.store.find_confirmed_email(email.as_str()).await? {
+            if may_mail {
+                let locale = match self.store.find_user(held.user_id).await? {
+                    Some(u) => u.locale.unwrap_or(input.locale),
+                    None => input.locale,
+                };
+                self.enqueue(&Notification::RegisterAttempt {
+                    to: held.address,
+                    locale,
+                })
+                .await?;
+            }
+            return Ok(());
+        }
         let role = if self.store.count_users().await? == 0 {
             Role::Admin
         } else {
             Role::Learner
         };
-        self.create_account(
-            &email,
-            password.expose(),
-            &name,
-            role,
-            Some(input.locale),
-            false,
-        )
-        .await
+        let (user, primary) = self
+            .insert_account(&email, phc, &name, role, Some(input.locale), false)
+            .await?;
+        if may_mail {
+            self.send_confirmation(&user, &primary).await?;
+        }
+        Ok(())
+    }
+
+    /// Count a mail asked for by `client` to `address` (atomically, in the
+    /// database, before anything is sent). Too many from the client:
+    /// `TooManyAttempts` (that says nothing about the address). Too many to
+    /// the address: false, and the caller sends nothing but answers as usual.
+    async fn mail_allowed(&self, address: &str, client: &str) -> Result<bool, DomainError> {
+        let now = self.now();
+        let since = now - 3600;
+        let client_key = format!("mail:client:{client}");
+        self.store.record_failure(&client_key, now).await?;
+        if self.store.count_failures(&client_key, since).await? > self.policy.mails_per_client {
+            return Err(DomainError::TooManyAttempts);
+        }
+        self.address_mail_allowed(address).await
+    }
+
+    async fn address_mail_allowed(&self, address: &str) -> Result<bool, DomainError> {
+        let now = self.now();
+        let key = format!(
+            "mail:address:{}",
+            hex(&sha256(address.trim().to_lowercase().as_bytes()))
+        );
+        self.store.record_failure(&key, now).await?;
+        Ok(self.store.count_failures(&key, now - 3600).await? <= self.policy.mails_per_address)
+    }
+
+    /// Queue a mail in the durable outbox (sent by [`Accounts::deliver_mail`]).
+    async fn enqueue(&self, n: &Notification) -> Result<(), DomainError> {
+        Ok(self.store.enqueue_mail(&self.outbox_mail(n)).await?)
+    }
+
+    fn outbox_mail(&self, n: &Notification) -> OutboxMail {
+        OutboxMail {
+            id: Uuid::new_v4(),
+            message: encode_notification(n),
+            attempts: 0,
+            created_at: self.now(),
+        }
+    }
+
+    /// Send the outbox's due mails (leased, so several servers share the
+    /// work without sending a mail twice); a failed mail is tried again
+    /// later, after a growing delay (at most an hour), until it is sent.
+    /// Returns how many were sent.
+    pub async fn deliver_mail(&self) -> Result<usize, DomainError> {
+        let now = self.now();
+        let mut sent = 0;
+        for m in self.store.claim_mail(now, MAIL_LEASE_SECS, 20).await? {
+            let result = match decode_notification(&m.message) {
+                Some(n) => self.notifier.notify(n).await,
+                None => Err("unreadable outbox message".to_owned()),
+            };
+            match result {
+                Ok(()) => {
+                    self.store.mail_sent(m.id).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    let wait = mail_backoff_secs(m.attempts);
+                    tracing::warn!(mail = %m.id, attempts = m.attempts, retry_in_secs = wait, error = %e, "sending a mail failed");
+                    self.store.mail_failed(m.id, now + wait, &e).await?;
+                }
+            }
+        }
+        Ok(sent)
     }
 
     /// Create an account with a given role (the demo seeding and admin tools).
@@ -148,13 +256,32 @@ impl Accounts {
         locale: Option<Locale>,
         confirmed: bool,
     ) -> Result<User, DomainError> {
+        let phc = passwords::hash(password.to_owned()).await?;
+        let (user, primary) = self
+            .insert_account(email, phc, name, role, locale, confirmed)
+            .await?;
+        if !confirmed {
+            self.send_confirmation(&user, &primary).await?;
+        }
+        Ok(user)
+    }
+
+    async fn insert_account(
+        &self,
+        email: &Email,
+        password_hash: String,
+        name: &DisplayName,
+        role: Role,
+        locale: Option<Locale>,
+        confirmed: bool,
+    ) -> Result<(User, EmailAddress), DomainError> {
         let now = self.now();
         let user = User {
             id: Uuid::new_v4(),
             display_name: name.as_str().to_owned(),
             role,
             locale,
-            password_hash: passwords::hash(password.to_owned()).await?,
+            password_hash,
             photo_file_id: None,
             disabled: false,
             created_at: now,
@@ -172,10 +299,7 @@ impl Accounts {
             Err(StoreError::Conflict(_)) => return Err(DomainError::field("email", "email_taken")),
             Err(e) => return Err(e.into()),
         }
-        if !confirmed {
-            self.send_confirmation(&user, &primary).await?;
-        }
-        Ok(user)
+        Ok((user, primary))
     }
 
     async fn send_confirmation(
@@ -184,29 +308,50 @@ impl Accounts {
         email: &EmailAddress,
     ) -> Result<(), DomainError> {
         let token = random_token();
+        let mail = self.outbox_mail(&Notification::ConfirmEmail {
+            to: email.address.clone(),
+            locale: user.locale.unwrap_or(Locale::En),
+            token: token.clone(),
+        });
         self.store
-            .insert_token(&OneTimeToken {
-                token_hash: token_hash(&token),
-                purpose: TokenPurpose::EmailConfirmation,
-                user_id: user.id,
-                subject_id: Some(email.id),
-                expires_at: self.now() + self.policy.confirm_ttl_secs,
-            })
+            .insert_token_with_mail(
+                &OneTimeToken {
+                    token_hash: token_hash(&token),
+                    purpose: TokenPurpose::EmailConfirmation,
+                    user_id: user.id,
+                    subject_id: Some(email.id),
+                    expires_at: self.now() + self.policy.confirm_ttl_secs,
+                },
+                &mail,
+            )
             .await?;
-        self.notifier
-            .notify(Notification::ConfirmEmail {
-                to: email.address.clone(),
-                locale: user.locale.unwrap_or(Locale::En),
-                token,
-            })
-            .await
-            .map_err(DomainError::Internal)
+        Ok(())
     }
 
-    /// Log in. After `login_attempts` failures in the window for this address
-    /// or this client, every further attempt is refused with
-    /// `TooManyAttempts` before the password is looked at. Known and unknown
-    /// addresses get the same answer in the same time.
+    /// How long to hold a login from `client` before looking at it: nothing
+    /// until the client has `login_attempts` failures in the window (on any
+    /// accounts), then 1, 2, 4… seconds, at most [`MAX_LOGIN_DELAY_SECS`].
+    /// A slow-down, never a refusal: other people behind the same address
+    /// (a proxy without `client_ip_header`) still log in.
+    pub async fn login_delay_secs(&self, client: &str) -> Result<u64, DomainError> {
+        let since = self.now() - self.policy.login_window_secs;
+        let failures = self
+            .store
+            .count_failures(&format!("login:client:{client}"), since)
+            .await?;
+        Ok(login_delay(failures, self.policy.login_attempts))
+    }
+
+    /// Log in through a confirmed address. Each attempt is recorded in the
+    /// database *before* the password is looked at, then counted with the
+    /// others (so parallel attempts cannot all slip under the limit, on any
+    /// number of servers): beyond `login_attempts` in the window for this
+    /// address from this client, or `account_attempts` from all clients, the
+    /// attempt is refused with `TooManyAttempts` unchecked. Failures on other
+    /// accounts never refuse a login (they slow the client down: see
+    /// [`Accounts::login_delay_secs`]). Known and unknown addresses get the
+    /// same answer in the same time. The right password of an account whose
+    /// address is still unconfirmed gets `email_unconfirmed`.
     pub async fn login(
         &self,
         email: &str,
@@ -216,17 +361,34 @@ impl Accounts {
         let now = self.now();
         let since = now - self.policy.login_window_secs;
         let address = email.trim().to_lowercase();
-        let address_key = format!("login:address:{}", hex(&sha256(address.as_bytes())));
+        let hashed = hex(&sha256(address.as_bytes()));
+        let account_key = format!("login:address:{hashed}");
+        let pair_key = format!("login:pair:{hashed}:{client}");
         let client_key = format!("login:client:{client}");
-        for key in [&address_key, &client_key] {
-            if self.store.count_failures(key, since).await? >= self.policy.login_attempts {
-                return Err(DomainError::TooManyAttempts);
-            }
+        // Reserve, then count including this attempt. A client's refused
+        // attempts stay on its own (address, client) counter, so they do not
+        // lock the account for other clients.
+        self.store.record_failure(&pair_key, now).await?;
+        if self.store.count_failures(&pair_key, since).await? > self.policy.login_attempts {
+            return Err(DomainError::TooManyAttempts);
         }
-        let user = if address.len() <= 254 && password.len() <= 4096 {
-            self.store.find_user_by_login(&address).await?
+        self.store.record_failure(&account_key, now).await?;
+        if self.store.count_failures(&account_key, since).await? > self.policy.account_attempts {
+            return Err(DomainError::TooManyAttempts);
+        }
+        let (user, pending) = if address.len() <= 254 && password.len() <= 4096 {
+            match self.store.find_user_by_login(&address).await? {
+                Some(u) => (Some(u), false),
+                None => (
+                    self.store
+                        .find_pending_account(&address)
+                        .await?
+                        .map(|(u, _)| u),
+                    true,
+                ),
+            }
         } else {
-            None
+            (None, false)
         };
         let (phc, user) = match user {
             Some(u) if !u.disabled => (u.password_hash.clone(), Some(u)),
@@ -237,16 +399,36 @@ impl Accounts {
             .unwrap_or(false);
         match user {
             Some(user) if ok => {
-                self.store.clear_failures(&address_key).await?;
+                self.store.clear_failures(&pair_key).await?;
+                self.store.clear_failures(&account_key).await?;
+                if pending {
+                    return Err(DomainError::field("email", "email_unconfirmed"));
+                }
                 let session = self.start_session(user.id).await?;
                 Ok((user, session))
             }
             _ => {
-                self.store.record_failure(&address_key, now).await?;
                 self.store.record_failure(&client_key, now).await?;
                 Err(DomainError::InvalidCredentials)
             }
         }
+    }
+
+    /// Mail a new confirmation link to an address still being registered
+    /// (the login page offers it). Answers the same whatever the address.
+    pub async fn resend_registration(&self, email: &str, client: &str) -> Result<(), DomainError> {
+        let Ok(email) = Email::parse("email", email) else {
+            return Err(DomainError::field("email", "email_invalid"));
+        };
+        if !self.mail_allowed(email.as_str(), client).await? {
+            return Ok(());
+        }
+        if let Some((user, primary)) = self.store.find_pending_account(email.as_str()).await? {
+            if !user.disabled {
+                self.send_confirmation(&user, &primary).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Start a session for an account (after login or registration).
@@ -299,50 +481,80 @@ impl Accounts {
         self.start_session(user.id).await
     }
 
-    /// Send a reset link if the address belongs to an account. Answers the
-    /// same either way.
-    pub async fn request_password_reset(&self, email: &str) -> Result<(), DomainError> {
+    /// Send a reset link if the address belongs to an account (confirmed, or
+    /// the primary address of an account still being registered). Answers
+    /// the same either way; the mail goes out from the outbox, after the
+    /// answer. At most `mails_per_address` an hour to one address.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        client: &str,
+    ) -> Result<(), DomainError> {
         let Ok(email) = Email::parse("email", email) else {
             return Err(DomainError::field("email", "email_invalid"));
         };
-        let Some(user) = self.store.find_user_by_login(email.as_str()).await? else {
+        if !self.mail_allowed(email.as_str(), client).await? {
+            return Ok(());
+        }
+        let target = match self.store.find_confirmed_email(email.as_str()).await? {
+            Some(e) => self.store.find_user(e.user_id).await?.map(|u| (u, e)),
+            None => self.store.find_pending_account(email.as_str()).await?,
+        };
+        let Some((user, address)) = target else {
             return Ok(());
         };
         if user.disabled {
             return Ok(());
         }
         let token = random_token();
+        let mail = self.outbox_mail(&Notification::PasswordReset {
+            to: address.address.clone(),
+            locale: user.locale.unwrap_or(Locale::En),
+            token: token.clone(),
+        });
         self.store
-            .insert_token(&OneTimeToken {
-                token_hash: token_hash(&token),
-                purpose: TokenPurpose::PasswordReset,
-                user_id: user.id,
-                subject_id: None,
-                expires_at: self.now() + self.policy.reset_ttl_secs,
-            })
+            .insert_token_with_mail(
+                &OneTimeToken {
+                    token_hash: token_hash(&token),
+                    purpose: TokenPurpose::PasswordReset,
+                    user_id: user.id,
+                    subject_id: Some(address.id),
+                    expires_at: self.now() + self.policy.reset_ttl_secs,
+                },
+                &mail,
+            )
             .await?;
-        self.notifier
-            .notify(Notification::PasswordReset {
-                to: email.as_str().to_owned(),
-                locale: user.locale.unwrap_or(Locale::En),
-                token,
-            })
-            .await
-            .map_err(DomainError::Internal)
+        Ok(())
     }
 
-    /// Set a new password with a reset link's token (used once). Ends every session.
+    /// Set a new password with a reset link's token (used once). The link
+    /// proves the mailbox: that address is confirmed, the account's other
+    /// unconfirmed addresses go (and other accounts' unconfirmed claims on
+    /// this one), and every session ends.
     pub async fn reset_password(&self, token: &str, new: &str) -> Result<(), DomainError> {
         let new = NewPassword::parse("password", new).map_err(|e| DomainError::Invalid(vec![e]))?;
+        let now = self.now();
         let Some(t) = self
             .store
-            .take_token(&token_hash(token), TokenPurpose::PasswordReset, self.now())
+            .take_token(&token_hash(token), TokenPurpose::PasswordReset, now)
             .await?
         else {
             return Err(DomainError::TokenInvalid);
         };
         let phc = passwords::hash(new.expose().to_owned()).await?;
-        self.store.update_password(t.user_id, &phc).await?;
+        match t.subject_id {
+            Some(email_id) => {
+                if !self
+                    .store
+                    .reset_through_email(t.user_id, email_id, &phc, now)
+                    .await?
+                {
+                    return Err(DomainError::TokenInvalid);
+                }
+            }
+            // A link mailed before addresses were recorded on reset tokens.
+            None => self.store.update_password(t.user_id, &phc).await?,
+        }
         Ok(())
     }
 
@@ -385,6 +597,18 @@ impl Accounts {
         if self.store.list_emails(user.id).await?.len() >= 20 {
             return Err(DomainError::field("email", "too_many"));
         }
+        // Unconfirmed elsewhere claims nothing; confirmed elsewhere is taken.
+        if self
+            .store
+            .find_confirmed_email(email.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(DomainError::field("email", "email_taken"));
+        }
+        if !self.address_mail_allowed(email.as_str()).await? {
+            return Err(DomainError::TooManyAttempts);
+        }
         let row = EmailAddress {
             id: Uuid::new_v4(),
             user_id: user.id,
@@ -414,6 +638,9 @@ impl Accounts {
             .ok_or(DomainError::NotFound)?;
         if email.confirmed_at.is_some() {
             return Ok(());
+        }
+        if !self.address_mail_allowed(&email.address).await? {
+            return Err(DomainError::TooManyAttempts);
         }
         self.send_confirmation(user, &email).await
     }
@@ -606,10 +833,18 @@ impl Accounts {
         }
     }
 
-    /// Delete blobs whose grace period is over. Returns how many were deleted.
+    /// Delete expired sessions, tokens and unconfirmed addresses (and the
+    /// registrations never confirmed), then blobs whose grace period is
+    /// over. Returns how many blobs were deleted.
     pub async fn sweep(&self) -> Result<usize, DomainError> {
         let now = self.now();
         self.store.delete_expired(now).await?;
+        self.store
+            .expire_unconfirmed_emails(
+                now - self.policy.confirm_ttl_secs,
+                now + self.policy.blob_grace_secs,
+            )
+            .await?;
         let keys = self.store.due_blob_deletions(now, 500).await?;
         for key in &keys {
             self.blobs
@@ -838,6 +1073,77 @@ fn require_admin(user: &User) -> Result<(), DomainError> {
     }
 }
 
+/// Seconds to hold a login from a client with `failures` recent failures.
+fn login_delay(failures: i64, free: i64) -> u64 {
+    let over = failures.saturating_sub(free);
+    if over <= 0 {
+        return 0;
+    }
+    let exp = u32::try_from(over - 1).unwrap_or(u32::MAX).min(16);
+    (1u64 << exp).min(MAX_LOGIN_DELAY_SECS)
+}
+
+/// Seconds before the next attempt at a mail that failed `attempts` times.
+fn mail_backoff_secs(attempts: i64) -> i64 {
+    let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+    (30i64 << exp).min(MAIL_MAX_BACKOFF_SECS)
+}
+
+/// A notification as the JSON kept in the outbox.
+pub fn encode_notification(n: &Notification) -> String {
+    let v = match n {
+        Notification::ConfirmEmail { to, locale, token } => serde_json::json!({
+            "kind": "confirm_email", "to": to, "locale": locale.code(), "token": token,
+        }),
+        Notification::PasswordReset { to, locale, token } => serde_json::json!({
+            "kind": "password_reset", "to": to, "locale": locale.code(), "token": token,
+        }),
+        Notification::RegisterAttempt { to, locale } => serde_json::json!({
+            "kind": "register_attempt", "to": to, "locale": locale.code(),
+        }),
+        Notification::CredentialIssued {
+            to,
+            locale,
+            issuer,
+            achievement,
+            claim_token,
+        } => serde_json::json!({
+            "kind": "credential_issued", "to": to, "locale": locale.code(), "issuer": issuer,
+            "achievement": achievement, "claim_token": claim_token,
+        }),
+    };
+    v.to_string()
+}
+
+/// The notification an outbox row holds; `None` when unreadable.
+pub fn decode_notification(json: &str) -> Option<Notification> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+    let to = s("to")?;
+    let locale = Locale::parse(&s("locale")?)?;
+    Some(match s("kind")?.as_str() {
+        "confirm_email" => Notification::ConfirmEmail {
+            to,
+            locale,
+            token: s("token")?,
+        },
+        "password_reset" => Notification::PasswordReset {
+            to,
+            locale,
+            token: s("token")?,
+        },
+        "register_attempt" => Notification::RegisterAttempt { to, locale },
+        "credential_issued" => Notification::CredentialIssued {
+            to,
+            locale,
+            issuer: s("issuer")?,
+            achievement: s("achievement")?,
+            claim_token: s("claim_token"),
+        },
+        _ => return None,
+    })
+}
+
 fn unix_rfc3339(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
@@ -861,6 +1167,49 @@ mod tests {
     fn dummy_hash_is_a_valid_argon2id_hash() {
         // If it did not parse, unknown addresses would answer faster.
         assert!(!passwords::verify_blocking("anything", DUMMY_HASH).unwrap());
+    }
+
+    #[test]
+    fn the_login_delay_grows_then_stops_growing() {
+        assert_eq!(login_delay(0, 5), 0);
+        assert_eq!(login_delay(5, 5), 0);
+        assert_eq!(login_delay(6, 5), 1);
+        assert_eq!(login_delay(7, 5), 2);
+        assert_eq!(login_delay(8, 5), 4);
+        assert_eq!(login_delay(9, 5), 8);
+        assert_eq!(login_delay(1000, 5), MAX_LOGIN_DELAY_SECS);
+        assert_eq!(login_delay(i64::MAX, 5), MAX_LOGIN_DELAY_SECS);
+    }
+
+    #[test]
+    fn mail_retries_back_off_to_an_hour() {
+        assert_eq!(mail_backoff_secs(0), 30);
+        assert_eq!(mail_backoff_secs(1), 60);
+        assert_eq!(mail_backoff_secs(50), MAIL_MAX_BACKOFF_SECS);
+    }
+
+    #[test]
+    fn outbox_messages_round_trip() {
+        for n in [
+            Notification::ConfirmEmail {
+                to: "a@example.org".into(),
+                locale: Locale::Fr,
+                token: "t".into(),
+            },
+            Notification::PasswordReset {
+                to: "a@example.org".into(),
+                locale: Locale::En,
+                token: "t".into(),
+            },
+            Notification::RegisterAttempt {
+                to: "a@example.org".into(),
+                locale: Locale::En,
+            },
+        ] {
+            let back = decode_notification(&encode_notification(&n)).unwrap();
+            assert_eq!(encode_notification(&back), encode_notification(&n));
+        }
+        assert!(decode_notification("{\"kind\":\"nope\"}").is_none());
     }
 
     #[test]

@@ -96,6 +96,16 @@ pub struct OneTimeToken {
     pub expires_at: i64,
 }
 
+/// A mail in the outbox: `message` is the notification as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMail {
+    pub id: Uuid,
+    pub message: String,
+    /// Attempts made so far (counted when a mail is leased).
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
 /// A file a user stored (the bytes are in the blob store under `blob_key`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {

@@ -22,10 +22,13 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait UserStore: Send + Sync {
     /// Insert an account with its primary (unconfirmed) address.
     /// `Conflict` when the address is taken.
+    /// Insert the account and its primary address, taking the address from
+    /// any account that holds it unconfirmed. `Conflict` when the primary is
+    /// confirmed and another account has it confirmed.
     async fn insert_user(&self, user: &User, primary: &EmailAddress) -> StoreResult<()>;
     async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>>;
-    /// The account that may log in with this address: its primary address,
-    /// or any confirmed one.
+    /// The account that may log in with this address: the one holding it
+    /// confirmed (an unconfirmed address never logs in).
     async fn find_user_by_login(&self, address: &str) -> StoreResult<Option<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
     async fn count_admins(&self) -> StoreResult<i64>;
@@ -48,10 +51,39 @@ pub trait UserStore: Send + Sync {
 #[async_trait]
 pub trait EmailStore: Send + Sync {
     async fn list_emails(&self, user_id: Uuid) -> StoreResult<Vec<EmailAddress>>;
-    /// `Conflict` when any account already holds the address.
+    /// Add an unconfirmed address. `Conflict` when this account already has
+    /// it (an address is unique across accounts only once confirmed).
     async fn insert_email(&self, email: &EmailAddress) -> StoreResult<()>;
     async fn find_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<EmailAddress>>;
+    /// The confirmed row of an address, whoever holds it.
+    async fn find_confirmed_email(&self, address: &str) -> StoreResult<Option<EmailAddress>>;
+    /// An account still being registered: it holds `address` as its
+    /// unconfirmed primary and has no confirmed address (the newest such).
+    async fn find_pending_account(
+        &self,
+        address: &str,
+    ) -> StoreResult<Option<(User, EmailAddress)>>;
+    /// Confirm the address, and delete every other account's unconfirmed row
+    /// of it, in one transaction. False when the row is gone or another
+    /// account confirmed the address first.
     async fn confirm_email(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool>;
+    /// A password reset through the address `email_id`: set the password,
+    /// confirm that address, delete the account's other unconfirmed addresses
+    /// (and other accounts' unconfirmed rows of this address), every session
+    /// and reset token, in one transaction. False (nothing changed) when the
+    /// address is gone or confirmed by another account.
+    async fn reset_through_email(
+        &self,
+        user_id: Uuid,
+        email_id: Uuid,
+        password_hash: &str,
+        at: i64,
+    ) -> StoreResult<bool>;
+    /// Delete unconfirmed addresses made before `before`; an account left with
+    /// no address at all (a registration never confirmed) goes too, and an
+    /// account left without a primary address gets its oldest confirmed one.
+    /// `delete_after` is for the blobs of deleted accounts.
+    async fn expire_unconfirmed_emails(&self, before: i64, delete_after: i64) -> StoreResult<u64>;
     /// Delete a non-primary address; false when absent, not owned or primary.
     async fn delete_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
     /// Make a confirmed address the primary one; false when absent, not owned
@@ -100,6 +132,35 @@ pub trait ThrottleStore: Send + Sync {
     async fn record_failure(&self, key: &str, at: i64) -> StoreResult<()>;
     async fn count_failures(&self, key: &str, since: i64) -> StoreResult<i64>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+}
+
+/// Account mail waiting to be sent (the durable outbox).
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Queue a mail.
+    async fn enqueue_mail(&self, mail: &OutboxMail) -> StoreResult<()>;
+    /// Store a one-time token and queue the mail that carries it, in one
+    /// transaction.
+    async fn insert_token_with_mail(
+        &self,
+        token: &OneTimeToken,
+        mail: &OutboxMail,
+    ) -> StoreResult<()>;
+    /// Lease up to `limit` due mails until `now + lease_secs` (counting an
+    /// attempt on each): a mail leased by one server is not handed to another
+    /// until its lease ends.
+    async fn claim_mail(
+        &self,
+        now: i64,
+        lease_secs: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMail>>;
+    /// The mail is sent: delete it.
+    async fn mail_sent(&self, id: Uuid) -> StoreResult<()>;
+    /// Sending failed: try again at `next_attempt_at`.
+    async fn mail_failed(&self, id: Uuid, next_attempt_at: i64, error: &str) -> StoreResult<()>;
+    /// Mails not sent yet.
+    async fn count_pending_mail(&self) -> StoreResult<i64>;
 }
 
 #[async_trait]
@@ -573,6 +634,7 @@ pub trait Store:
     + SessionStore
     + TokenStore
     + ThrottleStore
+    + OutboxStore
     + FileStore
     + BadgeStore
     + NoteStore
@@ -613,6 +675,9 @@ pub enum Notification {
         locale: Locale,
         token: String,
     },
+    /// Someone tried to register with an address that already has an
+    /// account (the owner is told; the page answers as for a new address).
+    RegisterAttempt { to: String, locale: Locale },
     /// A credential was issued to this address: in the backpack already
     /// (`claim_token` absent), or to claim with the link.
     CredentialIssued {

@@ -151,7 +151,10 @@ impl App {
         let vault = open_vault(&config)?;
         let policy = Policy {
             login_attempts: config.auth.login_attempts,
+            account_attempts: config.auth.login_attempts * 4,
             login_window_secs: config.auth.login_window_secs,
+            mails_per_address: config.auth.mails_per_address_per_hour,
+            mails_per_client: config.auth.mails_per_client_per_hour,
             session_ttl_secs: config.auth.session_ttl_hours * 3600,
             max_upload_bytes: config.max_upload_bytes,
             ..Policy::default()
@@ -430,6 +433,19 @@ impl Server {
                 }
             }
         });
+        let outbox = self.app.accounts.clone();
+        let mailer = tokio::spawn(async move {
+            // Account mail waits in the database (written with its token) and
+            // goes out from here, leased so that servers sharing the database
+            // never send one twice; a failed mail is retried later.
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(e) = outbox.deliver_mail().await {
+                    tracing::warn!(error = %e, "delivering mail failed");
+                }
+            }
+        });
         let serve = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -455,6 +471,7 @@ impl Server {
         };
         sweeper.abort();
         batches.abort();
+        mailer.abort();
         if let Some(m) = metrics {
             m.abort();
         }

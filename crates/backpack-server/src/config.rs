@@ -154,6 +154,12 @@ pub struct AuthConfig {
     pub login_window_secs: i64,
     #[serde(deserialize_with = "de_i64")]
     pub session_ttl_hours: i64,
+    /// Account mails (confirmation, reset) per hour to one address.
+    #[serde(deserialize_with = "de_i64")]
+    pub mails_per_address_per_hour: i64,
+    /// Account mails per hour asked for by one client address.
+    #[serde(deserialize_with = "de_i64")]
+    pub mails_per_client_per_hour: i64,
 }
 
 impl Default for Config {
@@ -218,6 +224,8 @@ impl Default for AuthConfig {
             login_attempts: 5,
             login_window_secs: 900,
             session_ttl_hours: 14 * 24,
+            mails_per_address_per_hour: 5,
+            mails_per_client_per_hour: 30,
         }
     }
 }
@@ -425,6 +433,8 @@ impl Config {
         if self.auth.login_attempts < 1
             || self.auth.login_window_secs < 1
             || self.auth.session_ttl_hours < 1
+            || self.auth.mails_per_address_per_hour < 1
+            || self.auth.mails_per_client_per_hour < 1
         {
             return Err("keys `auth.*`: must be positive".into());
         }
@@ -520,6 +530,8 @@ CONFIGURATION
   auth.login_attempts        5                            BACKPACK_AUTH__LOGIN_ATTEMPTS
   auth.login_window_secs     900                          BACKPACK_AUTH__LOGIN_WINDOW_SECS
   auth.session_ttl_hours     336                          BACKPACK_AUTH__SESSION_TTL_HOURS
+  auth.mails_per_address_per_hour  5                      BACKPACK_AUTH__MAILS_PER_ADDRESS_PER_HOUR
+  auth.mails_per_client_per_hour   30                     BACKPACK_AUTH__MAILS_PER_CLIENT_PER_HOUR
   verification.online        true (fetch did:web issuers and status lists)
                                                           BACKPACK_VERIFICATION__ONLINE
   verification.timeout_secs  5                            BACKPACK_VERIFICATION__TIMEOUT_SECS

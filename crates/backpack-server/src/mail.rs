@@ -105,6 +105,13 @@ impl Mailer {
                 "mail-reset-body",
                 format!("{}/reset-password?token={token}", self.public_url),
             ),
+            Notification::RegisterAttempt { to, locale } => (
+                to,
+                *locale,
+                "mail-register-attempt-subject",
+                "mail-register-attempt-body",
+                format!("{}/forgot-password", self.public_url),
+            ),
             Notification::CredentialIssued {
                 to,
                 locale,

@@ -94,6 +94,18 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
     ),
     ("login_failures", &[("key", Ty::Text), ("at", Ty::Int)]),
     (
+        "mail_outbox",
+        &[
+            ("id", Ty::Text),
+            ("message", Ty::Text),
+            ("attempts", Ty::Int),
+            ("next_attempt_at", Ty::Int),
+            ("lease_until", Ty::Int),
+            ("last_error", Ty::Text),
+            ("created_at", Ty::Int),
+        ],
+    ),
+    (
         "files",
         &[
             ("id", Ty::Text),
@@ -476,6 +488,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0004_backpack.sql",
     "0005_issuing.sql",
     "0006_automation.sql",
+    "0007_account_security.sql",
     "0008_issuing_security.sql",
 ];
 

@@ -248,6 +248,65 @@ macro_rules! sql_store {
                 }
             }
 
+            /// Delete every unconfirmed row of `address` but `keep_id`, and
+            /// give the accounts that lose their primary one another.
+            async fn take_unconfirmed(tx: &mut sqlx::Transaction<'_, $Db>, address: &str, keep_id: &str) -> StoreResult<()> {
+                let rows = sqlx::query("DELETE FROM emails WHERE address = $1 AND confirmed_at IS NULL AND id <> $2 RETURNING user_id")
+                    .bind(address)
+                    .bind(keep_id)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                for r in &rows {
+                    fix_primary(tx, &text(r, "user_id")?).await?;
+                }
+                Ok(())
+            }
+
+            /// An account without a primary address gets its oldest confirmed one.
+            async fn fix_primary(tx: &mut sqlx::Transaction<'_, $Db>, user_id: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE emails SET is_primary = 1 WHERE id = (SELECT c.id FROM emails c WHERE c.user_id = $1 \
+                     AND c.confirmed_at IS NOT NULL ORDER BY c.created_at, c.id LIMIT 1) \
+                     AND NOT EXISTS (SELECT 1 FROM emails p WHERE p.user_id = $2 AND p.is_primary = 1)",
+                )
+                .bind(user_id)
+                .bind(user_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            /// Confirm the account's address `id` and take it from every
+            /// other account holding it unconfirmed. False when the row is
+            /// gone or another account has confirmed the address.
+            async fn confirm_in_tx(tx: &mut sqlx::Transaction<'_, $Db>, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool> {
+                let Some(row) = sqlx::query("SELECT address FROM emails WHERE id = $1 AND user_id = $2")
+                    .bind(id.to_string())
+                    .bind(user_id.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(map_err)?
+                else {
+                    return Ok(false);
+                };
+                let address = text(&row, "address")?;
+                match sqlx::query("UPDATE emails SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2")
+                    .bind(at)
+                    .bind(id.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)
+                {
+                    Ok(_) => {}
+                    Err(StoreError::Conflict(_)) => return Ok(false),
+                    Err(e) => return Err(e),
+                }
+                take_unconfirmed(tx, &address, &id.to_string()).await?;
+                Ok(true)
+            }
+
             #[async_trait]
             impl UserStore for $Store {
                 async fn insert_user(&self, u: &User, primary: &EmailAddress) -> StoreResult<()> {
@@ -266,6 +325,9 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
+                    // Registering takes the address from accounts that hold it
+                    // unconfirmed (an unconfirmed row claims nothing).
+                    take_unconfirmed(&mut tx, &primary.address, &primary.id.to_string()).await?;
                     sqlx::query(
                         "INSERT INTO emails (id, user_id, address, confirmed_at, is_primary, created_at) VALUES ($1, $2, $3, $4, 1, $5)",
                     )
@@ -294,7 +356,7 @@ macro_rules! sql_store {
                 async fn find_user_by_login(&self, address: &str) -> StoreResult<Option<User>> {
                     sqlx::query(&format!(
                         "SELECT {USER_COLS} FROM users u JOIN emails e ON e.user_id = u.id \
-                         WHERE e.address = $1 AND (e.is_primary = 1 OR e.confirmed_at IS NOT NULL)"
+                         WHERE e.address = $1 AND e.confirmed_at IS NOT NULL"
                     ))
                     .bind(address)
                     .fetch_optional(&self.pool)
@@ -423,6 +485,30 @@ macro_rules! sql_store {
                         .map_err(map_err)?;
                         queued += r.rows_affected();
                     }
+                    // Mail not sent yet to the account's addresses goes too.
+                    let addresses: Vec<String> = sqlx::query("SELECT address FROM emails WHERE user_id = $1")
+                        .bind(id.to_string())
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .iter()
+                        .map(|r| text(r, "address"))
+                        .collect::<Result<_, _>>()?;
+                    let pending = sqlx::query("SELECT id, message FROM mail_outbox")
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    for r in &pending {
+                        let message: serde_json::Value = serde_json::from_str(&text(r, "message")?).unwrap_or_default();
+                        let to = message.get("to").and_then(|t| t.as_str()).unwrap_or_default();
+                        if addresses.iter().any(|a| a == to) {
+                            sqlx::query("DELETE FROM mail_outbox WHERE id = $1")
+                                .bind(text(r, "id")?)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_err)?;
+                        }
+                    }
                     // Every other row goes with the account (ON DELETE CASCADE).
                     sqlx::query("DELETE FROM users WHERE id = $1")
                         .bind(id.to_string())
@@ -479,17 +565,113 @@ macro_rules! sql_store {
                     .transpose()
                 }
 
-                async fn confirm_email(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool> {
-                    let r = sqlx::query(
-                        "UPDATE emails SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2 AND user_id = $3",
+                async fn find_confirmed_email(&self, address: &str) -> StoreResult<Option<EmailAddress>> {
+                    sqlx::query(
+                        "SELECT id, user_id, address, confirmed_at, is_primary, created_at FROM emails \
+                         WHERE address = $1 AND confirmed_at IS NOT NULL",
                     )
-                    .bind(at)
-                    .bind(id.to_string())
-                    .bind(user_id.to_string())
-                    .execute(&self.pool)
+                    .bind(address)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(email)
+                    .transpose()
+                }
+
+                async fn find_pending_account(&self, address: &str) -> StoreResult<Option<(User, EmailAddress)>> {
+                    let row = sqlx::query(&format!(
+                        "SELECT {USER_COLS}, e.id AS e_id, e.address AS e_address, e.created_at AS e_created \
+                         FROM users u JOIN emails e ON e.user_id = u.id \
+                         WHERE e.address = $1 AND e.confirmed_at IS NULL AND e.is_primary = 1 \
+                         AND NOT EXISTS (SELECT 1 FROM emails c WHERE c.user_id = u.id AND c.confirmed_at IS NOT NULL) \
+                         ORDER BY e.created_at DESC, e.id LIMIT 1"
+                    ))
+                    .bind(address)
+                    .fetch_optional(&self.pool)
                     .await
                     .map_err(map_err)?;
-                    Ok(r.rows_affected() == 1)
+                    let Some(r) = row else { return Ok(None) };
+                    let u = user(&r)?;
+                    let e = EmailAddress {
+                        id: uuid(&r, "e_id")?,
+                        user_id: u.id,
+                        address: text(&r, "e_address")?,
+                        confirmed_at: None,
+                        is_primary: true,
+                        created_at: int(&r, "e_created")?,
+                    };
+                    Ok(Some((u, e)))
+                }
+
+                async fn confirm_email(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    if !confirm_in_tx(&mut tx, user_id, id, at).await? {
+                        // Now, not when the pool reuses the connection: a
+                        // failed write keeps SQLite's write lock until then.
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(false);
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(true)
+                }
+
+                async fn reset_through_email(&self, user_id: Uuid, email_id: Uuid, password_hash: &str, at: i64) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    if !confirm_in_tx(&mut tx, user_id, email_id, at).await? {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(false);
+                    }
+                    let uid = user_id.to_string();
+                    sqlx::query("DELETE FROM emails WHERE user_id = $1 AND confirmed_at IS NULL")
+                        .bind(&uid)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    fix_primary(&mut tx, &uid).await?;
+                    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                        .bind(password_hash)
+                        .bind(&uid)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    for q in [
+                        "DELETE FROM sessions WHERE user_id = $1",
+                        "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset'",
+                    ] {
+                        sqlx::query(q).bind(&uid).execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(true)
+                }
+
+                async fn expire_unconfirmed_emails(&self, before: i64, delete_after: i64) -> StoreResult<u64> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let rows = sqlx::query("DELETE FROM emails WHERE confirmed_at IS NULL AND created_at <= $1 RETURNING user_id")
+                        .bind(before)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    let mut users: Vec<String> = rows.iter().map(|r| text(r, "user_id")).collect::<Result<_, _>>()?;
+                    users.sort();
+                    users.dedup();
+                    for u in &users {
+                        fix_primary(&mut tx, u).await?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    // Registrations never confirmed: the account has no address left.
+                    let orphans = sqlx::query(
+                        "SELECT id FROM users u WHERE u.created_at <= $1 \
+                         AND NOT EXISTS (SELECT 1 FROM emails e WHERE e.user_id = u.id) LIMIT 500",
+                    )
+                    .bind(before)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    for r in &orphans {
+                        self.delete_user_in_tx(uuid(r, "id")?, delete_after).await?;
+                    }
+                    Ok(u64::try_from(rows.len()).unwrap_or(u64::MAX))
                 }
 
                 async fn delete_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
@@ -700,6 +882,111 @@ macro_rules! sql_store {
                     sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&self.pool).await.map_err(map_err)?;
                     Ok(())
                 }
+            }
+
+            #[async_trait]
+            impl OutboxStore for $Store {
+                async fn enqueue_mail(&self, m: &OutboxMail) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    insert_mail(&mut tx, m).await?;
+                    tx.commit().await.map_err(map_err)
+                }
+
+                async fn insert_token_with_mail(&self, t: &OneTimeToken, m: &OutboxMail) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    sqlx::query(
+                        "INSERT INTO one_time_tokens (token_hash, purpose, user_id, subject_id, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&t.token_hash)
+                    .bind(t.purpose.as_str())
+                    .bind(t.user_id.to_string())
+                    .bind(t.subject_id.map(|s| s.to_string()))
+                    .bind(t.expires_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    insert_mail(&mut tx, m).await?;
+                    tx.commit().await.map_err(map_err)
+                }
+
+                async fn claim_mail(&self, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<OutboxMail>> {
+                    let due = sqlx::query(
+                        "SELECT id FROM mail_outbox WHERE next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $2) \
+                         ORDER BY next_attempt_at, created_at LIMIT $3",
+                    )
+                    .bind(now)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    let mut claimed = Vec::new();
+                    for r in &due {
+                        // Compare and set: of several servers, one gets the row.
+                        let row = sqlx::query(
+                            "UPDATE mail_outbox SET lease_until = $1, attempts = attempts + 1 \
+                             WHERE id = $2 AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $4) \
+                             RETURNING id, message, attempts, created_at",
+                        )
+                        .bind(now + lease_secs)
+                        .bind(text(r, "id")?)
+                        .bind(now)
+                        .bind(now)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                        if let Some(m) = row {
+                            claimed.push(OutboxMail {
+                                id: uuid(&m, "id")?,
+                                message: text(&m, "message")?,
+                                attempts: int(&m, "attempts")?,
+                                created_at: int(&m, "created_at")?,
+                            });
+                        }
+                    }
+                    Ok(claimed)
+                }
+
+                async fn mail_sent(&self, id: Uuid) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM mail_outbox WHERE id = $1")
+                        .bind(id.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn mail_failed(&self, id: Uuid, next_attempt_at: i64, error: &str) -> StoreResult<()> {
+                    sqlx::query("UPDATE mail_outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3")
+                        .bind(next_attempt_at)
+                        .bind(error.chars().take(1000).collect::<String>())
+                        .bind(id.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn count_pending_mail(&self) -> StoreResult<i64> {
+                    let r = sqlx::query("SELECT COUNT(*) AS n FROM mail_outbox").fetch_one(&self.pool).await.map_err(map_err)?;
+                    int(&r, "n")
+                }
+            }
+
+            async fn insert_mail(tx: &mut sqlx::Transaction<'_, $Db>, m: &OutboxMail) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO mail_outbox (id, message, attempts, next_attempt_at, lease_until, last_error, created_at) \
+                     VALUES ($1, $2, $3, $4, NULL, NULL, $5)",
+                )
+                .bind(m.id.to_string())
+                .bind(&m.message)
+                .bind(m.attempts)
+                .bind(m.created_at)
+                .bind(m.created_at)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                Ok(())
             }
 
             #[async_trait]

@@ -47,6 +47,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_automation.sql"),
     ),
     (
+        7,
+        "account_security",
+        include_str!("../migrations/sqlite/0007_account_security.sql"),
+    ),
+    (
         8,
         "issuing_security",
         include_str!("../migrations/sqlite/0008_issuing_security.sql"),

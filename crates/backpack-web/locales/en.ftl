@@ -51,6 +51,8 @@ login-title = Log in
 login-submit = Log in
 login-forgot = Forgot your password?
 login-no-account = No account yet?
+login-email-unconfirmed = Your e-mail address is not confirmed yet: open the link we mailed you, or ask for a new one.
+login-resend-confirmation = Send the confirmation link again
 register-title = Create an account
 register-submit = Create my account
 register-have-account = Already have an account?
@@ -114,6 +116,8 @@ done-photo-removed = Your photo is removed.
 done-user-updated = The user is updated.
 done-password-reset = Your password is set. You can log in with it now.
 done-registered = Welcome! Your account is ready. We sent a confirmation link to your e-mail address.
+done-check-mail = Check your mail: we sent a link to your address. Open it to confirm the address, then log in.
+done-confirmation-sent = If this address is waiting for confirmation, a new link is on its way.
 done-logged-out = You are logged out.
 
 ## Errors
@@ -156,6 +160,8 @@ mail-confirm-subject = Confirm your e-mail address for Backpack
 mail-confirm-body = Hello, please confirm that this address is yours by opening this link: { $link } — If you did not ask for this, ignore this message.
 mail-reset-subject = Reset your Backpack password
 mail-reset-body = Hello, to choose a new password, open this link within one hour: { $link } — If you did not ask for this, ignore this message; your password stays as it is.
+mail-register-attempt-subject = Someone tried to register with your address on Backpack
+mail-register-attempt-body = Hello, someone tried to create a Backpack account with this address, which already has one. If it was you, log in, or choose a new password here: { $link } — If it was not you, ignore this message; nothing has changed.
 mail-issued-subject = { $issuer } awarded you “{ $achievement }”
 mail-issued-body = Hello, { $issuer } awarded you “{ $achievement }”. It is in the Portal certificates area of your e-Backpack: { $link } — You can download it, share it and verify it there.
 mail-claim-body = Hello, { $issuer } awarded you “{ $achievement }”. To put it in your e-Backpack, open this link and sign in or create an account (the link is valid for 90 days): { $link } — If you did not expect this, ignore this message.

@@ -51,6 +51,8 @@ login-title = Connexion
 login-submit = Se connecter
 login-forgot = Mot de passe oublié ?
 login-no-account = Pas encore de compte ?
+login-email-unconfirmed = Votre adresse électronique n'est pas encore confirmée : ouvrez le lien que nous vous avons envoyé, ou demandez-en un nouveau.
+login-resend-confirmation = Renvoyer le lien de confirmation
 register-title = Créer un compte
 register-submit = Créer mon compte
 register-have-account = Vous avez déjà un compte ?
@@ -114,6 +116,8 @@ done-photo-removed = Votre photo est supprimée.
 done-user-updated = L'utilisateur est mis à jour.
 done-password-reset = Votre mot de passe est enregistré. Vous pouvez vous connecter avec lui.
 done-registered = Bienvenue ! Votre compte est prêt. Nous avons envoyé un lien de confirmation à votre adresse électronique.
+done-check-mail = Consultez votre messagerie : nous avons envoyé un lien à votre adresse. Ouvrez-le pour confirmer l'adresse, puis connectez-vous.
+done-confirmation-sent = Si cette adresse attend une confirmation, un nouveau lien vous a été envoyé.
 done-logged-out = Vous êtes déconnecté.
 
 ## Erreurs
@@ -156,6 +160,8 @@ mail-confirm-subject = Confirmez votre adresse électronique pour Backpack
 mail-confirm-body = Bonjour, confirmez que cette adresse est la vôtre en ouvrant ce lien : { $link } — Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.
 mail-reset-subject = Réinitialisez votre mot de passe Backpack
 mail-reset-body = Bonjour, pour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure : { $link } — Si vous n'êtes pas à l'origine de cette demande, ignorez ce message ; votre mot de passe reste inchangé.
+mail-register-attempt-subject = Quelqu'un a tenté de s'inscrire sur Backpack avec votre adresse
+mail-register-attempt-body = Bonjour, quelqu'un a tenté de créer un compte Backpack avec cette adresse, qui en a déjà un. Si c'était vous, connectez-vous, ou choisissez un nouveau mot de passe ici : { $link } — Si ce n'était pas vous, ignorez ce message ; rien n'a changé.
 mail-issued-subject = { $issuer } vous a décerné « { $achievement } »
 mail-issued-body = Bonjour, { $issuer } vous a décerné « { $achievement } ». Il se trouve dans l'espace Certificats du portail de votre e-Backpack : { $link } — Vous pouvez l'y télécharger, le partager et le vérifier.
 mail-claim-body = Bonjour, { $issuer } vous a décerné « { $achievement } ». Pour l'ajouter à votre e-Backpack, ouvrez ce lien puis connectez-vous ou créez un compte (le lien est valable 90 jours) : { $link } — Si vous ne vous y attendiez pas, ignorez ce message.

@@ -84,6 +84,12 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
         r(Method::GET, "/register", Public, get(auth::register_page)),
         r(Method::POST, "/register", Public, post(auth::register)),
         r(
+            Method::POST,
+            "/resend-confirmation",
+            Public,
+            post(auth::resend_confirmation),
+        ),
+        r(
             Method::GET,
             "/forgot-password",
             Public,

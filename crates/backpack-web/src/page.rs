@@ -136,6 +136,8 @@ pub const DONE_CODES: &[&str] = &[
     "user_updated",
     "password_reset",
     "registered",
+    "check_mail",
+    "confirmation_sent",
     "logged_out",
     "badge_imported",
     "badge_already_here",

@@ -3,6 +3,7 @@
 //! cookie-keeping client.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod account_security;
 mod api;
 mod authz;
 mod automation;
@@ -133,7 +134,8 @@ impl TestServer {
         Client::new(&self.url)
     }
 
-    /// Register an account through the pages and return its signed-in client.
+    /// Register an account through the pages, confirm its address through
+    /// the mailed link, log in and return the signed-in client.
     pub fn register(&self, name: &str, email: &str, password: &str) -> Client {
         let mut c = self.client();
         c.get("/register");
@@ -145,8 +147,44 @@ impl TestServer {
                 ("password", password),
             ],
         );
-        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(
+            (r.status, r.location()),
+            (303, "/login?done=check_mail"),
+            "{}",
+            r.body
+        );
+        assert!(c.session().is_none(), "registering does not sign in");
+        let token = self.mailed_token(&email.to_lowercase(), "/confirm-email");
+        c.get(&format!("/confirm-email?token={token}"));
+        let r = c.post_form("/confirm-email", &[("token", &token)]);
+        assert_eq!(
+            (r.status, r.location()),
+            (303, "/login?done=email_confirmed"),
+            "{}",
+            r.body
+        );
+        c.get("/login");
+        let r = c.post_form("/login", &[("email", email), ("password", password)]);
+        assert_eq!(r.status, 303, "login after confirming: {}", r.body);
         c
+    }
+
+    /// Wait (at most 15 s) until the outbox has sent every queued mail.
+    pub fn wait_for_mail(&self) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = rt
+            .block_on(backpack_server::app::open_store(&self.config))
+            .unwrap();
+        for _ in 0..300 {
+            if rt.block_on(store.count_pending_mail()).unwrap() == 0 {
+                return;
+            }
+            rt.block_on(tokio::time::sleep(std::time::Duration::from_millis(50)));
+        }
+        panic!("the outbox did not deliver its mail within 15 s");
     }
 
     pub fn login(&self, email: &str, password: &str) -> Client {
@@ -158,7 +196,9 @@ impl TestServer {
     }
 
     /// Every mail sent to `to`, decoded, oldest first: (subject, text).
+    /// Waits for the outbox to deliver first.
     pub fn mails(&self, to: &str) -> Vec<(String, String)> {
+        self.wait_for_mail();
         let dir = self.data_dir.join("mail");
         let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&dir)
             .unwrap()

@@ -54,15 +54,20 @@ story!(
     |b: Backend| async move {
         let s = b.store;
         let ada = user("Ada", Role::Admin);
-        s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+        let confirmed = |e: EmailAddress| EmailAddress {
+            confirmed_at: Some(1_000),
+            ..e
+        };
+        s.insert_user(&ada, &confirmed(primary(&ada, "ada@example.org")))
             .await
             .unwrap();
         let bob = User {
             created_at: 2_000,
             ..user("Bob", Role::Learner)
         };
+        // A confirmed address belongs to one account only.
         let err = s
-            .insert_user(&bob, &primary(&bob, "ada@example.org"))
+            .insert_user(&bob, &confirmed(primary(&bob, "ada@example.org")))
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
@@ -393,7 +398,7 @@ story!(
         .await
         .unwrap();
         let dump = s.export_all().await.unwrap();
-        assert_eq!(dump.len(), 33, "every table");
+        assert_eq!(dump.len(), 34, "every table");
         assert!(dump
             .iter()
             .any(|t| t.table == "badges" && t.rows.len() == 1));
@@ -939,3 +944,200 @@ story!(
         assert_eq!(s.search_items(bob.id, &q(|_| {})).await.unwrap().len(), 1);
     }
 );
+
+story!(
+    an_unconfirmed_address_claims_nothing_and_expires,
+    |b: Backend| async move {
+        let s = b.store;
+        // Mallory registers Vic's address: it stays unconfirmed.
+        let mallory = user("Mallory", Role::Learner);
+        let m_vic = primary(&mallory, "vic@example.org");
+        s.insert_user(&mallory, &m_vic).await.unwrap();
+        assert!(
+            s.find_user_by_login("vic@example.org")
+                .await
+                .unwrap()
+                .is_none(),
+            "an unconfirmed address never logs in"
+        );
+        assert_eq!(
+            s.find_pending_account("vic@example.org")
+                .await
+                .unwrap()
+                .unwrap()
+                .0
+                .id,
+            mallory.id
+        );
+        // Eve adds it as a second address: that blocks nobody.
+        let eve = user("Eve", Role::Learner);
+        s.insert_user(
+            &eve,
+            &EmailAddress {
+                confirmed_at: Some(1_000),
+                ..primary(&eve, "eve@example.org")
+            },
+        )
+        .await
+        .unwrap();
+        let e_vic = EmailAddress {
+            is_primary: false,
+            ..primary(&eve, "vic@example.org")
+        };
+        s.insert_email(&e_vic).await.unwrap();
+        // Vic registers: allowed, and takes the address from Mallory's
+        // pending registration.
+        let vic = user("Vic", Role::Learner);
+        let v_vic = primary(&vic, "vic@example.org");
+        s.insert_user(&vic, &v_vic).await.unwrap();
+        assert!(s.list_emails(mallory.id).await.unwrap().is_empty());
+        assert_eq!(
+            s.find_pending_account("vic@example.org")
+                .await
+                .unwrap()
+                .unwrap()
+                .0
+                .id,
+            vic.id
+        );
+        // Mallory's old confirmation link no longer confirms anything.
+        assert!(!s.confirm_email(mallory.id, m_vic.id, 1_100).await.unwrap());
+        // Vic confirms (a reset through the address confirms it too): Eve's
+        // unconfirmed claim goes, and Eve cannot confirm it any more.
+        assert!(s
+            .reset_through_email(vic.id, v_vic.id, "new-hash", 1_200)
+            .await
+            .unwrap());
+        assert_eq!(
+            s.find_user_by_login("vic@example.org")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash,
+            "new-hash"
+        );
+        assert!(s.find_email(eve.id, e_vic.id).await.unwrap().is_none());
+        assert!(!s.confirm_email(eve.id, e_vic.id, 1_300).await.unwrap());
+        // Eve adds it again (the domain refuses that; the store keeps it
+        // unconfirmed) and can still not confirm it.
+        let e_vic2 = EmailAddress {
+            id: Uuid::new_v4(),
+            ..e_vic.clone()
+        };
+        s.insert_email(&e_vic2).await.unwrap();
+        assert!(!s.confirm_email(eve.id, e_vic2.id, 1_400).await.unwrap());
+        assert!(!s
+            .reset_through_email(eve.id, e_vic2.id, "x", 1_400)
+            .await
+            .unwrap());
+        assert_eq!(
+            s.find_user(eve.id).await.unwrap().unwrap().password_hash,
+            "hash-of-Eve",
+            "a refused reset changes nothing"
+        );
+
+        // A day later the sweep deletes unconfirmed rows, and accounts left
+        // without any address (Mallory's); Eve keeps her confirmed primary.
+        let n = s
+            .expire_unconfirmed_emails(1_000 + 86_400, 0)
+            .await
+            .unwrap();
+        assert!(n >= 1, "{n}");
+        assert!(s.find_email(eve.id, e_vic2.id).await.unwrap().is_none());
+        assert!(s.find_user(mallory.id).await.unwrap().is_none());
+        assert!(s.find_user(eve.id).await.unwrap().is_some());
+        assert!(s.find_user(vic.id).await.unwrap().is_some());
+    }
+);
+
+story!(
+    a_reset_confirms_its_address_and_drops_the_other_unconfirmed_ones,
+    |b: Backend| async move {
+        let s = b.store;
+        let ada = user("Ada", Role::Learner);
+        let main = primary(&ada, "ada@example.org");
+        s.insert_user(&ada, &main).await.unwrap();
+        let other = EmailAddress {
+            id: Uuid::new_v4(),
+            is_primary: false,
+            ..primary(&ada, "ada@two.example")
+        };
+        s.insert_email(&other).await.unwrap();
+        s.insert_session(&Session {
+            token_hash: "s1".into(),
+            user_id: ada.id,
+            created_at: 1,
+            expires_at: 10_000,
+        })
+        .await
+        .unwrap();
+        assert!(s
+            .reset_through_email(ada.id, main.id, "h2", 2_000)
+            .await
+            .unwrap());
+        let list = s.list_emails(ada.id).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            (
+                list[0].address.as_str(),
+                list[0].confirmed_at,
+                list[0].is_primary
+            ),
+            ("ada@example.org", Some(2_000), true)
+        );
+        assert!(s.find_session("s1", 5).await.unwrap().is_none());
+    }
+);
+
+story!(the_outbox_leases_each_mail_once, |b: Backend| async move {
+    let s = b.store;
+    let mail = |n: i64| OutboxMail {
+        id: Uuid::new_v4(),
+        message: format!("{{\"n\":{n}}}"),
+        attempts: 0,
+        created_at: n,
+    };
+    let (m1, m2) = (mail(10), mail(20));
+    s.enqueue_mail(&m1).await.unwrap();
+    s.enqueue_mail(&m2).await.unwrap();
+    assert!(
+        s.claim_mail(5, 60, 10).await.unwrap().is_empty(),
+        "not due yet"
+    );
+    let got = s.claim_mail(15, 60, 10).await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!((got[0].id, got[0].attempts), (m1.id, 1));
+    // Leased: another server (or a second pass) does not get it again.
+    let got = s.claim_mail(30, 60, 10).await.unwrap();
+    assert_eq!(got.iter().map(|m| m.id).collect::<Vec<_>>(), [m2.id]);
+    assert!(s.claim_mail(40, 60, 10).await.unwrap().is_empty());
+    // m1 failed: tried again at 200, not before; m2 was sent.
+    s.mail_failed(m1.id, 200, "SMTP: 451").await.unwrap();
+    s.mail_sent(m2.id).await.unwrap();
+    assert!(s.claim_mail(100, 60, 10).await.unwrap().is_empty());
+    assert_eq!(s.count_pending_mail().await.unwrap(), 1);
+    let got = s.claim_mail(200, 60, 10).await.unwrap();
+    assert_eq!((got[0].id, got[0].attempts), (m1.id, 2));
+    // A lease that ran out (a server died mid-send) is handed out again.
+    let got = s.claim_mail(261, 60, 10).await.unwrap();
+    assert_eq!((got[0].id, got[0].attempts), (m1.id, 3));
+    s.mail_sent(m1.id).await.unwrap();
+    assert_eq!(s.count_pending_mail().await.unwrap(), 0);
+    // A token and the mail that carries it are written together.
+    let ada = user("Ada", Role::Learner);
+    s.insert_user(&ada, &primary(&ada, "ada@example.org"))
+        .await
+        .unwrap();
+    let t = OneTimeToken {
+        token_hash: "h".into(),
+        purpose: TokenPurpose::PasswordReset,
+        user_id: ada.id,
+        subject_id: None,
+        expires_at: 100,
+    };
+    s.insert_token_with_mail(&t, &mail(1)).await.unwrap();
+    assert_eq!(s.count_pending_mail().await.unwrap(), 1);
+    // The same token again fails as a whole: no second mail.
+    assert!(s.insert_token_with_mail(&t, &mail(2)).await.is_err());
+    assert_eq!(s.count_pending_mail().await.unwrap(), 1);
+});

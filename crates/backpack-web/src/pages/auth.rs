@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::{Extension, Form};
 use backpack_domain::accounts::{NewSession, RegisterInput};
@@ -52,6 +52,9 @@ struct LoginTemplate {
     form_error: Option<String>,
     email: String,
     next: String,
+    /// The right password of an account whose address awaits confirmation:
+    /// offer to send the link again.
+    unconfirmed: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -76,6 +79,7 @@ pub async fn login_page(
         form_error: None,
         email: String::new(),
         next: safe_next(q.next.as_deref().unwrap_or("/")),
+        unconfirmed: false,
     };
     render(StatusCode::OK, &t)
 }
@@ -107,12 +111,36 @@ fn signed_in(st: &AppState, location: &str, session: &NewSession, now: i64) -> R
     r
 }
 
+/// Behind a reverse proxy without `client_ip_header`, every request seems to
+/// come from the proxy: say so once, at the first request that shows it.
+fn warn_if_proxied(st: &AppState, headers: &HeaderMap) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if st.settings.client_ip_header.is_none()
+        && headers.contains_key("x-forwarded-for")
+        && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        tracing::warn!(
+            "requests carry X-Forwarded-For but `client_ip_header` is not set: every client seems \
+             to be the proxy, so login slow-downs and mail limits apply to all users together; \
+             set `client_ip_header` (BACKPACK_CLIENT_IP_HEADER) to the header your proxy sets"
+        );
+    }
+}
+
 pub async fn login(
     State(st): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
+    warn_if_proxied(&st, &headers);
     let next = safe_next(if f.next.is_empty() { "/" } else { &f.next });
+    // A client with many recent failures waits a little (capped); nobody is
+    // refused for someone else's failures.
+    let delay = st.accounts.login_delay_secs(&ctx.client).await?;
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_secs(delay)).await;
+    }
     match st.accounts.login(&f.email, &f.password, &ctx.client).await {
         Ok((_, session)) => {
             st.metrics
@@ -137,6 +165,7 @@ pub async fn login(
                 errors: FieldErrors::default(),
                 email: f.email.chars().take(254).collect(),
                 next,
+                unconfirmed: false,
             };
             let mut r = render(status_of(&e), &t)?;
             if matches!(e, DomainError::TooManyAttempts) {
@@ -145,6 +174,31 @@ pub async fn login(
             }
             Ok(r)
         }
+        Err(DomainError::Invalid(errs)) if errs.iter().any(|e| e.code == "email_unconfirmed") => {
+            let p = Page::new(&st, &ctx, None);
+            let t = LoginTemplate {
+                form_error: Some(p.t("login-email-unconfirmed")),
+                p,
+                errors: FieldErrors::default(),
+                email: f.email.chars().take(254).collect(),
+                next,
+                unconfirmed: true,
+            };
+            render(StatusCode::FORBIDDEN, &t)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Send the confirmation link again (offered on the login page). The answer
+/// is the same whatever the address.
+pub async fn resend_confirmation(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, PageError> {
+    match st.accounts.resend_registration(&f.email, &ctx.client).await {
+        Ok(()) | Err(DomainError::Invalid(_)) => Ok(see_other("/login?done=confirmation_sent")),
         Err(e) => Err(e.into()),
     }
 }
@@ -207,27 +261,24 @@ pub async fn register_page(
     render(StatusCode::OK, &t)
 }
 
+/// Register. The answer is the same whether or not the address already has
+/// an account: "check your mail" (the mail says which case it is).
 pub async fn register(
     State(st): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, PageError> {
+    warn_if_proxied(&st, &headers);
     let input = RegisterInput {
         email: &f.email,
         password: &f.password,
         display_name: &f.display_name,
         locale: ctx.locale,
+        client: &ctx.client,
     };
     match st.accounts.register(input).await {
-        Ok(user) => {
-            let session = st.accounts.start_session(user.id).await?;
-            Ok(signed_in(
-                &st,
-                "/?done=registered",
-                &session,
-                st.accounts.now(),
-            ))
-        }
+        Ok(()) => Ok(see_other("/login?done=check_mail")),
         Err(DomainError::Invalid(errs)) => {
             let t = RegisterTemplate {
                 errors: FieldErrors::new(&st, ctx.locale, &errs),
@@ -276,7 +327,11 @@ pub async fn forgot(
     Extension(ctx): Extension<Ctx>,
     Form(f): Form<EmailForm>,
 ) -> Result<Response, PageError> {
-    match st.accounts.request_password_reset(&f.email).await {
+    match st
+        .accounts
+        .request_password_reset(&f.email, &ctx.client)
+        .await
+    {
         Ok(()) => render(
             StatusCode::OK,
             &ForgotTemplate {
