@@ -462,18 +462,19 @@ fn revocation_check(
             stop.message(),
         );
     }
-    let list =
-        match fetch(resolver, url) {
-            Ok(l) => l,
-            Err(reason) => return Check::new(
+    let list = match fetch(resolver, url) {
+        Ok(l) => l,
+        Err(reason) => {
+            return Check::new(
                 CheckKind::Status,
                 Outcome::NotChecked,
                 "status_not_checked",
                 format!(
                     "could not check revocation: the revocation list is not available ({reason})"
                 ),
-            ),
-        };
+            )
+        }
+    };
     let id = assertion.get("id").and_then(Value::as_str).unwrap_or("");
     let uid = assertion.get("uid").and_then(Value::as_str).unwrap_or("");
     let entries = list

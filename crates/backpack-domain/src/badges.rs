@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use backpack_credentials::report::Report;
+use backpack_credentials::report::{Format, Report, Verdict};
 use backpack_credentials::verify::InputError;
 use bytes::Bytes;
 use serde_json::Value;
@@ -317,7 +317,12 @@ impl Badges {
                 .name
                 .or_else(|| report.name.clone())
                 .unwrap_or_else(|| "—".to_owned()),
-            issuer_name: s.issuer_name,
+            // An OB 2.0 assertion's embedded issuer is the sender's word: once
+            // its key is bound, the name shown is the fetched Profile's.
+            issuer_name: match (report.format, report.verdict) {
+                (Format::Ob2Signed, Verdict::Verified) => report.issuer.clone().or(s.issuer_name),
+                _ => s.issuer_name,
+            },
             issuer_id: s.issuer_id.or_else(|| report.issuer.clone()),
             description: s.description,
             valid_from: s.valid_from,

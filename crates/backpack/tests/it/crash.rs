@@ -305,11 +305,12 @@ fn sigterm_during_document_work_stops_the_server_within_seconds() {
 
     // 10^9 fills in a few kilobytes, answered (or cut) in the background.
     let bomb = multipart(
+        &token,
         "bomb.pdf",
         "application/pdf",
         &backpack_documents::samples::form_bomb(10, 9),
     );
-    let head = upload_head(&addr, &cookie, &token, "/backpack/certificates", bomb.len());
+    let head = upload_head(&addr, &cookie, "/backpack/certificates", bomb.len());
     let to = addr.clone();
     let uploader = std::thread::spawn(move || {
         let mut s = TcpStream::connect(&to).unwrap();
@@ -320,12 +321,15 @@ fn sigterm_during_document_work_stops_the_server_within_seconds() {
         String::from_utf8_lossy(&raw).into_owned()
     });
     // And an upload that never finishes: a request in flight.
-    let slow = multipart("slow.pdf", "application/pdf", &vec![b' '; 1024 * 1024]);
+    let slow = multipart(
+        &token,
+        "slow.pdf",
+        "application/pdf",
+        &vec![b' '; 1024 * 1024],
+    );
     let mut half = TcpStream::connect(&addr).unwrap();
-    half.write_all(
-        upload_head(&addr, &cookie, &token, "/backpack/certificates", slow.len()).as_bytes(),
-    )
-    .unwrap();
+    half.write_all(upload_head(&addr, &cookie, "/backpack/certificates", slow.len()).as_bytes())
+        .unwrap();
     half.write_all(&slow[..slow.len() / 2]).unwrap();
     std::thread::sleep(Duration::from_millis(300));
 
