@@ -15,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
         resolver: &fixture.resolver,
         status_lists: &NoStatusLists,
         now: backpack_fuzz::now(),
+        deadline: &backpack_credentials::NoDeadline,
     };
     let _ = verifier.verify_bytes(data);
     let jws = backpack_fuzz::ob2_sign(data);

@@ -27,6 +27,7 @@ pub fn with_offline_verifier<T>(f: impl FnOnce(&Verifier<'_>) -> T) -> T {
         resolver,
         status_lists: &NoStatusLists,
         now: now(),
+        deadline: &backpack_credentials::NoDeadline,
     };
     f(&verifier)
 }
