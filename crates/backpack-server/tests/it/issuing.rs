@@ -256,8 +256,12 @@ on_every_db!(issuers_award_and_revoke_end_to_end, |s: TestServer| {
             .count(),
         1
     );
-    // The right person, before confirming the address: refused too.
-    let mut newcomer = s.register("Noa", "new@example.org", PW);
+    // The right person, with the address added but not confirmed yet:
+    // refused too (an unconfirmed address never signs in, so it is a
+    // second address of an account signed in with another one).
+    let mut newcomer = s.register("Noa", "noa@example.org", PW);
+    let r = newcomer.post_form("/account/emails", &[("email", "new@example.org")]);
+    assert_eq!(r.status, 303, "{}", r.body);
     let page = newcomer.get(&format!("/claim?token={token}")).body;
     assert!(page.contains("not confirmed yet"), "{page}");
     assert_eq!(

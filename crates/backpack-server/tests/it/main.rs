@@ -182,7 +182,7 @@ impl TestServer {
             if rt.block_on(store.count_pending_mail()).unwrap() == 0 {
                 return;
             }
-            rt.block_on(tokio::time::sleep(std::time::Duration::from_millis(50)));
+            rt.block_on(async { tokio::time::sleep(std::time::Duration::from_millis(50)).await });
         }
         panic!("the outbox did not deliver its mail within 15 s");
     }
