@@ -182,7 +182,7 @@ impl<'s> Budget<'s> {
         let mut ops = UntypedIter::new(data);
         while let Some(op) = ops.next() {
             self.parsed += 1;
-            if self.parsed % POLL_EVERY == 0 && (self.should_stop)() {
+            if self.parsed.is_multiple_of(POLL_EVERY) && (self.should_stop)() {
                 return Err(Stop::Cancelled);
             }
             // The walk's own work: at most twice the budget, whatever is

@@ -320,7 +320,7 @@ impl<'s> Collector<'s> {
         if self.calls > MAX_DEVICE_CALLS {
             std::panic::resume_unwind(Box::new(Abort(DocError::PdfTooComplex)));
         }
-        if self.calls % budget::POLL_EVERY == 0 && (self.should_stop)() {
+        if self.calls.is_multiple_of(budget::POLL_EVERY) && (self.should_stop)() {
             std::panic::resume_unwind(Box::new(Abort(DocError::Cancelled)));
         }
     }
