@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::entities::*;
 use crate::files::{check_upload, safe_filename, IMAGES};
-use crate::ports::{BlobStore, Clock, Notification, Notifier, Store};
+use crate::jobs::{Job, JobSignal};
+use crate::ports::{BlobStore, Clock, Notification, Store};
 use crate::tokens::{hex, random_token, token_hash};
 use crate::values::{Did, DisplayName, Email, Locale, NewPassword, Role};
 use crate::{passwords, DomainError, StoreError};
@@ -70,10 +71,6 @@ pub struct RegisterInput<'a> {
     pub client: &'a str,
 }
 
-/// How long an outbox mail is leased to the server sending it.
-const MAIL_LEASE_SECS: i64 = 120;
-/// The longest wait between two attempts at sending a mail.
-const MAIL_MAX_BACKOFF_SECS: i64 = 3600;
 /// The longest a client's logins are slowed down.
 const MAX_LOGIN_DELAY_SECS: u64 = 8;
 
@@ -92,23 +89,26 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 pub struct Accounts {
     store: Arc<dyn Store>,
     blobs: Arc<dyn BlobStore>,
-    notifier: Arc<dyn Notifier>,
+    /// Raised when a mail was queued (wakes the job runner).
+    signal: Arc<JobSignal>,
     clock: Arc<dyn Clock>,
     policy: Policy,
 }
 
 impl Accounts {
+    /// Mail goes out as jobs (see [`crate::jobs`]); `signal` wakes the
+    /// runner when one is queued.
     pub fn new(
         store: Arc<dyn Store>,
         blobs: Arc<dyn BlobStore>,
-        notifier: Arc<dyn Notifier>,
+        signal: Arc<JobSignal>,
         clock: Arc<dyn Clock>,
         policy: Policy,
     ) -> Self {
         Accounts {
             store,
             blobs,
-            notifier,
+            signal,
             clock,
             policy,
         }
@@ -204,45 +204,15 @@ impl Accounts {
         Ok(self.store.count_failures(&key, now - 3600).await? <= self.policy.mails_per_address)
     }
 
-    /// Queue a mail in the durable outbox (sent by [`Accounts::deliver_mail`]).
+    /// Queue a mail (a job: see [`crate::jobs`]).
     async fn enqueue(&self, n: &Notification) -> Result<(), DomainError> {
-        Ok(self.store.enqueue_mail(&self.outbox_mail(n)).await?)
+        self.store.enqueue_jobs(&[self.mail_job(n)]).await?;
+        self.signal.queued();
+        Ok(())
     }
 
-    fn outbox_mail(&self, n: &Notification) -> OutboxMail {
-        OutboxMail {
-            id: Uuid::new_v4(),
-            message: encode_notification(n),
-            attempts: 0,
-            created_at: self.now(),
-        }
-    }
-
-    /// Send the outbox's due mails (leased, so several servers share the
-    /// work without sending a mail twice); a failed mail is tried again
-    /// later, after a growing delay (at most an hour), until it is sent.
-    /// Returns how many were sent.
-    pub async fn deliver_mail(&self) -> Result<usize, DomainError> {
-        let now = self.now();
-        let mut sent = 0;
-        for m in self.store.claim_mail(now, MAIL_LEASE_SECS, 20).await? {
-            let result = match decode_notification(&m.message) {
-                Some(n) => self.notifier.notify(n).await,
-                None => Err("unreadable outbox message".to_owned()),
-            };
-            match result {
-                Ok(()) => {
-                    self.store.mail_sent(m.id).await?;
-                    sent += 1;
-                }
-                Err(e) => {
-                    let wait = mail_backoff_secs(m.attempts);
-                    tracing::warn!(mail = %m.id, attempts = m.attempts, retry_in_secs = wait, error = %e, "sending a mail failed");
-                    self.store.mail_failed(m.id, now + wait, &e).await?;
-                }
-            }
-        }
-        Ok(sent)
+    fn mail_job(&self, n: &Notification) -> NewJob {
+        Job::SendMail(n.clone()).queue(self.now())
     }
 
     /// Create an account with a given role (the demo seeding and admin tools).
@@ -308,13 +278,13 @@ impl Accounts {
         email: &EmailAddress,
     ) -> Result<(), DomainError> {
         let token = random_token();
-        let mail = self.outbox_mail(&Notification::ConfirmEmail {
+        let mail = self.mail_job(&Notification::ConfirmEmail {
             to: email.address.clone(),
             locale: user.locale.unwrap_or(Locale::En),
             token: token.clone(),
         });
         self.store
-            .insert_token_with_mail(
+            .insert_token_with_job(
                 &OneTimeToken {
                     token_hash: token_hash(&token),
                     purpose: TokenPurpose::EmailConfirmation,
@@ -325,6 +295,7 @@ impl Accounts {
                 &mail,
             )
             .await?;
+        self.signal.queued();
         Ok(())
     }
 
@@ -507,13 +478,13 @@ impl Accounts {
             return Ok(());
         }
         let token = random_token();
-        let mail = self.outbox_mail(&Notification::PasswordReset {
+        let mail = self.mail_job(&Notification::PasswordReset {
             to: address.address.clone(),
             locale: user.locale.unwrap_or(Locale::En),
             token: token.clone(),
         });
         self.store
-            .insert_token_with_mail(
+            .insert_token_with_job(
                 &OneTimeToken {
                     token_hash: token_hash(&token),
                     purpose: TokenPurpose::PasswordReset,
@@ -524,6 +495,7 @@ impl Accounts {
                 &mail,
             )
             .await?;
+        self.signal.queued();
         Ok(())
     }
 
@@ -1025,6 +997,29 @@ impl Accounts {
         Ok(self.store.list_users(page * 50, 50).await?)
     }
 
+    /// The job queue as an administrator sees it: counts, and the jobs that
+    /// gave up (newest first) with their error.
+    pub async fn job_overview(
+        &self,
+        admin: &User,
+    ) -> Result<(JobCounts, Vec<JobRecord>), DomainError> {
+        require_admin(admin)?;
+        let counts = self.store.job_counts(self.now()).await?;
+        let failed = self.store.jobs_with_errors(200).await?;
+        Ok((counts, failed))
+    }
+
+    /// Queue a failed job again now. `NotFound` when it is not a failed job.
+    pub async fn retry_job(&self, admin: &User, id: Uuid) -> Result<(), DomainError> {
+        require_admin(admin)?;
+        if !self.store.retry_job_now(id, self.now()).await? {
+            return Err(DomainError::NotFound);
+        }
+        self.signal.queued();
+        tracing::info!(job = %id, admin = %admin.id, "an administrator queued a failed job again");
+        Ok(())
+    }
+
     pub async fn find_user_as_admin(
         &self,
         admin: &User,
@@ -1083,13 +1078,7 @@ fn login_delay(failures: i64, free: i64) -> u64 {
     (1u64 << exp).min(MAX_LOGIN_DELAY_SECS)
 }
 
-/// Seconds before the next attempt at a mail that failed `attempts` times.
-fn mail_backoff_secs(attempts: i64) -> i64 {
-    let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
-    (30i64 << exp).min(MAIL_MAX_BACKOFF_SECS)
-}
-
-/// A notification as the JSON kept in the outbox.
+/// A notification as the JSON a `send_mail` job holds.
 pub fn encode_notification(n: &Notification) -> String {
     let v = match n {
         Notification::ConfirmEmail { to, locale, token } => serde_json::json!({
@@ -1115,7 +1104,7 @@ pub fn encode_notification(n: &Notification) -> String {
     v.to_string()
 }
 
-/// The notification an outbox row holds; `None` when unreadable.
+/// The notification a `send_mail` job holds; `None` when unreadable.
 pub fn decode_notification(json: &str) -> Option<Notification> {
     let v: serde_json::Value = serde_json::from_str(json).ok()?;
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
@@ -1179,13 +1168,6 @@ mod tests {
         assert_eq!(login_delay(9, 5), 8);
         assert_eq!(login_delay(1000, 5), MAX_LOGIN_DELAY_SECS);
         assert_eq!(login_delay(i64::MAX, 5), MAX_LOGIN_DELAY_SECS);
-    }
-
-    #[test]
-    fn mail_retries_back_off_to_an_hour() {
-        assert_eq!(mail_backoff_secs(0), 30);
-        assert_eq!(mail_backoff_secs(1), 60);
-        assert_eq!(mail_backoff_secs(50), MAIL_MAX_BACKOFF_SECS);
     }
 
     #[test]

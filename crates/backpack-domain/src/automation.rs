@@ -16,8 +16,6 @@
 //!   holds another issuer's credential without that issuer's consent.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::pin::Pin;
 
 use backpack_credentials::proof::SignSuite;
 use backpack_credentials::sign::SignFormat;
@@ -25,6 +23,7 @@ use uuid::Uuid;
 
 use crate::entities::*;
 use crate::issuing::{too_long, Actor, Award, Issuing, RecipientInput};
+use crate::jobs::Job;
 use crate::tokens::{random_token, token_hash};
 use crate::values::Role;
 use crate::xapi::{self, Problem, Statement, XapiActor};
@@ -134,8 +133,6 @@ pub struct StackConsent {
     pub issuer_did: String,
     pub granted_at: i64,
 }
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 impl Issuing {
     // ── API tokens ───────────────────────────────────────────────────
@@ -626,7 +623,7 @@ impl Issuing {
     /// Add a rule: holding every component earns `target` (also for the
     /// learners who hold them all already: see [`Issuing::apply_stack_rule`]).
     pub async fn save_stack_rule(
-        self: &std::sync::Arc<Self>,
+        &self,
         user: &User,
         issuer_id: Uuid,
         target: Option<Uuid>,
@@ -707,9 +704,14 @@ impl Issuing {
                 rule.components.len()
             ),
         );
-        match self.store.insert_stack_rule(user.id, &rule, &audit).await {
+        let job = Job::ApplyStackRule { rule_id: rule.id }.queue(self.clock.unix());
+        match self
+            .store
+            .insert_stack_rule(user.id, &rule, &audit, &job)
+            .await
+        {
             Ok(true) => {
-                tokio::spawn(std::sync::Arc::clone(self).apply_stack_rule(rule.clone()));
+                self.signal.queued();
                 Ok(rule)
             }
             Ok(false) => Err(DomainError::NotFound),
@@ -724,23 +726,21 @@ impl Issuing {
     }
 
     /// Award a new rule's target to the learners who already hold every
-    /// component (run in the background after the rule is saved: one
-    /// account after another, each award once).
-    pub async fn apply_stack_rule(self: std::sync::Arc<Self>, rule: StackRule) {
+    /// component (the job queued with the rule: one account after another,
+    /// each award once, so a second run awards nothing new).
+    pub(crate) async fn apply_stack_rule(&self, rule_id: Uuid) -> Result<(), DomainError> {
+        let Some(rule) = self.store.find_stack_rule(rule_id).await? else {
+            return Ok(());
+        };
         let Some(first) = rule.components.first().copied() else {
-            return;
+            return Ok(());
         };
-        let holders = match self.store.holders_of(first).await {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::error!(error = %e, rule = %rule.id, "stacking rule: listing holders failed");
-                return;
-            }
-        };
+        let holders = self.store.holders_of(first).await?;
         for part in holders.chunks(200) {
             let delivered: Vec<(Uuid, Uuid)> = part.iter().map(|u| (*u, first)).collect();
-            self.check_stacks(&delivered).await;
+            self.award_stacks(&delivered).await?;
         }
+        Ok(())
     }
 
     pub async fn delete_stack_rule(
@@ -967,21 +967,10 @@ impl Issuing {
     }
 
     /// After credentials reached accounts: award every stacked achievement
-    /// whose components they now all hold (which may complete further
-    /// rules: each award is made once, so this ends). A failure is logged
-    /// and does not undo the delivery that triggered it.
-    pub(crate) fn check_stacks<'a>(&'a self, delivered: &'a [(Uuid, Uuid)]) -> BoxFuture<'a, ()> {
-        Box::pin(async move {
-            if delivered.is_empty() {
-                return;
-            }
-            if let Err(e) = self.award_stacks(delivered).await {
-                tracing::error!(error = %e, "stacking rules: an award failed");
-            }
-        })
-    }
-
-    async fn award_stacks(&self, delivered: &[(Uuid, Uuid)]) -> Result<(), DomainError> {
+    /// whose components they now all hold. Each award is keyed, so it is
+    /// made once; its own delivery is a job, which checks the rules again
+    /// (a stack of stacks ends because every award is made once).
+    pub(crate) async fn award_stacks(&self, delivered: &[(Uuid, Uuid)]) -> Result<(), DomainError> {
         let mut achievements: Vec<Uuid> = delivered.iter().map(|d| d.1).collect();
         achievements.sort();
         achievements.dedup();

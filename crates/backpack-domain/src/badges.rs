@@ -258,6 +258,22 @@ impl Badges {
             });
         }
         let sha = hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        let doc = document_of(&bytes);
+        let content_sha = match &doc {
+            Some(d) => hex(&<sha2::Sha256 as sha2::Digest>::digest(
+                serde_json::to_vec(d).map_err(DomainError::internal)?,
+            )),
+            None => sha.clone(),
+        };
+        // Already here (the same bytes or the same credential): nothing to
+        // verify again (a delivery job run twice lands here).
+        if let Some(existing) = self
+            .store
+            .find_same_badge(user.id, &sha, &content_sha)
+            .await?
+        {
+            return Ok(Imported::Existing(existing));
+        }
         let report = match self.verify(bytes.clone()).await? {
             Ok(r) => r,
             Err(e) => {
@@ -267,25 +283,11 @@ impl Badges {
                 )]))
             }
         };
-        let doc = document_of(&bytes);
         let summary = doc.as_ref().map(summarise);
         let credential_id = summary
             .as_ref()
             .and_then(|s| s.credential_id.clone())
             .or_else(|| report.id.clone());
-        let content_sha = match &doc {
-            Some(d) => hex(&<sha2::Sha256 as sha2::Digest>::digest(
-                serde_json::to_vec(d).map_err(DomainError::internal)?,
-            )),
-            None => sha.clone(),
-        };
-        if let Some(existing) = self
-            .store
-            .find_same_badge(user.id, &sha, &content_sha)
-            .await?
-        {
-            return Ok(Imported::Existing(existing));
-        }
         let id = Uuid::new_v4();
         let now = self.clock.unix();
         let mt = media_type(&bytes);

@@ -11,7 +11,6 @@
 //! or semicolon separated.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use backpack_credentials::sign::SignFormat;
 use bytes::Bytes;
@@ -20,6 +19,7 @@ use uuid::Uuid;
 
 use crate::entities::*;
 use crate::issuing::{Actor, Award, Issuing, RecipientTarget};
+use crate::jobs::{Job, Outcome};
 use crate::values::{Did, Email};
 use crate::{DomainError, StoreError};
 
@@ -364,58 +364,63 @@ impl Issuing {
     }
 
     /// Start issuing a batch in the background (once: starting it again
-    /// changes nothing).
-    pub async fn start_batch(
-        self: &Arc<Self>,
-        user: &User,
-        id: Uuid,
-    ) -> Result<Batch, DomainError> {
+    /// changes nothing). The batch's job is queued with its start.
+    pub async fn start_batch(&self, user: &User, id: Uuid) -> Result<Batch, DomainError> {
         let batch = self.batch(user, id).await?;
+        let now = self.clock.unix();
         let audit = AuditEntry {
             id: Uuid::new_v4(),
             issuer_id: batch.issuer_id,
-            at: self.clock.unix(),
+            at: now,
             actor_id: Some(user.id),
             actor_name: user.display_name.clone(),
             action: "batch.start".into(),
             subject: format!("urn:uuid:{id}"),
             detail: format!("{} · {} valid rows", batch.filename, batch.valid),
         };
-        if self.store.start_batch(user.id, id, &audit).await? {
-            self.spawn_batch(id);
+        let job = Job::RunBatch { batch_id: id }.queue(now);
+        if self.store.start_batch(user.id, id, &audit, &job).await? {
+            self.signal.queued();
         }
         self.batch(user, id).await
     }
 
-    /// Resume every batch left running (at start, after a crash or a stop).
-    pub async fn resume_batches(self: &Arc<Self>) -> Result<usize, DomainError> {
+    /// Queue a job for every running batch that has none (batches started
+    /// before jobs existed; a job already queued is kept). Run at start.
+    pub async fn resume_batches(&self) -> Result<usize, DomainError> {
         let ids = self.store.running_batches().await?;
-        for id in &ids {
-            self.spawn_batch(*id);
-        }
+        let now = self.clock.unix();
+        let jobs: Vec<NewJob> = ids
+            .iter()
+            .map(|id| Job::RunBatch { batch_id: *id }.queue(now))
+            .collect();
+        self.store.enqueue_jobs(&jobs).await?;
         Ok(ids.len())
     }
 
-    fn spawn_batch(self: &Arc<Self>, id: Uuid) {
-        let me = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = me.run_batch(id).await {
-                tracing::error!(batch = %id, error = %e, "a batch job stopped; it resumes at the next start");
-            }
-        });
-    }
-
-    /// Issue a running batch to the end, chunk by chunk. Returns when done,
-    /// or at once when another job holds it.
-    pub async fn run_batch(&self, id: Uuid) -> Result<(), DomainError> {
+    /// The batch job: issue a running batch chunk by chunk, each chunk one
+    /// transaction with its deliveries and mails queued in it. Returns
+    /// `Done` at the end (or when another job holds the batch), and
+    /// `Interrupted` after the current chunk when `stopping` turns true,
+    /// with the batch's lease ended so that the next server takes it over
+    /// at once.
+    pub(crate) async fn run_batch(
+        &self,
+        id: Uuid,
+        stopping: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<Outcome, DomainError> {
         let now = self.clock.unix();
         let Some(mut batch) = self
             .store
             .lease_batch(id, now, now + self.lease_secs())
             .await?
         else {
-            return Ok(());
+            tracing::debug!(batch = %id, "the batch is held by another job");
+            return Ok(Outcome::Done);
         };
+        if batch.next_row > 1 {
+            tracing::info!(batch = %id, next_row = batch.next_row, issued = batch.issued, "taking over a batch where it stopped");
+        }
         let issuer = self
             .store
             .find_issuer_public(batch.issuer_id)
@@ -446,8 +451,12 @@ impl Issuing {
             .iter()
             .position(|r| r.row >= batch.next_row)
             .unwrap_or(total);
-        let mut mailing: Option<tokio::task::JoinHandle<()>> = None;
         loop {
+            if *stopping.borrow() {
+                self.store.release_batch(id, self.clock.unix()).await?;
+                tracing::info!(batch = %id, next_row = batch.next_row, "stopping: the batch is released for another server");
+                return Ok(Outcome::Interrupted);
+            }
             let end = (start + CHUNK_ROWS).min(total);
             let chunk = &rows[start..end];
             let next_row = rows.get(end).map_or_else(
@@ -516,7 +525,7 @@ impl Issuing {
             };
             let guard = self.allocation.lock().await;
             let mut attempt = 0;
-            let prepared = loop {
+            let issued = loop {
                 attempt += 1;
                 let list = self.open_list(&issuer, &key, awards.len() as i64).await?;
                 let prepared = self
@@ -528,6 +537,7 @@ impl Issuing {
                     .iter()
                     .filter_map(|p| p.claim.as_ref().map(|c| c.0.clone()))
                     .collect();
+                let jobs = self.award_jobs(&issuer, &prepared);
                 match self
                     .store
                     .insert_batch_chunk(
@@ -539,36 +549,29 @@ impl Issuing {
                         &[],
                         &audit,
                         &progress,
+                        &jobs,
                     )
                     .await
                 {
-                    Ok(()) => break prepared,
+                    Ok(()) => break credentials.len(),
                     Err(StoreError::Conflict(m)) if m.contains("status list") && attempt < 5 => {
                         continue
                     }
                     // Another job moved the batch: it carries on.
-                    Err(StoreError::Conflict(_)) => return Ok(()),
+                    Err(StoreError::Conflict(_)) => {
+                        tracing::info!(batch = %id, "another job moved the batch: leaving it to that job");
+                        return Ok(Outcome::Done);
+                    }
                     Err(e) => return Err(e.into()),
                 }
             };
             drop(guard);
-            batch.issued += prepared.len() as i64;
+            self.signal.queued();
+            batch.issued += issued as i64;
             batch.next_row = next_row;
-            let (_, mails) = self.deliver_all(&issuer, prepared).await?;
-            // Mail while the next chunk is signed and stored (one chunk of
-            // mail in flight at a time).
-            if let Some(previous) = mailing.take() {
-                let _ = previous.await;
-            }
-            mailing = Some(tokio::spawn(crate::issuing::send_all(
-                self.notifier.clone(),
-                mails,
-            )));
             if done {
-                if let Some(last) = mailing.take() {
-                    let _ = last.await;
-                }
-                return Ok(());
+                tracing::info!(batch = %id, issued = batch.issued, "batch done");
+                return Ok(Outcome::Done);
             }
             start = end;
         }

@@ -96,14 +96,50 @@ pub struct OneTimeToken {
     pub expires_at: i64,
 }
 
-/// A mail in the outbox: `message` is the notification as JSON.
+/// A background job to queue, written in the same transaction as the rows
+/// that cause it (see [`crate::jobs`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxMail {
+pub struct NewJob {
     pub id: Uuid,
-    pub message: String,
-    /// Attempts made so far (counted when a mail is leased).
-    pub attempts: i64,
+    /// What to do: [`crate::jobs::Job::kind`].
+    pub kind: String,
+    /// The job's arguments, as JSON.
+    pub payload: String,
+    /// At most one queued job per key: a second insert with the same key is
+    /// ignored.
+    pub dedupe_key: Option<String>,
+    /// Not before this time.
+    pub run_at: i64,
     pub created_at: i64,
+}
+
+/// A job as a runner leased it, or as an administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: String,
+    pub dedupe_key: Option<String>,
+    pub run_at: i64,
+    /// Attempts so far (counted when a runner leases the job).
+    pub attempts: i64,
+    /// The server holding the job, while it runs.
+    pub lease_owner: Option<String>,
+    pub last_error: Option<String>,
+    /// When the job gave up (it then waits for an administrator's retry).
+    pub failed_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// How many jobs wait, run and failed (for the administrator and metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    /// Due or scheduled, not leased.
+    pub queued: i64,
+    /// Leased by a live runner.
+    pub running: i64,
+    /// Gave up, waiting for a retry.
+    pub failed: i64,
 }
 
 /// A file a user stored (the bytes are in the blob store under `blob_key`).

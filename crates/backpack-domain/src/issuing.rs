@@ -38,7 +38,8 @@ use uuid::Uuid;
 use crate::badges::Badges;
 use crate::certificates::is_web_url;
 use crate::entities::*;
-use crate::ports::{BlobStore, Clock, Notification, Notifier, Store};
+use crate::jobs::{Job, JobSignal};
+use crate::ports::{BlobStore, Clock, Notification, Store};
 use crate::tokens::{random_token, token_hash};
 use crate::values::{Email, Role};
 use crate::{DomainError, FieldError, StoreError};
@@ -490,12 +491,13 @@ pub struct Issuing {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) blobs: Arc<dyn BlobStore>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) notifier: Arc<dyn Notifier>,
     pub(crate) badges: Arc<Badges>,
     pub(crate) settings: IssuingSettings,
     /// Serialises status-index allocation in this process (other processes
     /// are caught by the store's optimistic check and retried).
     pub(crate) allocation: tokio::sync::Mutex<()>,
+    /// Wakes the local job runner when an award queued work.
+    pub(crate) signal: Arc<JobSignal>,
 }
 
 /// A signed credential ready to store, and where it goes.
@@ -511,7 +513,6 @@ impl Issuing {
         store: Arc<dyn Store>,
         blobs: Arc<dyn BlobStore>,
         clock: Arc<dyn Clock>,
-        notifier: Arc<dyn Notifier>,
         badges: Arc<Badges>,
         mut settings: IssuingSettings,
     ) -> Self {
@@ -520,11 +521,18 @@ impl Issuing {
             store,
             blobs,
             clock,
-            notifier,
             badges,
             settings,
             allocation: tokio::sync::Mutex::new(()),
+            signal: JobSignal::new(),
         }
+    }
+
+    /// Raise `signal` when jobs were queued (the one the
+    /// [`crate::jobs::JobRunner`] and [`crate::accounts::Accounts`] share).
+    pub fn with_job_signal(mut self, signal: Arc<JobSignal>) -> Self {
+        self.signal = signal;
+        self
     }
 
     pub fn public_url(&self) -> &str {
@@ -1136,6 +1144,7 @@ impl Issuing {
         };
         let actor = Actor::of(user);
         let key = self.signing_key(&issuer).await?;
+        let account_id = account.as_ref().map(|a| a.id);
         let mut issued = self
             .issue_all(
                 &issuer,
@@ -1154,9 +1163,21 @@ impl Issuing {
                 }],
             )
             .await?;
-        issued
+        let mut issued = issued
             .pop()
-            .ok_or_else(|| DomainError::Internal("nothing issued".into()))
+            .ok_or_else(|| DomainError::Internal("nothing issued".into()))?;
+        // One award by hand: deliver now, so that the page (or the API's
+        // answer) says where it is. The delivery job queued with it then
+        // finds it done; should this fail, the job delivers it later.
+        if let Some(account) = &account_id {
+            match self.deliver_job(issued.id, *account).await {
+                Ok(()) => issued.user_id = Some(*account),
+                Err(e) => {
+                    tracing::warn!(credential = %issued.id, error = %e, "delivering at once failed; the job will retry")
+                }
+            }
+        }
+        Ok(issued)
     }
 
     /// Who an award goes to: the credential's recipient, and the account
@@ -1240,9 +1261,10 @@ impl Issuing {
                     )
                 })
                 .collect();
+            let jobs = self.award_jobs(issuer, &prepared);
             match self
                 .store
-                .insert_issued(list.id, list.used, &issued, &claims, &audits)
+                .insert_issued(list.id, list.used, &issued, &claims, &audits, &jobs)
                 .await
             {
                 Ok(()) => break prepared,
@@ -1260,57 +1282,65 @@ impl Issuing {
             }
         };
         drop(guard);
-        self.deliver_and_notify(issuer, prepared).await
+        self.signal.queued();
+        Ok(prepared.into_iter().map(|p| p.issued).collect())
     }
 
-    /// After the commit: put credentials in their accounts' backpacks and
-    /// mail their recipients (a claim link for those without an account).
-    pub(crate) async fn deliver_and_notify(
-        &self,
-        issuer: &Issuer,
-        prepared: Vec<Prepared>,
-    ) -> Result<Vec<IssuedCredential>, DomainError> {
-        let (issued, mails) = self.deliver_all(issuer, prepared).await?;
-        send_all(self.notifier.clone(), mails).await;
-        Ok(issued)
-    }
-
-    /// Deliver to accounts; returns the credentials and the mails to send.
-    pub(crate) async fn deliver_all(
-        &self,
-        issuer: &Issuer,
-        prepared: Vec<Prepared>,
-    ) -> Result<(Vec<IssuedCredential>, Vec<Notification>), DomainError> {
-        let mut out = Vec::with_capacity(prepared.len());
-        let mut mails = Vec::new();
+    /// The work an award leaves for after its commit, queued with it: the
+    /// delivery to the recipient's account, and the mail (a claim link for
+    /// those without an account).
+    pub(crate) fn award_jobs(&self, issuer: &Issuer, prepared: &[Prepared]) -> Vec<NewJob> {
+        let now = self.clock.unix();
+        let mut jobs = Vec::new();
         for p in prepared {
-            let mut issued = p.issued;
             if let Some(account) = &p.deliver_to {
-                self.deliver(account, &issued).await?;
-                issued.user_id = Some(account.id);
+                jobs.push(
+                    Job::DeliverCredential {
+                        credential_id: p.issued.id,
+                        user_id: account.id,
+                    }
+                    .queue(now),
+                );
             }
-            if let Some(to) = p.notify {
+            if let Some(to) = &p.notify {
                 let locale = p
                     .deliver_to
                     .as_ref()
                     .and_then(|u| u.locale)
                     .unwrap_or(crate::values::Locale::En);
-                mails.push(Notification::CredentialIssued {
-                    to,
+                let mut mail = Job::SendMail(Notification::CredentialIssued {
+                    to: to.clone(),
                     locale,
                     issuer: issuer.profile.name.clone(),
-                    achievement: issued.achievement_name.clone(),
-                    claim_token: p.claim.map(|c| c.1),
-                });
+                    achievement: p.issued.achievement_name.clone(),
+                    claim_token: p.claim.as_ref().map(|c| c.1.clone()),
+                })
+                .queue(now);
+                mail.dedupe_key = Some(format!("mail:issued:{}", p.issued.id));
+                jobs.push(mail);
             }
-            out.push(issued);
         }
-        let delivered: Vec<(Uuid, Uuid)> = out
-            .iter()
-            .filter_map(|c| c.user_id.map(|u| (u, c.achievement_id)))
-            .collect();
-        self.check_stacks(&delivered).await;
-        Ok((out, mails))
+        jobs
+    }
+
+    /// The delivery job: put an issued credential in its account's backpack
+    /// (once: a second run finds it there), then award the stacked
+    /// achievements it completes. Nothing to do when the credential or the
+    /// account is gone, or the credential was revoked meanwhile.
+    pub(crate) async fn deliver_job(
+        &self,
+        credential_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<(), DomainError> {
+        let Some(issued) = self.store.find_issued_by_id(credential_id).await? else {
+            return Ok(());
+        };
+        let Some(account) = self.store.find_user(user_id).await? else {
+            return Ok(());
+        };
+        self.deliver(&account, &issued).await?;
+        self.award_stacks(&[(account.id, issued.achievement_id)])
+            .await
     }
 
     /// Put a credential in the account's Portal certificates area.
@@ -1571,6 +1601,58 @@ impl Issuing {
             .ok_or(DomainError::NotFound)
     }
 
+    /// Send a credential's claim link again, as a new link: the old one stops
+    /// working (it may be the one that went astray). Only for an active
+    /// credential not claimed yet and sent to an address; the mail is a job
+    /// queued with the new link and the audit line.
+    pub async fn resend_claim(
+        &self,
+        user: &User,
+        id: Uuid,
+    ) -> Result<IssuedCredential, DomainError> {
+        let issued = self.issued_one(user, id).await?;
+        if issued.state != CredentialState::Active
+            || issued.user_id.is_some()
+            || issued.recipient_kind != RecipientKind::Email
+        {
+            return Err(DomainError::field("claim", "claim_not_pending"));
+        }
+        let issuer = self.issuer(user, issued.issuer_id).await?;
+        let now = self.clock.unix();
+        let token = random_token();
+        let claim = Claim {
+            token_hash: token_hash(&token),
+            issued_id: issued.id,
+            expires_at: now + CLAIM_TTL_SECS,
+            claimed_by: None,
+            claimed_at: None,
+        };
+        let audit = self.audit(
+            issuer.id,
+            &Actor::of(user),
+            "claim.resend",
+            format!("urn:uuid:{}", issued.id),
+            issued.recipient.clone(),
+        );
+        let mail = Job::SendMail(Notification::CredentialIssued {
+            to: issued.recipient.clone(),
+            locale: crate::values::Locale::En,
+            issuer: issuer.profile.name.clone(),
+            achievement: issued.achievement_name.clone(),
+            claim_token: Some(token),
+        })
+        .queue(now);
+        if !self
+            .store
+            .replace_claim(user.id, &claim, &audit, &mail)
+            .await?
+        {
+            return Err(DomainError::field("claim", "claim_not_pending"));
+        }
+        self.signal.queued();
+        Ok(issued)
+    }
+
     /// Revoke (final), suspend, or reinstate a suspended credential: the
     /// status list is changed, re-signed and stored with the credential's
     /// state and the audit line, in one transaction.
@@ -1734,15 +1816,24 @@ impl Issuing {
                 "claim_recipient_unconfirmed",
             ));
         }
+        // The delivery is queued with the claim (nothing is lost if this
+        // request dies), then run at once so the learner sees it now; the
+        // queued job then finds it done.
+        let now = self.clock.unix();
+        let job = Job::DeliverCredential {
+            credential_id: issued.id,
+            user_id: user.id,
+        }
+        .queue(now);
         if !self
             .store
-            .mark_claimed(&token_hash(token), user.id, self.clock.unix())
+            .mark_claimed(&token_hash(token), user.id, now, &job)
             .await?
         {
             return Err(DomainError::TokenInvalid);
         }
-        self.deliver(user, &issued).await?;
-        self.check_stacks(&[(user.id, issued.achievement_id)]).await;
+        self.deliver_job(issued.id, user.id).await?;
+        self.signal.queued();
         Ok(issued)
     }
 }
@@ -1765,14 +1856,6 @@ pub(crate) struct Award {
     pub(crate) batch: Option<(Uuid, i64)>,
     /// An automatic award's key (see `IssuedCredential::award_key`).
     pub(crate) key: Option<String>,
-}
-
-/// Send notifications. A failed one does not undo the award (the notifier
-/// logs it; the claim link stays valid and the issued list shows it).
-pub(crate) async fn send_all(notifier: Arc<dyn Notifier>, mails: Vec<Notification>) {
-    for n in mails {
-        let _ = notifier.notify(n).await;
-    }
 }
 
 /// Sign documents on up to two threads (the caller is a blocking thread).

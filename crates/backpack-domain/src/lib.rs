@@ -24,6 +24,7 @@ pub mod entities;
 pub mod error;
 pub mod files;
 pub mod issuing;
+pub mod jobs;
 pub mod notes;
 pub mod passwords;
 pub mod portfolio;

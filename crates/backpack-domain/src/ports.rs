@@ -134,33 +134,52 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
 }
 
-/// Account mail waiting to be sent (the durable outbox).
+/// Durable background jobs (see [`crate::jobs`]), shared by every server on
+/// the database: a job is leased by one runner at a time, and a lease that
+/// ends (a crashed or stopped server) hands the job to another.
 #[async_trait]
-pub trait OutboxStore: Send + Sync {
-    /// Queue a mail.
-    async fn enqueue_mail(&self, mail: &OutboxMail) -> StoreResult<()>;
-    /// Store a one-time token and queue the mail that carries it, in one
+pub trait JobStore: Send + Sync {
+    /// Queue jobs (a job whose `dedupe_key` is already queued is skipped).
+    async fn enqueue_jobs(&self, jobs: &[NewJob]) -> StoreResult<()>;
+    /// Store a one-time token and queue the job that mails it, in one
     /// transaction.
-    async fn insert_token_with_mail(
+    async fn insert_token_with_job(&self, token: &OneTimeToken, job: &NewJob) -> StoreResult<()>;
+    /// Lease up to `limit` due jobs (not failed, `run_at <= now`, no live
+    /// lease) to `owner` until `lease_until`, counting an attempt on each.
+    /// Two runners never get the same job (`FOR UPDATE SKIP LOCKED` on
+    /// PostgreSQL; one atomic statement on SQLite).
+    async fn claim_jobs(
         &self,
-        token: &OneTimeToken,
-        mail: &OutboxMail,
-    ) -> StoreResult<()>;
-    /// Lease up to `limit` due mails until `now + lease_secs` (counting an
-    /// attempt on each): a mail leased by one server is not handed to another
-    /// until its lease ends.
-    async fn claim_mail(
-        &self,
+        owner: &str,
         now: i64,
-        lease_secs: i64,
+        lease_until: i64,
         limit: i64,
-    ) -> StoreResult<Vec<OutboxMail>>;
-    /// The mail is sent: delete it.
-    async fn mail_sent(&self, id: Uuid) -> StoreResult<()>;
-    /// Sending failed: try again at `next_attempt_at`.
-    async fn mail_failed(&self, id: Uuid, next_attempt_at: i64, error: &str) -> StoreResult<()>;
-    /// Mails not sent yet.
-    async fn count_pending_mail(&self) -> StoreResult<i64>;
+    ) -> StoreResult<Vec<JobRecord>>;
+    /// Extend every lease `owner` holds (a long job's heartbeat).
+    async fn extend_job_leases(&self, owner: &str, lease_until: i64) -> StoreResult<u64>;
+    /// The job is done: delete it (only while `owner` holds it).
+    async fn job_done(&self, id: Uuid, owner: &str) -> StoreResult<()>;
+    /// The attempt failed: try again at `run_at`.
+    async fn job_retry_at(
+        &self,
+        id: Uuid,
+        owner: &str,
+        run_at: i64,
+        error: &str,
+    ) -> StoreResult<()>;
+    /// The job gives up: keep it, with its error, for an administrator.
+    async fn job_failed(&self, id: Uuid, owner: &str, at: i64, error: &str) -> StoreResult<()>;
+    /// Give back every job `owner` holds, uncounting the attempt (a server
+    /// stopping). Returns how many.
+    async fn release_jobs(&self, owner: &str) -> StoreResult<u64>;
+    /// Jobs whose last attempt failed: given up (`failed_at`) or waiting to
+    /// be tried again; given up first, then newest.
+    async fn jobs_with_errors(&self, limit: i64) -> StoreResult<Vec<JobRecord>>;
+    /// Run a job that failed (given up or waiting for its next attempt)
+    /// again, due at `now`; a job given up starts its attempts afresh.
+    /// False when no such job waits (done, running, or never failed).
+    async fn retry_job_now(&self, id: Uuid, now: i64) -> StoreResult<bool>;
+    async fn job_counts(&self, now: i64) -> StoreResult<JobCounts>;
 }
 
 #[async_trait]
@@ -400,7 +419,7 @@ pub trait IssuingStore: Send + Sync {
     /// that also moves the list's `used` from `used_before` to
     /// `used_before + credentials.len()`: `Conflict` when another writer
     /// moved it first (nothing is written), or when a batch row was already
-    /// issued.
+    /// issued. `jobs` (deliveries, mails) are queued in the same transaction.
     async fn insert_issued(
         &self,
         list_id: Uuid,
@@ -408,7 +427,10 @@ pub trait IssuingStore: Send + Sync {
         credentials: &[IssuedCredential],
         claims: &[Claim],
         audit: &[AuditEntry],
+        jobs: &[NewJob],
     ) -> StoreResult<()>;
+    /// Any issued credential, by id (background jobs; no membership check).
+    async fn find_issued_by_id(&self, id: Uuid) -> StoreResult<Option<IssuedCredential>>;
     /// Only when `user_id` is a member of its issuer.
     async fn find_issued(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<IssuedCredential>>;
     async fn list_issued(
@@ -434,8 +456,26 @@ pub trait IssuingStore: Send + Sync {
     async fn issued_to(&self, user_id: Uuid) -> StoreResult<Vec<IssuedCredential>>;
 
     async fn find_claim(&self, token_hash: &str) -> StoreResult<Option<(Claim, IssuedCredential)>>;
-    /// False when already claimed.
-    async fn mark_claimed(&self, token_hash: &str, user_id: Uuid, at: i64) -> StoreResult<bool>;
+    /// Replace the unclaimed claim link of `claim.issued_id` with `claim`,
+    /// with its audit line and the mail that carries it, in one
+    /// transaction. False (nothing written) when `user_id` is not a member
+    /// of the credential's issuer or no unclaimed link exists.
+    async fn replace_claim(
+        &self,
+        user_id: Uuid,
+        claim: &Claim,
+        audit: &AuditEntry,
+        mail: &NewJob,
+    ) -> StoreResult<bool>;
+    /// False when already claimed; `job` (the delivery) is queued with the
+    /// claim.
+    async fn mark_claimed(
+        &self,
+        token_hash: &str,
+        user_id: Uuid,
+        at: i64,
+        job: &NewJob,
+    ) -> StoreResult<bool>;
 
     async fn audit_log(
         &self,
@@ -461,8 +501,18 @@ pub trait IssuingStore: Send + Sync {
     /// Only when `user_id` is a member of its issuer.
     async fn find_batch(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Batch>>;
     async fn list_batches(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<Batch>>;
-    /// Preview → running, when `user_id` is a member.
-    async fn start_batch(&self, user_id: Uuid, id: Uuid, audit: &AuditEntry) -> StoreResult<bool>;
+    /// Preview → running, when `user_id` is a member, queueing `job` (the
+    /// batch's run) in the same transaction.
+    async fn start_batch(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        audit: &AuditEntry,
+        job: &NewJob,
+    ) -> StoreResult<bool>;
+    /// End a batch's lease now (its job stopped at a safe point), so the
+    /// next runner takes it at once.
+    async fn release_batch(&self, id: Uuid, now: i64) -> StoreResult<()>;
     /// Take a running batch whose lease expired (a crashed or stopped job's
     /// included) until `lease_until`; the batch as taken.
     async fn lease_batch(&self, id: Uuid, now: i64, lease_until: i64)
@@ -485,6 +535,7 @@ pub trait IssuingStore: Send + Sync {
         rows: &[BatchRow],
         audit: &[AuditEntry],
         progress: &ChunkProgress,
+        jobs: &[NewJob],
     ) -> StoreResult<()>;
     /// The per-row report, in row order (`after` and `limit` page it).
     async fn batch_rows(
@@ -567,12 +618,16 @@ pub trait AutomationStore: Send + Sync {
     async fn issued_by_keys(&self, keys: &[String]) -> StoreResult<Vec<IssuedCredential>>;
 
     /// `Conflict` when the target already has a rule; false when not a member.
+    /// `job` (applying the rule to past awards) is queued with it.
     async fn insert_stack_rule(
         &self,
         user_id: Uuid,
         rule: &StackRule,
         audit: &AuditEntry,
+        job: &NewJob,
     ) -> StoreResult<bool>;
+    /// A rule by id, whoever's (background jobs).
+    async fn find_stack_rule(&self, id: Uuid) -> StoreResult<Option<StackRule>>;
     async fn delete_stack_rule(
         &self,
         user_id: Uuid,
@@ -634,7 +689,7 @@ pub trait Store:
     + SessionStore
     + TokenStore
     + ThrottleStore
-    + OutboxStore
+    + JobStore
     + FileStore
     + BadgeStore
     + NoteStore

@@ -10,6 +10,7 @@ use backpack_domain::backpack::Backpack;
 use backpack_domain::badges::{Badges, OfflineCheck};
 use backpack_domain::certificates::{Certificates, DocumentLimits};
 use backpack_domain::issuing::{Issuing, IssuingSettings, LocalIssuers};
+use backpack_domain::jobs::{JobRunner, RunnerSettings};
 use backpack_domain::notes::Notes;
 use backpack_domain::portfolio::Portfolios;
 use backpack_domain::ports::{BlobStore, Clock, Notifier, Store};
@@ -44,6 +45,9 @@ pub struct App {
     pub backpack: Arc<Backpack>,
     pub portfolios: Arc<Portfolios>,
     pub issuing: Arc<Issuing>,
+    /// Runs the durable background jobs (mail, deliveries, batches,
+    /// stacking) on this server.
+    pub jobs: Arc<JobRunner>,
     pub i18n: Arc<I18n>,
     pub mail: String,
 }
@@ -160,10 +164,11 @@ impl App {
             ..Policy::default()
         };
         let grace = policy.blob_grace_secs;
+        let signal = backpack_domain::jobs::JobSignal::new();
         let accounts = Arc::new(Accounts::new(
             store.clone(),
             blobs.clone(),
-            notifier.clone(),
+            signal.clone(),
             Arc::new(SystemClock),
             policy,
         ));
@@ -186,17 +191,33 @@ impl App {
             )
             .with_local_issuers(Arc::new(LocalIssuers::new(store.clone(), public_url))),
         );
-        let issuing = Arc::new(Issuing::new(
+        let issuing = Arc::new(
+            Issuing::new(
+                store.clone(),
+                blobs.clone(),
+                Arc::new(SystemClock),
+                badges.clone(),
+                IssuingSettings {
+                    public_url: public_url.to_owned(),
+                    vault,
+                    batch_lease_secs: config.issuing.batch_lease_secs,
+                },
+            )
+            .with_job_signal(signal.clone()),
+        );
+        let jobs = Arc::new(JobRunner::new(
             store.clone(),
-            blobs.clone(),
             Arc::new(SystemClock),
             notifier,
-            badges.clone(),
-            IssuingSettings {
-                public_url: public_url.to_owned(),
-                vault,
-                batch_lease_secs: config.issuing.batch_lease_secs,
+            issuing.clone(),
+            signal,
+            RunnerSettings {
+                lease_secs: i64::try_from(config.issuing.batch_lease_secs)
+                    .unwrap_or(60)
+                    .max(10),
+                ..RunnerSettings::default()
             },
+            &node_name(),
         ));
         // Reading an upload is CPU work on a blocking thread: one per core
         // at most, two seconds each at most.
@@ -234,6 +255,7 @@ impl App {
             backpack,
             portfolios,
             issuing,
+            jobs,
             i18n,
             mail,
         })
@@ -404,9 +426,12 @@ impl Server {
         };
         let certificates = self.app.certificates.clone();
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+        let runner = self.app.jobs.clone();
         let shutdown = async move {
             shutdown.await;
             certificates.stop_document_work();
+            // Jobs stop taking work now, in parallel with the requests.
+            runner.stop();
             let _ = stopping.send(());
         };
         let accounts = self.app.accounts.clone();
@@ -421,31 +446,16 @@ impl Server {
                 }
             }
         });
-        let issuing = self.app.issuing.clone();
-        let batches = tokio::spawn(async move {
-            // Resume batches left running (a crash, a stop, another node's
-            // expired lease); a batch a live job holds is left to it.
-            let mut tick = tokio::time::interval(Duration::from_secs(15));
-            loop {
-                tick.tick().await;
-                if let Err(e) = issuing.resume_batches().await {
-                    tracing::warn!(error = %e, "resuming batches failed");
-                }
-            }
-        });
-        let outbox = self.app.accounts.clone();
-        let mailer = tokio::spawn(async move {
-            // Account mail waits in the database (written with its token) and
-            // goes out from here, leased so that servers sharing the database
-            // never send one twice; a failed mail is retried later.
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                tick.tick().await;
-                if let Err(e) = outbox.deliver_mail().await {
-                    tracing::warn!(error = %e, "delivering mail failed");
-                }
-            }
-        });
+        // Batches started before jobs existed get theirs (once).
+        match self.app.issuing.resume_batches().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(batches = n, "running batches are queued"),
+            Err(e) => tracing::warn!(error = %e, "queueing running batches failed"),
+        }
+        // One runner takes the durable jobs (mail, deliveries, batches,
+        // stacking) shared by every server on the database.
+        let runner = self.app.jobs.clone();
+        let jobs = tokio::spawn(runner.run());
         let serve = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -470,13 +480,34 @@ impl Server {
             }
         };
         sweeper.abort();
-        batches.abort();
-        mailer.abort();
+        // Jobs: stop taking new ones (already asked at the signal), let
+        // running ones reach a safe point, give back the rest.
+        self.app.jobs.stop();
+        if tokio::time::timeout(SHUTDOWN_GRACE + Duration::from_secs(2), jobs)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the job runner did not stop in time; its leases will end");
+        }
         if let Some(m) = metrics {
             m.abort();
         }
         result
     }
+}
+
+/// This server's name in job leases and logs: the host name and process id.
+fn node_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .unwrap_or_else(|| "backpack".into());
+    format!("{host}:{}", std::process::id())
 }
 
 /// How long a stopping server waits for the requests in flight.

@@ -334,7 +334,7 @@ macro_rules! automation_impl {
                 Ok(out)
             }
 
-            async fn insert_stack_rule(&self, user_id: Uuid, rule: &StackRule, audit: &AuditEntry) -> StoreResult<bool> {
+            async fn insert_stack_rule(&self, user_id: Uuid, rule: &StackRule, audit: &AuditEntry, job: &NewJob) -> StoreResult<bool> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let r = sqlx::query(&format!(
                     "INSERT INTO stack_rules (id, issuer_id, achievement_id, created_at) \
@@ -370,6 +370,7 @@ macro_rules! automation_impl {
                     }
                 }
                 insert_audit(&mut *tx, audit).await?;
+                insert_jobs(&mut tx, std::slice::from_ref(job)).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(true)
             }
@@ -406,6 +407,15 @@ macro_rules! automation_impl {
                 .await
                 .map_err(map_err)?;
                 stack_rules_of(self, rows).await
+            }
+
+            async fn find_stack_rule(&self, id: Uuid) -> StoreResult<Option<StackRule>> {
+                let rows = sqlx::query("SELECT id, issuer_id, achievement_id, created_at FROM stack_rules WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(stack_rules_of(self, rows).await?.into_iter().next())
             }
 
             async fn holders_of(&self, achievement_id: Uuid) -> StoreResult<Vec<Uuid>> {

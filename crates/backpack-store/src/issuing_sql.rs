@@ -657,6 +657,7 @@ macro_rules! issuing_impl {
                 credentials: &[IssuedCredential],
                 claims: &[Claim],
                 audit: &[AuditEntry],
+                jobs: &[NewJob],
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let r = sqlx::query("UPDATE status_lists SET used = $1 WHERE id = $2 AND used = $3 AND $1 <= size")
@@ -674,7 +675,19 @@ macro_rules! issuing_impl {
                 for a in audit {
                     insert_audit(&mut *tx, a).await?;
                 }
+                insert_jobs(&mut tx, jobs).await?;
                 tx.commit().await.map_err(map_err)
+            }
+
+            async fn find_issued_by_id(&self, id: Uuid) -> StoreResult<Option<IssuedCredential>> {
+                sqlx::query(&format!("SELECT {ISSUED_COLS} FROM issued c WHERE c.id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(issued_row)
+                    .transpose()
             }
 
             async fn find_issued(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<IssuedCredential>> {
@@ -805,15 +818,43 @@ macro_rules! issuing_impl {
                 )))
             }
 
-            async fn mark_claimed(&self, token_hash: &str, user_id: Uuid, at: i64) -> StoreResult<bool> {
+            async fn replace_claim(&self, user_id: Uuid, claim: &Claim, audit: &AuditEntry, mail: &NewJob) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let r = sqlx::query(&format!(
+                    "DELETE FROM claims WHERE issued_id = $1 AND claimed_at IS NULL \
+                     AND EXISTS (SELECT 1 FROM issued c WHERE c.id = claims.issued_id AND {})",
+                    member("c.issuer_id", "$2")
+                ))
+                .bind(claim.issued_id.to_string())
+                .bind(user_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if r.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_claims_many(&mut tx, std::slice::from_ref(claim)).await?;
+                insert_audit(&mut *tx, audit).await?;
+                insert_jobs(&mut tx, std::slice::from_ref(mail)).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
+            }
+
+            async fn mark_claimed(&self, token_hash: &str, user_id: Uuid, at: i64, job: &NewJob) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let r = sqlx::query("UPDATE claims SET claimed_by = $1, claimed_at = $2 WHERE token_hash = $3 AND claimed_at IS NULL")
                     .bind(user_id.to_string())
                     .bind(at)
                     .bind(token_hash)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                Ok(r.rows_affected() == 1)
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                insert_jobs(&mut tx, std::slice::from_ref(job)).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
             }
 
             async fn audit_log(&self, user_id: Uuid, issuer_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEntry>> {
@@ -901,7 +942,7 @@ macro_rules! issuing_impl {
                 rows.iter().map(batch_row).collect()
             }
 
-            async fn start_batch(&self, user_id: Uuid, id: Uuid, audit: &AuditEntry) -> StoreResult<bool> {
+            async fn start_batch(&self, user_id: Uuid, id: Uuid, audit: &AuditEntry, job: &NewJob) -> StoreResult<bool> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let r = sqlx::query(&format!(
                     "UPDATE batches SET state = 'running' WHERE id = $1 AND state = 'preview' AND {}",
@@ -916,8 +957,19 @@ macro_rules! issuing_impl {
                     return Ok(false);
                 }
                 insert_audit(&mut *tx, audit).await?;
+                insert_jobs(&mut tx, std::slice::from_ref(job)).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(true)
+            }
+
+            async fn release_batch(&self, id: Uuid, now: i64) -> StoreResult<()> {
+                sqlx::query("UPDATE batches SET lease_until = $1 WHERE id = $2 AND state = 'running'")
+                    .bind(now - 1)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
             }
 
             async fn lease_batch(&self, id: Uuid, now: i64, lease_until: i64) -> StoreResult<Option<Batch>> {
@@ -959,6 +1011,7 @@ macro_rules! issuing_impl {
                 rows: &[BatchRow],
                 audit: &[AuditEntry],
                 progress: &ChunkProgress,
+                jobs: &[NewJob],
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let issued = credentials.len() as i64;
@@ -1001,6 +1054,7 @@ macro_rules! issuing_impl {
                 for a in audit {
                     insert_audit(&mut *tx, a).await?;
                 }
+                insert_jobs(&mut tx, jobs).await?;
                 tx.commit().await.map_err(map_err)
             }
 

@@ -94,14 +94,18 @@ pub(crate) const TABLES: &[(&str, &[(&str, Ty)])] = &[
     ),
     ("login_failures", &[("key", Ty::Text), ("at", Ty::Int)]),
     (
-        "mail_outbox",
+        "jobs",
         &[
             ("id", Ty::Text),
-            ("message", Ty::Text),
+            ("kind", Ty::Text),
+            ("payload", Ty::Text),
+            ("dedupe_key", Ty::Text),
+            ("run_at", Ty::Int),
             ("attempts", Ty::Int),
-            ("next_attempt_at", Ty::Int),
+            ("lease_owner", Ty::Text),
             ("lease_until", Ty::Int),
             ("last_error", Ty::Text),
+            ("failed_at", Ty::Int),
             ("created_at", Ty::Int),
         ],
     ),
@@ -490,6 +494,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0006_automation.sql",
     "0007_account_security.sql",
     "0008_issuing_security.sql",
+    "0009_jobs.sql",
 ];
 
 pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {

@@ -53,6 +53,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "issuing_security",
         include_str!("../migrations/postgres/0008_issuing_security.sql"),
     ),
+    (
+        9,
+        "jobs",
+        include_str!("../migrations/postgres/0009_jobs.sql"),
+    ),
 ];
 
 impl PgStore {
@@ -84,5 +89,6 @@ sql_store!(
     Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"),
     "SELECT table_name::text AS name FROM information_schema.tables \
      WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%'",
-    "strpos(haystack, $2) > 0"
+    "strpos(haystack, $2) > 0",
+    " FOR UPDATE SKIP LOCKED"
 );

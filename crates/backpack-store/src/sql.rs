@@ -1,7 +1,7 @@
 //! The queries, written once and instantiated per driver.
 
 macro_rules! sql_store {
-    ($Store:ident, $Db:ty, $Row:ty, $name:literal, $snapshot:expr, $tables_sql:expr, $contains:literal) => {
+    ($Store:ident, $Db:ty, $Row:ty, $name:literal, $snapshot:expr, $tables_sql:expr, $contains:literal, $skip_locked:literal) => {
         mod queries {
             use async_trait::async_trait;
             use backpack_domain::backup::TableDump;
@@ -494,7 +494,7 @@ macro_rules! sql_store {
                         .iter()
                         .map(|r| text(r, "address"))
                         .collect::<Result<_, _>>()?;
-                    let pending = sqlx::query("SELECT id, message FROM mail_outbox")
+                    let pending = sqlx::query("SELECT id, payload AS message FROM jobs WHERE kind = 'send_mail'")
                         .fetch_all(&mut *tx)
                         .await
                         .map_err(map_err)?;
@@ -502,7 +502,7 @@ macro_rules! sql_store {
                         let message: serde_json::Value = serde_json::from_str(&text(r, "message")?).unwrap_or_default();
                         let to = message.get("to").and_then(|t| t.as_str()).unwrap_or_default();
                         if addresses.iter().any(|a| a == to) {
-                            sqlx::query("DELETE FROM mail_outbox WHERE id = $1")
+                            sqlx::query("DELETE FROM jobs WHERE id = $1")
                                 .bind(text(r, "id")?)
                                 .execute(&mut *tx)
                                 .await
@@ -884,15 +884,37 @@ macro_rules! sql_store {
                 }
             }
 
+            const JOB_COLS: &str =
+                "id, kind, payload, dedupe_key, run_at, attempts, lease_owner, last_error, failed_at, created_at";
+
+            fn job(r: &R) -> Result<JobRecord, StoreError> {
+                Ok(JobRecord {
+                    id: uuid(r, "id")?,
+                    kind: text(r, "kind")?,
+                    payload: text(r, "payload")?,
+                    dedupe_key: opt_text(r, "dedupe_key")?,
+                    run_at: int(r, "run_at")?,
+                    attempts: int(r, "attempts")?,
+                    lease_owner: opt_text(r, "lease_owner")?,
+                    last_error: opt_text(r, "last_error")?,
+                    failed_at: opt_int(r, "failed_at")?,
+                    created_at: int(r, "created_at")?,
+                })
+            }
+
+            fn clip(error: &str) -> String {
+                error.chars().take(2000).collect()
+            }
+
             #[async_trait]
-            impl OutboxStore for $Store {
-                async fn enqueue_mail(&self, m: &OutboxMail) -> StoreResult<()> {
+            impl JobStore for $Store {
+                async fn enqueue_jobs(&self, jobs: &[NewJob]) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
-                    insert_mail(&mut tx, m).await?;
+                    insert_jobs(&mut tx, jobs).await?;
                     tx.commit().await.map_err(map_err)
                 }
 
-                async fn insert_token_with_mail(&self, t: &OneTimeToken, m: &OutboxMail) -> StoreResult<()> {
+                async fn insert_token_with_job(&self, t: &OneTimeToken, j: &NewJob) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
                     sqlx::query(
                         "INSERT INTO one_time_tokens (token_hash, purpose, user_id, subject_id, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -905,87 +927,154 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                    insert_mail(&mut tx, m).await?;
+                    insert_jobs(&mut tx, std::slice::from_ref(j)).await?;
                     tx.commit().await.map_err(map_err)
                 }
 
-                async fn claim_mail(&self, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<OutboxMail>> {
-                    let due = sqlx::query(
-                        "SELECT id FROM mail_outbox WHERE next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $2) \
-                         ORDER BY next_attempt_at, created_at LIMIT $3",
-                    )
+                async fn claim_jobs(&self, owner: &str, now: i64, lease_until: i64, limit: i64) -> StoreResult<Vec<JobRecord>> {
+                    let rows = sqlx::query(&format!(
+                        "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+                         WHERE id IN (SELECT id FROM jobs WHERE failed_at IS NULL AND run_at <= $3 \
+                         AND (lease_until IS NULL OR lease_until <= $4) ORDER BY run_at, created_at LIMIT $5{}) \
+                         RETURNING {JOB_COLS}",
+                        $skip_locked
+                    ))
+                    .bind(owner)
+                    .bind(lease_until)
                     .bind(now)
                     .bind(now)
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_err)?;
-                    let mut claimed = Vec::new();
-                    for r in &due {
-                        // Compare and set: of several servers, one gets the row.
-                        let row = sqlx::query(
-                            "UPDATE mail_outbox SET lease_until = $1, attempts = attempts + 1 \
-                             WHERE id = $2 AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $4) \
-                             RETURNING id, message, attempts, created_at",
-                        )
-                        .bind(now + lease_secs)
-                        .bind(text(r, "id")?)
-                        .bind(now)
-                        .bind(now)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(map_err)?;
-                        if let Some(m) = row {
-                            claimed.push(OutboxMail {
-                                id: uuid(&m, "id")?,
-                                message: text(&m, "message")?,
-                                attempts: int(&m, "attempts")?,
-                                created_at: int(&m, "created_at")?,
-                            });
-                        }
-                    }
-                    Ok(claimed)
+                    let mut out = rows.iter().map(job).collect::<Result<Vec<_>, _>>()?;
+                    out.sort_by_key(|j| (j.run_at, j.created_at));
+                    Ok(out)
                 }
 
-                async fn mail_sent(&self, id: Uuid) -> StoreResult<()> {
-                    sqlx::query("DELETE FROM mail_outbox WHERE id = $1")
+                async fn extend_job_leases(&self, owner: &str, lease_until: i64) -> StoreResult<u64> {
+                    let r = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE lease_owner = $2 AND failed_at IS NULL")
+                        .bind(lease_until)
+                        .bind(owner)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(r.rows_affected())
+                }
+
+                async fn job_done(&self, id: Uuid, owner: &str) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM jobs WHERE id = $1 AND lease_owner = $2")
                         .bind(id.to_string())
+                        .bind(owner)
                         .execute(&self.pool)
                         .await
                         .map_err(map_err)?;
                     Ok(())
                 }
 
-                async fn mail_failed(&self, id: Uuid, next_attempt_at: i64, error: &str) -> StoreResult<()> {
-                    sqlx::query("UPDATE mail_outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3")
-                        .bind(next_attempt_at)
-                        .bind(error.chars().take(1000).collect::<String>())
-                        .bind(id.to_string())
-                        .execute(&self.pool)
-                        .await
-                        .map_err(map_err)?;
+                async fn job_retry_at(&self, id: Uuid, owner: &str, run_at: i64, error: &str) -> StoreResult<()> {
+                    sqlx::query(
+                        "UPDATE jobs SET run_at = $1, lease_owner = NULL, lease_until = NULL, last_error = $2 \
+                         WHERE id = $3 AND lease_owner = $4",
+                    )
+                    .bind(run_at)
+                    .bind(clip(error))
+                    .bind(id.to_string())
+                    .bind(owner)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
                     Ok(())
                 }
 
-                async fn count_pending_mail(&self) -> StoreResult<i64> {
-                    let r = sqlx::query("SELECT COUNT(*) AS n FROM mail_outbox").fetch_one(&self.pool).await.map_err(map_err)?;
-                    int(&r, "n")
+                async fn job_failed(&self, id: Uuid, owner: &str, at: i64, error: &str) -> StoreResult<()> {
+                    sqlx::query(
+                        "UPDATE jobs SET failed_at = $1, lease_owner = NULL, lease_until = NULL, last_error = $2 \
+                         WHERE id = $3 AND lease_owner = $4",
+                    )
+                    .bind(at)
+                    .bind(clip(error))
+                    .bind(id.to_string())
+                    .bind(owner)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn release_jobs(&self, owner: &str) -> StoreResult<u64> {
+                    let r = sqlx::query(
+                        "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, \
+                         attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE lease_owner = $1",
+                    )
+                    .bind(owner)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(r.rows_affected())
+                }
+
+                async fn jobs_with_errors(&self, limit: i64) -> StoreResult<Vec<JobRecord>> {
+                    let rows = sqlx::query(&format!(
+                        "SELECT {JOB_COLS} FROM jobs WHERE last_error IS NOT NULL \
+                         ORDER BY CASE WHEN failed_at IS NULL THEN 1 ELSE 0 END, COALESCE(failed_at, run_at) DESC, id LIMIT $1"
+                    ))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    rows.iter().map(job).collect()
+                }
+
+                async fn retry_job_now(&self, id: Uuid, now: i64) -> StoreResult<bool> {
+                    let r = sqlx::query(
+                        "UPDATE jobs SET run_at = $1, attempts = CASE WHEN failed_at IS NULL THEN attempts ELSE 0 END, failed_at = NULL \
+                         WHERE id = $2 AND last_error IS NOT NULL AND (failed_at IS NOT NULL OR lease_owner IS NULL OR lease_until <= $3)",
+                    )
+                    .bind(now)
+                    .bind(id.to_string())
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(r.rows_affected() == 1)
+                }
+
+                async fn job_counts(&self, now: i64) -> StoreResult<JobCounts> {
+                    let r = sqlx::query(
+                        "SELECT \
+                         COALESCE(SUM(CASE WHEN failed_at IS NULL AND (lease_until IS NULL OR lease_until <= $1) THEN 1 ELSE 0 END), 0) AS queued, \
+                         COALESCE(SUM(CASE WHEN failed_at IS NULL AND lease_until > $2 THEN 1 ELSE 0 END), 0) AS running, \
+                         COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed \
+                         FROM jobs",
+                    )
+                    .bind(now)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(JobCounts { queued: int(&r, "queued")?, running: int(&r, "running")?, failed: int(&r, "failed")? })
                 }
             }
 
-            async fn insert_mail(tx: &mut sqlx::Transaction<'_, $Db>, m: &OutboxMail) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO mail_outbox (id, message, attempts, next_attempt_at, lease_until, last_error, created_at) \
-                     VALUES ($1, $2, $3, $4, NULL, NULL, $5)",
-                )
-                .bind(m.id.to_string())
-                .bind(&m.message)
-                .bind(m.attempts)
-                .bind(m.created_at)
-                .bind(m.created_at)
-                .execute(&mut **tx)
-                .await
-                .map_err(map_err)?;
+            /// Queue jobs inside the caller's transaction: a job commits with
+            /// its cause or not at all.
+            async fn insert_jobs(tx: &mut sqlx::Transaction<'_, $Db>, jobs: &[NewJob]) -> StoreResult<()> {
+                for j in jobs {
+                    sqlx::query(
+                        "INSERT INTO jobs (id, kind, payload, dedupe_key, run_at, attempts, lease_owner, lease_until, last_error, failed_at, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, 0, NULL, NULL, NULL, NULL, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+                    )
+                    .bind(j.id.to_string())
+                    .bind(&j.kind)
+                    .bind(&j.payload)
+                    .bind(j.dedupe_key.as_deref())
+                    .bind(j.run_at)
+                    .bind(j.created_at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                }
                 Ok(())
             }
 

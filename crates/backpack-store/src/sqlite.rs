@@ -56,6 +56,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "issuing_security",
         include_str!("../migrations/sqlite/0008_issuing_security.sql"),
     ),
+    (
+        9,
+        "jobs",
+        include_str!("../migrations/sqlite/0009_jobs.sql"),
+    ),
 ];
 
 impl SqliteStore {
@@ -92,5 +97,6 @@ sql_store!(
     None,
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
      AND name NOT LIKE '\\_sqlx%' ESCAPE '\\'",
-    "instr(haystack, $2) > 0"
+    "instr(haystack, $2) > 0",
+    ""
 );

@@ -835,3 +835,35 @@ err-own-issuer = This is the achievement's own issuer: it needs no permission.
 err-stacking-component-not-allowed = Another issuer's achievement can be a component only if that issuer allows it: ask its staff to add your issuer on the achievement's page.
 audit-stack-consent-grant = Stacking permission granted
 audit-stack-consent-withdraw = Stacking permission withdrawn
+
+# Background jobs (administrator)
+nav-jobs = Background jobs
+admin-jobs-title = Background jobs
+admin-jobs-intro = Mail, deliveries to backpacks, batch awards and stacking rules run in the background, on any server. A job that keeps failing stops after 12 attempts and waits here until you try it again.
+admin-jobs-queued = Waiting
+admin-jobs-running = Running now
+admin-jobs-failed = Stopped after repeated failures
+admin-jobs-failed-title = Jobs that failed
+admin-jobs-none-failed = No job is failing. Everything is running as it should.
+admin-jobs-what = What
+admin-jobs-stopped = Stopped on
+admin-jobs-retrying = Next attempt on
+admin-jobs-when = Status
+admin-jobs-error = Last error
+admin-jobs-retry = Try again
+admin-jobs-attempts = { $count ->
+    [one] after { $count } attempt
+   *[other] after { $count } attempts
+}
+job-send-mail = Sending an e-mail
+job-deliver-credential = Putting a credential in a backpack
+job-check-stacks = Checking stacking rules for a learner
+job-apply-stack-rule = Applying a new stacking rule
+job-run-batch = Issuing a batch
+done-job-retried = The job will run again in a moment.
+# Claim links
+issued-claim-title = Claim link
+issued-claim-help = The recipient has no account yet. Sending the link again makes a new link and e-mails it; the previous link stops working.
+issued-claim-resend = Send a new claim link
+done-claim-resent = A new claim link is on its way; the previous one no longer works.
+err-claim-not-pending = This credential has no claim link waiting: it was claimed, it is not active, or it was issued to a DID.

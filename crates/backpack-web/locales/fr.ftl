@@ -835,3 +835,35 @@ err-own-issuer = C'est l'émetteur de la réalisation : il n'a pas besoin d'auto
 err-stacking-component-not-allowed = La réalisation d'un autre émetteur ne peut être une composante que si cet émetteur l'autorise : demandez à son équipe d'ajouter votre émetteur sur la page de la réalisation.
 audit-stack-consent-grant = Autorisation de cumul accordée
 audit-stack-consent-withdraw = Autorisation de cumul retirée
+
+# Background jobs (administrator)
+nav-jobs = Tâches de fond
+admin-jobs-title = Tâches de fond
+admin-jobs-intro = Les courriels, les dépôts dans les sacs à dos, les attributions par lot et les règles d'empilement s'exécutent en arrière-plan, sur n'importe quel serveur. Une tâche qui échoue sans cesse s'arrête après 12 tentatives et attend ici que vous la relanciez.
+admin-jobs-queued = En attente
+admin-jobs-running = En cours
+admin-jobs-failed = Arrêtées après des échecs répétés
+admin-jobs-failed-title = Tâches en échec
+admin-jobs-none-failed = Aucune tâche n'échoue. Tout fonctionne normalement.
+admin-jobs-what = Quoi
+admin-jobs-stopped = Arrêtée le
+admin-jobs-retrying = Prochaine tentative le
+admin-jobs-when = État
+admin-jobs-error = Dernière erreur
+admin-jobs-retry = Relancer
+admin-jobs-attempts = { $count ->
+    [one] après { $count } tentative
+   *[other] après { $count } tentatives
+}
+job-send-mail = Envoi d'un courriel
+job-deliver-credential = Dépôt d'une attestation dans un sac à dos
+job-check-stacks = Vérification des règles d'empilement pour un apprenant
+job-apply-stack-rule = Application d'une nouvelle règle d'empilement
+job-run-batch = Émission d'un lot
+done-job-retried = La tâche va être relancée dans un instant.
+# Claim links
+issued-claim-title = Lien de récupération
+issued-claim-help = Le destinataire n'a pas encore de compte. Renvoyer le lien crée un nouveau lien et l'envoie par courriel ; l'ancien lien cesse de fonctionner.
+issued-claim-resend = Envoyer un nouveau lien de récupération
+done-claim-resent = Un nouveau lien de récupération est en route ; l'ancien ne fonctionne plus.
+err-claim-not-pending = Aucun lien de récupération n'attend pour cette attestation : elle a été récupérée, elle n'est pas active, ou elle a été émise pour un DID.

@@ -618,7 +618,20 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             Staff,
             post(issuing::set_state),
         ),
+        r(
+            Method::POST,
+            "/issuing/credentials/{id}/resend-claim",
+            Staff,
+            post(issuing::resend_claim),
+        ),
         r(Method::GET, "/admin/users", Admin, get(admin::users)),
+        r(Method::GET, "/admin/jobs", Admin, get(admin::jobs)),
+        r(
+            Method::POST,
+            "/admin/jobs/{id}/retry",
+            Admin,
+            post(admin::retry_job),
+        ),
         r(Method::GET, "/admin/users/{id}", Admin, get(admin::user)),
         r(
             Method::POST,

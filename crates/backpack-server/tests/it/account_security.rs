@@ -121,7 +121,7 @@ on_every_db!(
         let mut mallory = s.register("Mallory", "mallory@evil.example", MALLORY_PW);
         let r = mallory.post_form("/account/emails", &[("email", "vic@example.org")]);
         assert_eq!((r.status, r.location()), (303, "/account?done=email_added"));
-        s.wait_for_mail();
+        s.wait_for_jobs();
 
         // 3. Vic registers her own address: allowed (not "already registered"),
         //    and it takes the address from Mallory's pending registration.

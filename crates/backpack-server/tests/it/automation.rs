@@ -431,6 +431,8 @@ on_every_db!(
         // this issuer, once, and shown.
         award(&mut olga, &partner, &part_two);
         assert_eq!(issued_count(&mut staff, &issuer, &capstone), 1);
+        // The capstone reaches the backpack by its delivery job.
+        s.wait_for_jobs();
         let portal = learner.get("/backpack/portal").body;
         assert!(
             !portal.contains("1 of 2") && !portal.contains("2 of 2"),

@@ -461,6 +461,8 @@ on_every_db!(stacking_rules_and_the_learners_progress, |s: TestServer| {
         ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
+    // The target reaches the backpack by its delivery job.
+    s.wait_for_jobs();
     let body = lea.get("/backpack/portal").body;
     assert!(!body.contains("Towards stacked achievements"), "{body}");
     assert!(body.contains("Digital Pathway"), "{body}");

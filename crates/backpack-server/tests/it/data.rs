@@ -145,7 +145,7 @@ on_every_db!(
         bob.upload("/account/photo", "bob.png", "image/png", &png);
         let dump = || serde_json::to_string(&s.database_dump()).unwrap();
         // Mail leaves the outbox in the background: let it go first.
-        s.wait_for_mail();
+        s.wait_for_jobs();
         let before = dump();
         let ada_id = before
             .split("\"display_name\":\"Ada\"")

@@ -230,7 +230,34 @@ on_every_db!(issuers_award_and_revoke_end_to_end, |s: TestServer| {
         ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
+    let waiting = id_in(r.location());
+    let first = s.mailed_token("new@example.org", "/claim");
+    // Staff send the link again (it went astray): a new link, and the
+    // first one stops working.
+    let page = staff.get(&format!("/issuing/credentials/{waiting}")).body;
+    assert!(page.contains("Send a new claim link"), "{page}");
+    let r = staff.post_form(&format!("/issuing/credentials/{waiting}/resend-claim"), &[]);
+    assert_eq!(
+        (r.status, r.location()),
+        (
+            303,
+            format!("/issuing/credentials/{waiting}?done=claim_resent").as_str()
+        )
+    );
     let token = s.mailed_token("new@example.org", "/claim");
+    assert_ne!(token, first);
+    assert_eq!(
+        learner.post_form("/claim", &[("token", &first)]).status,
+        400,
+        "the first link no longer works"
+    );
+    // Someone who is not a member of the issuer cannot.
+    assert_eq!(
+        learner
+            .post_form(&format!("/issuing/credentials/{waiting}/resend-claim"), &[])
+            .status,
+        404
+    );
     // The link is no bearer token: someone else who holds it (here Lea,
     // signed in with her own confirmed address) is refused, told only the
     // address it was sent to, and nothing is delivered.
@@ -287,6 +314,10 @@ on_every_db!(issuers_award_and_revoke_end_to_end, |s: TestServer| {
         newcomer.post_form("/claim", &[("token", &token)]).status,
         400
     );
+    // Claimed: nothing to send again.
+    let r = staff.post_form(&format!("/issuing/credentials/{waiting}/resend-claim"), &[]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("has no claim link waiting"), "{}", r.body);
 
     // By account: refused for an address no account confirmed.
     let r = staff.post_form(

@@ -15,6 +15,7 @@ mod client;
 mod data;
 mod flows;
 mod issuing;
+mod jobs;
 mod notes;
 mod s3;
 mod security;
@@ -169,8 +170,9 @@ impl TestServer {
         c
     }
 
-    /// Wait (at most 15 s) until the outbox has sent every queued mail.
-    pub fn wait_for_mail(&self) {
+    /// Wait (at most 15 s) until the server's job runner has run every
+    /// queued job (mail, deliveries, batches, stacking), none left failed.
+    pub fn wait_for_jobs(&self) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -179,12 +181,16 @@ impl TestServer {
             .block_on(backpack_server::app::open_store(&self.config))
             .unwrap();
         for _ in 0..300 {
-            if rt.block_on(store.count_pending_mail()).unwrap() == 0 {
+            use backpack_domain::ports::Clock;
+            let now = backpack_server::app::SystemClock.unix();
+            let counts = rt.block_on(store.job_counts(now)).unwrap();
+            assert_eq!(counts.failed, 0, "a job failed");
+            if counts.queued + counts.running == 0 {
                 return;
             }
-            rt.block_on(async { tokio::time::sleep(std::time::Duration::from_millis(50)).await });
+            rt.block_on(async { tokio::time::sleep(std::time::Duration::from_millis(20)).await });
         }
-        panic!("the outbox did not deliver its mail within 15 s");
+        panic!("the job runner did not finish its jobs within 15 s");
     }
 
     pub fn login(&self, email: &str, password: &str) -> Client {
@@ -198,7 +204,7 @@ impl TestServer {
     /// Every mail sent to `to`, decoded, oldest first: (subject, text).
     /// Waits for the outbox to deliver first.
     pub fn mails(&self, to: &str) -> Vec<(String, String)> {
-        self.wait_for_mail();
+        self.wait_for_jobs();
         let dir = self.data_dir.join("mail");
         let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&dir)
             .unwrap()

@@ -225,11 +225,21 @@ story!(
             created_at: 6,
         };
         assert!(!s
-            .insert_stack_rule(eve.id, &stack, &audit(acme.id, "stack_rule.create"))
+            .insert_stack_rule(
+                eve.id,
+                &stack,
+                &audit(acme.id, "stack_rule.create"),
+                &apply_job()
+            )
             .await
             .unwrap());
         assert!(s
-            .insert_stack_rule(ann.id, &stack, &audit(acme.id, "stack_rule.create"))
+            .insert_stack_rule(
+                ann.id,
+                &stack,
+                &audit(acme.id, "stack_rule.create"),
+                &apply_job()
+            )
             .await
             .unwrap());
         assert!(matches!(
@@ -239,7 +249,8 @@ story!(
                     id: Uuid::new_v4(),
                     ..stack.clone()
                 },
-                &audit(acme.id, "stack_rule.create")
+                &audit(acme.id, "stack_rule.create"),
+                &apply_job(),
             )
             .await,
             Err(StoreError::Conflict(_))
@@ -276,12 +287,12 @@ story!(
         let mut first = credential(&acme, &a, &list, 0, None);
         first.award_key = Some("xapi:a:lea@example.org".into());
         first.user_id = Some(ann.id);
-        s.insert_issued(list.id, 0, std::slice::from_ref(&first), &[], &[])
+        s.insert_issued(list.id, 0, std::slice::from_ref(&first), &[], &[], &[])
             .await
             .unwrap();
         let mut again = credential(&acme, &a, &list, 1, None);
         again.award_key = first.award_key.clone();
-        match s.insert_issued(list.id, 1, &[again], &[], &[]).await {
+        match s.insert_issued(list.id, 1, &[again], &[], &[], &[]).await {
             Err(StoreError::Conflict(m)) => assert!(m.contains("award_key"), "{m}"),
             other => panic!("{other:?}"),
         }
@@ -348,7 +359,12 @@ story!(
             created_at: 6,
         };
         match s
-            .insert_stack_rule(ann.id, &rule, &audit(acme.id, "stack_rule.create"))
+            .insert_stack_rule(
+                ann.id,
+                &rule,
+                &audit(acme.id, "stack_rule.create"),
+                &apply_job(),
+            )
             .await
         {
             Err(StoreError::Conflict(m)) => assert!(m.contains("component"), "{m}"),
@@ -394,7 +410,12 @@ story!(
             .is_empty());
         assert!(s.stacking_allowed(theirs.id, acme.id).await.unwrap());
         assert!(s
-            .insert_stack_rule(ann.id, &rule, &audit(acme.id, "stack_rule.create"))
+            .insert_stack_rule(
+                ann.id,
+                &rule,
+                &audit(acme.id, "stack_rule.create"),
+                &apply_job()
+            )
             .await
             .unwrap());
         let mut found = s.stack_rules_with_components(&[theirs.id]).await.unwrap();
@@ -523,3 +544,11 @@ story!(
             .unwrap());
     }
 );
+
+/// A job to queue with a stacking rule.
+fn apply_job() -> backpack_domain::entities::NewJob {
+    backpack_domain::jobs::Job::ApplyStackRule {
+        rule_id: Uuid::new_v4(),
+    }
+    .queue(6)
+}

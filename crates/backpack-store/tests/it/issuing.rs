@@ -233,13 +233,14 @@ story!(
             &first,
             &[],
             &[audit(acme.id, "credential.issue")],
+            &[],
         )
         .await
         .unwrap();
         // Someone who read `used` before that write loses, and writes nothing.
         let late = vec![credential(&acme, &achievement, &list, 3, None)];
         assert!(matches!(
-            s.insert_issued(list.id, 0, &late, &[], &[]).await,
+            s.insert_issued(list.id, 0, &late, &[], &[], &[]).await,
             Err(StoreError::Conflict(_))
         ));
         // A batch row issued twice is refused as a whole.
@@ -248,7 +249,7 @@ story!(
             credential(&acme, &achievement, &list, 5, Some((batch, 1))),
         ];
         assert!(matches!(
-            s.insert_issued(list.id, 3, &again, &[], &[]).await,
+            s.insert_issued(list.id, 3, &again, &[], &[], &[]).await,
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(
@@ -262,7 +263,7 @@ story!(
             .map(|i| credential(&acme, &achievement, &list, i, None))
             .collect();
         assert!(matches!(
-            s.insert_issued(list.id, 3, &over, &[], &[]).await,
+            s.insert_issued(list.id, 3, &over, &[], &[], &[]).await,
             Err(StoreError::Conflict(_))
         ));
 
@@ -275,15 +276,37 @@ story!(
             claimed_by: None,
             claimed_at: None,
         };
-        s.insert_issued(list.id, 3, std::slice::from_ref(&claimed), &[claim], &[])
-            .await
-            .unwrap();
+        s.insert_issued(
+            list.id,
+            3,
+            std::slice::from_ref(&claimed),
+            &[claim],
+            &[],
+            &[],
+        )
+        .await
+        .unwrap();
         assert_eq!(
             s.find_claim("hash").await.unwrap().unwrap().1.id,
             claimed.id
         );
-        assert!(s.mark_claimed("hash", ann.id, 50).await.unwrap());
-        assert!(!s.mark_claimed("hash", bob.id, 51).await.unwrap());
+        let deliver = |user_id| {
+            backpack_domain::jobs::Job::DeliverCredential {
+                credential_id: claimed.id,
+                user_id,
+            }
+            .queue(50)
+        };
+        assert!(s
+            .mark_claimed("hash", ann.id, 50, &deliver(ann.id))
+            .await
+            .unwrap());
+        assert!(!s
+            .mark_claimed("hash", bob.id, 51, &deliver(bob.id))
+            .await
+            .unwrap());
+        // The delivery was queued with the claim, once.
+        assert_eq!(s.job_counts(60).await.unwrap().queued, 1);
 
         // State changes move the list's version; a stale version loses.
         let mut revoked = first[0].clone();

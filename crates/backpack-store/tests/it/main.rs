@@ -5,6 +5,7 @@
 
 mod automation;
 mod issuing;
+mod jobs;
 mod stories;
 
 use std::sync::Arc;

@@ -165,3 +165,90 @@ pub async fn update_user(
         Err(e) => Err(e.into()),
     }
 }
+
+/// One job whose last attempt failed, as the administrator reads it (never its payload: a
+/// mail job holds a link token).
+pub struct FailedJobRow {
+    pub id: String,
+    /// The i18n key of what the job does.
+    pub kind_key: String,
+    /// Whom or what it concerns (a mail's address, a batch's id).
+    pub about: String,
+    pub attempts: i64,
+    /// Gave up (waits for "Try again"), or else tried again at `when`.
+    pub stopped: bool,
+    /// When it stopped, or when its next attempt is.
+    pub when: String,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_jobs.html")]
+struct JobsTemplate {
+    p: Page,
+    queued: i64,
+    running: i64,
+    stopped: usize,
+    failed: Vec<FailedJobRow>,
+}
+
+fn about(job: &backpack_domain::entities::JobRecord) -> String {
+    use backpack_domain::jobs::Job;
+    use backpack_domain::ports::Notification;
+    match Job::decode(&job.kind, &job.payload) {
+        Some(Job::SendMail(
+            Notification::ConfirmEmail { to, .. }
+            | Notification::PasswordReset { to, .. }
+            | Notification::RegisterAttempt { to, .. }
+            | Notification::CredentialIssued { to, .. },
+        )) => to,
+        Some(Job::DeliverCredential { credential_id, .. }) => format!("urn:uuid:{credential_id}"),
+        Some(Job::CheckStacks { user_id, .. }) => format!("urn:uuid:{user_id}"),
+        Some(Job::ApplyStackRule { rule_id }) => format!("urn:uuid:{rule_id}"),
+        Some(Job::RunBatch { batch_id }) => format!("urn:uuid:{batch_id}"),
+        None => String::new(),
+    }
+}
+
+/// Background jobs: how many wait and run, and the ones that gave up.
+pub async fn jobs(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let admin = ctx.require_user()?;
+    let (counts, failed) = st.accounts.job_overview(admin).await?;
+    let failed = failed
+        .iter()
+        .map(|j| FailedJobRow {
+            id: j.id.to_string(),
+            kind_key: format!("job-{}", j.kind.replace('_', "-")),
+            about: about(j),
+            attempts: j.attempts,
+            stopped: j.failed_at.is_some(),
+            when: super::issuing::date(j.failed_at.unwrap_or(j.run_at)),
+            error: j.last_error.clone().unwrap_or_default(),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &JobsTemplate {
+            p: Page::new(&st, &ctx, q.done.as_deref()),
+            queued: counts.queued,
+            running: counts.running,
+            stopped: usize::try_from(counts.failed).unwrap_or_default(),
+            failed,
+        },
+    )
+}
+
+/// Queue a failed job again.
+pub async fn retry_job(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let admin = ctx.require_user()?;
+    st.accounts.retry_job(admin, object_id(&id)?).await?;
+    Ok(see_other("/admin/jobs?done=job_retried"))
+}

@@ -1288,6 +1288,9 @@ struct IssuedTemplate {
     reason: String,
     state_at: String,
     delivered: bool,
+    /// A claim link can be sent again (active, sent to an address, not
+    /// claimed yet).
+    claim_pending: bool,
     suspendable: bool,
     is_active: bool,
     is_suspended: bool,
@@ -1324,6 +1327,9 @@ async fn issued_page(
             reason: c.reason.clone().unwrap_or_default(),
             state_at: c.state_at.map(date).unwrap_or_default(),
             delivered: c.user_id.is_some(),
+            claim_pending: c.user_id.is_none()
+                && c.state == CredentialState::Active
+                && c.recipient_kind == backpack_domain::entities::RecipientKind::Email,
             suspendable: backpack_domain::issuing::is_suspendable(&c),
             is_active: c.state == CredentialState::Active,
             is_suspended: c.state == CredentialState::Suspended,
@@ -1399,6 +1405,28 @@ pub async fn set_state(
         ))),
         Err(e) => {
             let (status, errs) = invalid(e)?;
+            let errors = FieldErrors::new(&st, ctx.locale, &errs);
+            issued_page(&st, &ctx, user, c, status, errors, None).await
+        }
+    }
+}
+
+/// Send the claim link again, as a new link (the old one stops working).
+pub async fn resend_claim(
+    State(st): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let user = require_staff(&ctx)?;
+    let id = object_id(&id)?;
+    match st.issuing.resend_claim(user, id).await {
+        Ok(c) => Ok(see_other(&format!(
+            "/issuing/credentials/{}?done=claim_resent",
+            c.id
+        ))),
+        Err(e) => {
+            let (status, errs) = invalid(e)?;
+            let c = st.issuing.issued_one(user, id).await?;
             let errors = FieldErrors::new(&st, ctx.locale, &errs);
             issued_page(&st, &ctx, user, c, status, errors, None).await
         }
