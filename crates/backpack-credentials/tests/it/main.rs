@@ -6,6 +6,7 @@
 
 mod common;
 mod corpus;
+mod ecdsa;
 mod eu;
 mod jwt;
 mod limits;
