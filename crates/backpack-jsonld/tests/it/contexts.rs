@@ -30,7 +30,10 @@ fn a_nested_context_inside_a_context_definition_is_refused_like_w3c_ter56() {
         "credentialSubject": {"p": "value"}
     });
     let e = Processor::new().to_rdf(&nested).unwrap_err();
-    assert!(e.to_string().contains("keyword redefinition of @context"), "{e}");
+    assert!(
+        e.to_string().contains("keyword redefinition of @context"),
+        "{e}"
+    );
 }
 
 #[test]
