@@ -244,11 +244,13 @@ impl Verifier<'_> {
         let issues = model::check_structure(doc);
         let mut any_error = false;
         for issue in &issues {
-            let outcome = if issue.severity == model::Severity::Error {
-                any_error = true;
-                Outcome::Failed
-            } else {
-                Outcome::Warning
+            let outcome = match issue.severity {
+                model::Severity::Error => {
+                    any_error = true;
+                    Outcome::Failed
+                }
+                model::Severity::Warning => Outcome::Warning,
+                model::Severity::NotChecked => Outcome::NotChecked,
             };
             checks.push(Check::new(
                 CheckKind::Structure,

@@ -12,6 +12,7 @@ mod jwt;
 mod limits;
 mod model;
 mod ob2;
+mod rules;
 mod status;
 mod tamper;
 mod vectors;
