@@ -128,7 +128,7 @@ pub fn held_resource(id: &str) -> Option<&'static [u8]> {
     backpack_jsonld::contexts::bundled(id).map(|c| c.bytes)
 }
 
-fn strings<'a>(v: &'a Value) -> Option<Vec<&'a str>> {
+fn strings(v: &Value) -> Option<Vec<&str>> {
     match v {
         Value::String(s) => Some(vec![s.as_str()]),
         Value::Array(a) if !a.is_empty() => a.iter().map(Value::as_str).collect(),
