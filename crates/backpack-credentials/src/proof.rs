@@ -1,11 +1,13 @@
 //! Data Integrity proofs: `eddsa-rdfc-2022` and `eddsa-jcs-2022` (sign and
 //! verify), and for verification only the suites wallets still carry:
 //! `Ed25519Signature2020`, `Ed25519Signature2018` (detached JWS), the
-//! pre-standard alias `eddsa-2022`, and `ecdsa-rdfc-2019` (P-256).
+//! pre-standard alias `eddsa-2022`, and `ecdsa-rdfc-2019` (P-256 and P-384).
 //!
 //! All RDF suites hash the canonical N-Quads of the proof configuration and of
 //! the document (without proofs) with SHA-256 and sign `proofHash ‖ docHash`
 //! (W3C vc-di-eddsa §3). The JCS suite does the same over RFC 8785 JSON.
+//! `ecdsa-rdfc-2019` with a P-384 key uses SHA-384 instead, both inside
+//! RDFC-1.0 and for the two hashes (W3C vc-di-ecdsa §2.2 and §3.3).
 
 use backpack_crypto::ed25519::SigningKey;
 use backpack_crypto::multikey::PublicKey;
@@ -149,19 +151,50 @@ impl Suite {
     }
 }
 
-/// The SHA-256 hashes a proof signs: `proofHash ‖ docHash`.
+/// The hashes a proof signs: `proofHash ‖ docHash` (SHA-256, or SHA-384 for
+/// ecdsa-rdfc-2019 with P-384).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HashData {
-    pub proof_hash: [u8; 32],
-    pub doc_hash: [u8; 32],
+    pub proof_hash: Vec<u8>,
+    pub doc_hash: Vec<u8>,
 }
 
 impl HashData {
-    pub fn concat(&self) -> [u8; 64] {
-        let mut out = [0u8; 64];
-        out[..32].copy_from_slice(&self.proof_hash);
-        out[32..].copy_from_slice(&self.doc_hash);
-        out
+    pub fn concat(&self) -> Vec<u8> {
+        [self.proof_hash.as_slice(), self.doc_hash.as_slice()].concat()
+    }
+}
+
+/// The hash function of a proof: RDFC-1.0's and the one over the canonical
+/// forms are the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hashing {
+    Sha256,
+    /// `ecdsa-rdfc-2019` with a P-384 key (vc-di-ecdsa §2.2).
+    Sha384,
+}
+
+impl Hashing {
+    /// What `suite` hashes with when verified with `key`.
+    pub fn of(suite: Suite, key: &PublicKey) -> Hashing {
+        match (suite, key) {
+            (Suite::EcdsaRdfc2019, PublicKey::P384(_)) => Hashing::Sha384,
+            _ => Hashing::Sha256,
+        }
+    }
+
+    fn digest(self, bytes: &[u8]) -> Vec<u8> {
+        match self {
+            Hashing::Sha256 => Sha256::digest(bytes).to_vec(),
+            Hashing::Sha384 => sha2::Sha384::digest(bytes).to_vec(),
+        }
+    }
+
+    fn rdfc(self) -> backpack_jsonld::RdfcHash {
+        match self {
+            Hashing::Sha256 => backpack_jsonld::RdfcHash::Sha256,
+            Hashing::Sha384 => backpack_jsonld::RdfcHash::Sha384,
+        }
     }
 }
 
@@ -181,17 +214,30 @@ pub fn hash_data(
     unsecured: &Value,
     proof_config: &Value,
 ) -> Result<HashData, ProofError> {
+    hash_data_with(processor, suite, Hashing::Sha256, unsecured, proof_config)
+}
+
+/// [`hash_data`] with the hash function `hashing` (see [`Hashing::of`]).
+pub fn hash_data_with(
+    processor: &Processor,
+    suite: Suite,
+    hashing: Hashing,
+    unsecured: &Value,
+    proof_config: &Value,
+) -> Result<HashData, ProofError> {
     match suite {
         Suite::EddsaJcs2022 => Ok(HashData {
-            proof_hash: sha256(jcs(proof_config)?.as_bytes()),
-            doc_hash: sha256(jcs(unsecured)?.as_bytes()),
+            proof_hash: hashing.digest(jcs(proof_config)?.as_bytes()),
+            doc_hash: hashing.digest(jcs(unsecured)?.as_bytes()),
         }),
         _ => {
-            let proof_canon = processor.canonicalize_document(proof_config)?;
-            let doc_canon = processor.canonicalize_document(unsecured)?;
+            let canon = |doc: &Value| -> Result<String, ProofError> {
+                let quads = processor.to_rdf(doc)?;
+                Ok(backpack_jsonld::canonicalize_with(&quads, hashing.rdfc())?)
+            };
             Ok(HashData {
-                proof_hash: sha256(proof_canon.as_bytes()),
-                doc_hash: sha256(doc_canon.as_bytes()),
+                proof_hash: hashing.digest(canon(proof_config)?.as_bytes()),
+                doc_hash: hashing.digest(canon(unsecured)?.as_bytes()),
             })
         }
     }
@@ -204,20 +250,25 @@ pub fn hash_data(
 pub(crate) fn hash_data_in(
     processor: &Processor,
     suite: Suite,
+    hashing: Hashing,
     unsecured: &Value,
     proof_config: &Value,
     session: &crate::work::Session<'_>,
 ) -> Result<HashData, ProofError> {
     if suite == Suite::EddsaJcs2022 {
-        return hash_data(processor, suite, unsecured, proof_config);
+        return hash_data_with(processor, suite, hashing, unsecured, proof_config);
     }
-    let canonical_hash = |doc: &Value| -> Result<[u8; 32], ProofError> {
+    let canonical_hash = |doc: &Value| -> Result<Vec<u8>, ProofError> {
         let quads = processor.to_rdf_within(doc, crate::limits::MAX_CREDENTIAL_QUADS)?;
-        Ok(sha256(backpack_jsonld::canonicalize(&quads)?.as_bytes()))
+        let canon = backpack_jsonld::canonicalize_with(&quads, hashing.rdfc())?;
+        Ok(hashing.digest(canon.as_bytes()))
     };
     // The document first: a proof set shares it, and when it is too complex
     // every proof of the set fails the same way without more work.
-    let key = sha256(&serde_json::to_vec(unsecured).unwrap_or_default());
+    let key = (
+        sha256(&serde_json::to_vec(unsecured).unwrap_or_default()),
+        hashing,
+    );
     let cached = session.canonical.borrow().get(&key).cloned();
     let doc_hash = match cached {
         Some(hit) => hit?,
@@ -422,6 +473,7 @@ pub(crate) fn verify_in(
     let hashes = hash_data_in(
         processor,
         suite,
+        Hashing::of(suite, key),
         &Value::Object(unsecured),
         &Value::Object(config),
         session,
@@ -447,7 +499,7 @@ pub(crate) fn verify_in(
     let signature = backpack_crypto::multibase::decode(value)
         .map_err(|e| ProofError::Malformed(format!("proofValue: {e}")))?;
     match (suite, key) {
-        (Suite::EcdsaRdfc2019, PublicKey::P256(_)) => key
+        (Suite::EcdsaRdfc2019, PublicKey::P256(_) | PublicKey::P384(_)) => key
             .verify_message(&message, &signature)
             .map(|_| suite)
             .map_err(|_| ProofError::BadSignature),
@@ -457,5 +509,29 @@ pub(crate) fn verify_in(
             .map(|_| suite)
             .map_err(|_| ProofError::BadSignature),
         _ => Err(ProofError::WrongKeyType),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ecdsa_with_p384_hashes_with_sha384() {
+        let p384 = p384_key();
+        let p256 =
+            PublicKey::from_multikey("zDnaekGZTbQBerwcehBSXLqAg6s55hVEBms1zFy89VHXtJSa9").unwrap();
+        assert_eq!(Hashing::of(Suite::EcdsaRdfc2019, &p384), Hashing::Sha384);
+        assert_eq!(Hashing::of(Suite::EcdsaRdfc2019, &p256), Hashing::Sha256);
+        assert_eq!(Hashing::of(Suite::EddsaRdfc2022, &p384), Hashing::Sha256);
+        assert_eq!(Hashing::Sha384.digest(b"").len(), 48);
+        assert_eq!(Hashing::Sha256.digest(b"").len(), 32);
+    }
+
+    fn p384_key() -> PublicKey {
+        PublicKey::from_multikey(
+            "z82LkuBieyGShVBhvtE2zoiD6Kma4tJGFtkAhxR5pfkp5QPw4LutoYWhvQCnGjdVn14kujQ",
+        )
+        .unwrap()
     }
 }

@@ -1,9 +1,12 @@
 //! Signing: prepare an unsigned credential for an issuer key and secure it as
 //! Data Integrity (`eddsa-rdfc-2022` by default, or `eddsa-jcs-2022`) or as a
-//! VC-JWT. Also the issuer key file format, shared with the JavaScript peer
+//! VC-JWT. VC 2.0 and VC 1.1 credentials are signed; each must pass the
+//! verifier's structure rules first ([`SignError::Invalid`] carries the
+//! verifier's code). Also the issuer key file format, shared with the JavaScript peer
 //! (`{did, verificationMethod, publicKeyMultibase, secretKeyMultibase}`).
 
 use crate::did::issuer_id;
+use crate::model::{self, VcVersion};
 use crate::proof::{self, ProofError, SignSuite};
 use backpack_crypto::ed25519::SigningKey;
 use backpack_crypto::multikey::{self, PublicKey};
@@ -19,8 +22,10 @@ pub enum SignError {
     ForeignIssuer { found: String, ours: String },
     #[error("the credential already has a proof")]
     AlreadySigned,
-    #[error("the credential's @context must start with the VC 2.0 context")]
-    NotVc2,
+    /// The credential breaks a structure rule the verifier would report as
+    /// failed ([`crate::model::check_structure`]); `code` is the verifier's.
+    #[error("the credential is not valid: {message}")]
+    Invalid { code: String, message: String },
     #[error(transparent)]
     Proof(#[from] ProofError),
     #[error(transparent)]
@@ -28,12 +33,14 @@ pub enum SignError {
 }
 
 impl SignError {
-    pub fn code(&self) -> &'static str {
+    /// Stable snake_case code; for [`SignError::Invalid`], the code the
+    /// verifier's structure check reports for the same credential.
+    pub fn code(&self) -> &str {
         match self {
             SignError::NotAnObject => "not_an_object",
             SignError::ForeignIssuer { .. } => "foreign_issuer",
             SignError::AlreadySigned => "already_signed",
-            SignError::NotVc2 => "not_vc2",
+            SignError::Invalid { code, .. } => code,
             SignError::Proof(e) => e.code(),
             SignError::Jwt(_) => "jwt_error",
         }
@@ -139,8 +146,13 @@ impl IssuerKey {
     }
 }
 
-/// Fill what signing needs: `issuer` (the key's DID) when absent, `validFrom`
-/// (`now`) when absent. Refuses a credential whose issuer is someone else.
+/// Fill what signing needs: `issuer` (the key's DID) when absent, and for a
+/// VC 2.0 credential `validFrom` (`now`) when absent. Refuses a credential
+/// whose issuer is someone else, and one that breaks a structure rule
+/// ([`crate::model::check_structure`], the verifier's own: the signer never
+/// signs what the verifier would call invalid). A VC 1.1 credential is
+/// accepted when it is valid under VC 1.1 (`issuanceDate` given; it is not
+/// made up here, and no VC 2.0 member is added).
 pub fn prepare(doc: &Value, did: &str, now: time::OffsetDateTime) -> Result<Value, SignError> {
     let Value::Object(map) = doc else {
         return Err(SignError::NotAnObject);
@@ -166,20 +178,67 @@ pub fn prepare(doc: &Value, did: &str, now: time::OffsetDateTime) -> Result<Valu
             }
         }
     }
-    let vc2 = match out.get("@context") {
-        Some(Value::Array(a)) => {
-            a.first().and_then(Value::as_str) == Some("https://www.w3.org/ns/credentials/v2")
+    let mut prepared = Value::Object(out);
+    if model::vc_version(&prepared) == Some(VcVersion::V2_0) {
+        if let Value::Object(out) = &mut prepared {
+            if !out.contains_key("validFrom") {
+                out.insert("validFrom".into(), proof::format_datetime(now).into());
+            }
         }
-        Some(Value::String(s)) => s == "https://www.w3.org/ns/credentials/v2",
-        _ => false,
+    }
+    let errors: Vec<model::StructureIssue> = model::check_structure(&prepared)
+        .into_iter()
+        .filter(|i| i.severity == model::Severity::Error)
+        .collect();
+    if let Some(first) = errors.first() {
+        let more = match errors.len() - 1 {
+            0 => String::new(),
+            n => format!("; {n} more problem(s): {}", codes(&errors[1..])),
+        };
+        return Err(SignError::Invalid {
+            code: first.code.clone(),
+            message: format!("{} (at {}){more}", first.message, first.path),
+        });
+    }
+    Ok(prepared)
+}
+
+fn codes(issues: &[model::StructureIssue]) -> String {
+    issues
+        .iter()
+        .map(|i| i.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A VC 1.1 credential secured with a Data Integrity proof needs the
+/// Data Integrity context for the proof's terms (`DataIntegrityProof`,
+/// `cryptosuite`): it is added at the end of `@context` when absent, as
+/// jsonld-signatures does. VC 2.0's context already defines them.
+fn with_data_integrity_context(doc: Value) -> Value {
+    const DI: &str = "https://w3id.org/security/data-integrity/v2";
+    const DI1: &str = "https://w3id.org/security/data-integrity/v1";
+    if model::vc_version(&doc) != Some(VcVersion::V1_1) {
+        return doc;
+    }
+    let Value::Object(mut map) = doc else {
+        return doc;
     };
-    if !vc2 {
-        return Err(SignError::NotVc2);
+    let mut contexts = match map.remove("@context") {
+        Some(Value::Array(a)) => a,
+        Some(other) => vec![other],
+        None => Vec::new(),
+    };
+    if !contexts
+        .iter()
+        .any(|c| c.as_str() == Some(DI) || c.as_str() == Some(DI1))
+    {
+        contexts.push(DI.into());
     }
-    if !out.contains_key("validFrom") {
-        out.insert("validFrom".into(), proof::format_datetime(now).into());
-    }
-    Ok(Value::Object(out))
+    let mut out = Map::new();
+    out.insert("@context".into(), Value::Array(contexts));
+    out.extend(map);
+    Value::Object(out)
 }
 
 fn is_open_badge(doc: &Value) -> bool {
@@ -222,6 +281,7 @@ pub fn sign(
     let prepared = prepare(doc, &issuer.did, now)?;
     match format {
         SignFormat::DataIntegrity(suite) => {
+            let prepared = with_data_integrity_context(prepared);
             let mut signed = proof::sign(
                 processor,
                 &prepared,

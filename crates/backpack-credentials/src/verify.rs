@@ -5,9 +5,10 @@
 //! from them ([`Report::derive_verdict`]). The rules that keep a good
 //! signature from proving the wrong thing live here and in [`crate::did`]:
 //! a key counts only when the issuer's own document lists it under
-//! `assertionMethod`; a key in a URL fragment or a JWT header proves nothing.
+//! `assertionMethod`; a key in a URL fragment or a JWT header proves nothing
+//! (except a header key that is the issuer's own did:key).
 
-use crate::did::{bind_key, issuer_id, key_named_by, Binding, DidResolver};
+use crate::did::{bind_header_key, bind_key, issuer_id, key_named_by, Binding, DidResolver};
 use crate::json::{parse_limited, JsonError};
 use crate::limits::{
     MAX_CREDENTIAL_BYTES, MAX_CREDENTIAL_QUADS, MAX_PROOFS, MAX_STATUS_ENTRIES, MAX_VERIFY_DEPTH,
@@ -244,11 +245,13 @@ impl Verifier<'_> {
         let issues = model::check_structure(doc);
         let mut any_error = false;
         for issue in &issues {
-            let outcome = if issue.severity == model::Severity::Error {
-                any_error = true;
-                Outcome::Failed
-            } else {
-                Outcome::Warning
+            let outcome = match issue.severity {
+                model::Severity::Error => {
+                    any_error = true;
+                    Outcome::Failed
+                }
+                model::Severity::Warning => Outcome::Warning,
+                model::Severity::NotChecked => Outcome::NotChecked,
             };
             checks.push(Check::new(
                 CheckKind::Structure,
@@ -759,22 +762,36 @@ impl Verifier<'_> {
         let header_jwk = jws.header.get("jwk");
         let (key, bound) = match (kid, header_jwk) {
             (Some(kid), _) => {
-                let vm = if kid.starts_with('#') { format!("{issuer}{kid}") } else { kid.to_string() };
+                let vm = if kid.starts_with('#') {
+                    format!("{issuer}{kid}")
+                } else {
+                    kid.to_string()
+                };
                 match bind_key(&vm, &issuer, self.resolver) {
                     Binding::Bound(b) => (Some(b.key), Ok(())),
                     Binding::NotBound { key, code, reason } => {
-                        let key = key.or_else(|| header_jwk.and_then(|j| backpack_crypto::multikey::PublicKey::from_jwk(j).ok()));
+                        let key = key.or_else(|| {
+                            header_jwk.and_then(|j| {
+                                backpack_crypto::multikey::PublicKey::from_jwk(j).ok()
+                            })
+                        });
                         (key, Err((code, reason)))
                     }
                 }
             }
-            (None, Some(jwk)) => (
-                backpack_crypto::multikey::PublicKey::from_jwk(jwk).ok(),
-                Err(("key_in_header", "the key came inside the token (header jwk), which proves nothing about the issuer".to_string())),
-            ),
+            // A did:key issuer is its own key: a header jwk equal to it is
+            // bound; any other header key proves nothing.
+            (None, Some(jwk)) => match bind_header_key(&issuer, jwk) {
+                Binding::Bound(b) => (Some(b.key), Ok(())),
+                Binding::NotBound { key, code, reason } => (key, Err((code, reason))),
+            },
             (None, None) => (
                 None,
-                Err(("no_key_reference", "the token names no key (no kid); the issuer's key must be looked up".to_string())),
+                Err((
+                    "no_key_reference",
+                    "the token names no key (no kid); the issuer's key must be looked up"
+                        .to_string(),
+                )),
             ),
         };
         let mut signed = false;

@@ -71,9 +71,10 @@ pub struct Work {
     pub status_list_decodes: usize,
 }
 
-/// SHA-256 of a document's JSON → the hash of its canonical form (or why
-/// there is none).
-type CanonicalHashes = HashMap<[u8; 32], Result<[u8; 32], crate::proof::ProofError>>;
+/// (SHA-256 of a document's JSON, the proof's hash function) → the hash of
+/// its canonical form (or why there is none).
+type CanonicalHashes =
+    HashMap<([u8; 32], crate::proof::Hashing), Result<Vec<u8>, crate::proof::ProofError>>;
 
 /// The state of one verification.
 pub(crate) struct Session<'a> {

@@ -1,4 +1,4 @@
-//! `did:key` (Ed25519 and P-256 Multikeys), resolved offline into a DID
+//! `did:key` (Ed25519, P-256 and P-384 Multikeys), resolved offline into a DID
 //! document in the Multikey form of the did:key specification.
 
 use crate::multikey::PublicKey;
@@ -71,5 +71,19 @@ mod tests {
         assert!(public_key("did:web:example.org").is_err());
         assert!(public_key(&format!("{did}#x")).is_err());
         assert!(public_key("did:key:zQ3s").is_err());
+    }
+
+    #[test]
+    fn p384_did_keys_resolve() {
+        // The did:key of the W3C vc-di-ecdsa P-384 test vectors.
+        let did = "did:key:z82LkuBieyGShVBhvtE2zoiD6Kma4tJGFtkAhxR5pfkp5QPw4LutoYWhvQCnGjdVn14kujQ";
+        assert!(matches!(public_key(did).unwrap(), PublicKey::P384(_)));
+        let doc = resolve(did).unwrap();
+        assert_eq!(
+            doc["assertionMethod"][0],
+            format!(
+                "{did}#z82LkuBieyGShVBhvtE2zoiD6Kma4tJGFtkAhxR5pfkp5QPw4LutoYWhvQCnGjdVn14kujQ"
+            )
+        );
     }
 }

@@ -9,7 +9,7 @@ pub enum CryptoError {
     BadSignature,
     #[error("the signature is malformed: {0}")]
     MalformedSignature(String),
-    #[error("unsupported algorithm {0:?}: only EdDSA, ES256 and RS256 are accepted")]
+    #[error("unsupported algorithm {0:?}: only EdDSA, ES256, ES384 and RS256 are accepted")]
     UnsupportedAlgorithm(String),
     #[error("the token says {header:?} but the key is for {key}")]
     AlgorithmMismatch { header: String, key: &'static str },

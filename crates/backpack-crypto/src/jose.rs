@@ -19,15 +19,17 @@ pub const MAX_JWS_BYTES: usize = 3 * 1024 * 1024;
 pub enum Algorithm {
     EdDSA,
     ES256,
+    ES384,
     RS256,
 }
 
 impl Algorithm {
-    /// Parse a header `alg`; anything but the three is refused.
+    /// Parse a header `alg`; anything but these four is refused.
     pub fn parse(alg: &str) -> Result<Self, CryptoError> {
         match alg {
             "EdDSA" | "Ed25519" => Ok(Algorithm::EdDSA),
             "ES256" => Ok(Algorithm::ES256),
+            "ES384" => Ok(Algorithm::ES384),
             "RS256" => Ok(Algorithm::RS256),
             other => Err(CryptoError::UnsupportedAlgorithm(other.to_string())),
         }
@@ -37,6 +39,7 @@ impl Algorithm {
         match self {
             Algorithm::EdDSA => "EdDSA",
             Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
             Algorithm::RS256 => "RS256",
         }
     }
@@ -265,6 +268,28 @@ mod tests {
         // DER-encoded ES256 signatures are refused.
         let t = format!("{input}.{}", b64e(sig.to_der().as_bytes()));
         assert!(verify_compact(&parse_compact(&t).unwrap(), &pk).is_err());
+    }
+
+    #[test]
+    fn es384_verifies_with_a_p384_key_only() {
+        use p384::ecdsa::signature::Signer;
+        let sk = p384::ecdsa::SigningKey::from_slice(&[8u8; 48]).unwrap();
+        let pk = PublicKey::P384(*sk.verifying_key());
+        let h = b64e(b"{\"alg\":\"ES384\"}");
+        let input = format!("{h}.{}", b64e(b"{}"));
+        let sig: p384::ecdsa::Signature = sk.sign(input.as_bytes());
+        let t = format!("{input}.{}", b64e(&sig.to_bytes()));
+        assert_eq!(
+            verify_compact(&parse_compact(&t).unwrap(), &pk).unwrap(),
+            Algorithm::ES384
+        );
+        // The same signature under "ES256" is an algorithm mismatch.
+        let h = b64e(b"{\"alg\":\"ES256\"}");
+        let t = format!("{h}.{}.{}", b64e(b"{}"), b64e(&sig.to_bytes()));
+        assert!(matches!(
+            verify_compact(&parse_compact(&t).unwrap(), &pk),
+            Err(CryptoError::AlgorithmMismatch { .. })
+        ));
     }
 
     #[test]

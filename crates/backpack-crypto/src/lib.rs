@@ -9,8 +9,8 @@
 //!   refused) and strict verification (`verify_strict`: small-order R and
 //!   non-canonical S refused).
 //! - [`multibase`], [`multikey`]: the encodings Data Integrity uses.
-//! - [`did_key`]: `did:key` for Ed25519 and P-256, resolved offline.
-//! - [`jose`]: JWK and PEM public keys, compact JWS (EdDSA, ES256, RS256) with
+//! - [`did_key`]: `did:key` for Ed25519, P-256 and P-384, resolved offline.
+//! - [`jose`]: JWK and PEM public keys, compact JWS (EdDSA, ES256, ES384, RS256) with
 //!   the algorithm decided by the key, and detached unencoded JWS.
 
 pub mod did_key;

@@ -1,5 +1,5 @@
 //! Public keys in the encodings credentials use: Multikey (`z6Mk…` Ed25519,
-//! `zDn…` P-256), JWK, PEM, and legacy base58 Ed25519 keys.
+//! `zDn…` P-256, `z82L…` P-384), JWK, PEM, and legacy base58 Ed25519 keys.
 
 use crate::ed25519::VerifyingKey;
 use crate::multibase::{self, read_varint};
@@ -9,6 +9,7 @@ use serde_json::Value;
 
 const ED25519_PUB: u64 = 0xed;
 const P256_PUB: u64 = 0x1200;
+const P384_PUB: u64 = 0x1201;
 const ED25519_PRIV: u64 = 0x1300;
 
 /// Smallest and largest RSA modulus accepted, in bits.
@@ -19,6 +20,7 @@ pub const RSA_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
 pub enum PublicKey {
     Ed25519(VerifyingKey),
     P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
     Rsa(rsa::RsaPublicKey),
 }
 
@@ -42,7 +44,8 @@ fn check_rsa(key: rsa::RsaPublicKey) -> Result<PublicKey, CryptoError> {
 }
 
 impl PublicKey {
-    /// Decode a Multikey `publicKeyMultibase` (Ed25519 or compressed P-256).
+    /// Decode a Multikey `publicKeyMultibase` (Ed25519, or compressed P-256
+    /// or P-384).
     pub fn from_multikey(s: &str) -> Result<Self, CryptoError> {
         let bytes = multibase::decode(s)?;
         let (codec, used) = read_varint(&bytes)?;
@@ -51,6 +54,9 @@ impl PublicKey {
             ED25519_PUB => Ok(PublicKey::Ed25519(VerifyingKey::from_bytes(key)?)),
             P256_PUB => p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
                 .map(PublicKey::P256)
+                .map_err(|_| CryptoError::InvalidPublicKey),
+            P384_PUB => p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
+                .map(PublicKey::P384)
                 .map_err(|_| CryptoError::InvalidPublicKey),
             other => Err(CryptoError::UnknownMulticodec(other)),
         }
@@ -69,13 +75,19 @@ impl PublicKey {
                 b.extend_from_slice(k.to_encoded_point(true).as_bytes());
                 Ok(multibase::encode_base58btc(&b))
             }
+            PublicKey::P384(k) => {
+                let mut b = vec![0x81, 0x24];
+                b.extend_from_slice(k.to_encoded_point(true).as_bytes());
+                Ok(multibase::encode_base58btc(&b))
+            }
             PublicKey::Rsa(_) => Err(CryptoError::MalformedKey(
                 "RSA keys are not written as Multikey".into(),
             )),
         }
     }
 
-    /// A public JWK: OKP/Ed25519, EC/P-256, or RSA. Private members are ignored.
+    /// A public JWK: OKP/Ed25519, EC/P-256, EC/P-384, or RSA. Private members
+    /// are ignored.
     pub fn from_jwk(jwk: &Value) -> Result<Self, CryptoError> {
         let field = |name: &str| -> Result<&str, CryptoError> {
             jwk.get(name)
@@ -86,20 +98,27 @@ impl PublicKey {
             ("OKP", Some("Ed25519")) => Ok(PublicKey::Ed25519(VerifyingKey::from_bytes(&b64url(
                 field("x")?,
             )?)?)),
-            ("EC", Some("P-256")) => {
+            ("EC", Some(crv @ ("P-256" | "P-384"))) => {
+                let size = if crv == "P-256" { 32 } else { 48 };
                 let x = b64url(field("x")?)?;
                 let y = b64url(field("y")?)?;
-                if x.len() != 32 || y.len() != 32 {
-                    return Err(CryptoError::MalformedKey(
-                        "P-256 coordinates are 32 bytes".into(),
-                    ));
+                if x.len() != size || y.len() != size {
+                    return Err(CryptoError::MalformedKey(format!(
+                        "{crv} coordinates are {size} bytes"
+                    )));
                 }
                 let mut sec1 = vec![0x04];
                 sec1.extend_from_slice(&x);
                 sec1.extend_from_slice(&y);
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-                    .map(PublicKey::P256)
-                    .map_err(|_| CryptoError::InvalidPublicKey)
+                if crv == "P-256" {
+                    p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
+                        .map(PublicKey::P256)
+                        .map_err(|_| CryptoError::InvalidPublicKey)
+                } else {
+                    p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
+                        .map(PublicKey::P384)
+                        .map_err(|_| CryptoError::InvalidPublicKey)
+                }
             }
             ("RSA", _) => {
                 let n = rsa::BigUint::from_bytes_be(&b64url(field("n")?)?);
@@ -174,13 +193,14 @@ impl PublicKey {
         match self {
             PublicKey::Ed25519(_) => crate::jose::Algorithm::EdDSA,
             PublicKey::P256(_) => crate::jose::Algorithm::ES256,
+            PublicKey::P384(_) => crate::jose::Algorithm::ES384,
             PublicKey::Rsa(_) => crate::jose::Algorithm::RS256,
         }
     }
 
     /// Verify a raw signature over `msg` with this key's one algorithm:
-    /// Ed25519 (strict), ECDSA P-256 with SHA-256 (r‖s, 64 bytes), or
-    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    /// Ed25519 (strict), ECDSA P-256 with SHA-256 (r‖s, 64 bytes), ECDSA
+    /// P-384 with SHA-384 (r‖s, 96 bytes), or RSASSA-PKCS1-v1_5 with SHA-256.
     pub fn verify_message(&self, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
         match self {
             PublicKey::Ed25519(k) => k.verify(msg, sig),
@@ -188,6 +208,13 @@ impl PublicKey {
                 use p256::ecdsa::signature::Verifier;
                 let sig = p256::ecdsa::Signature::from_slice(sig).map_err(|_| {
                     CryptoError::MalformedSignature("ES256 signatures are r‖s, 64 bytes".into())
+                })?;
+                k.verify(msg, &sig).map_err(|_| CryptoError::BadSignature)
+            }
+            PublicKey::P384(k) => {
+                use p384::ecdsa::signature::Verifier;
+                let sig = p384::ecdsa::Signature::from_slice(sig).map_err(|_| {
+                    CryptoError::MalformedSignature("ES384 signatures are r‖s, 96 bytes".into())
                 })?;
                 k.verify(msg, &sig).map_err(|_| CryptoError::BadSignature)
             }
@@ -245,6 +272,45 @@ mod tests {
         assert!(decode_secret_key(&public).is_err());
     }
 
+    /// The P-384 key of the W3C vc-di-ecdsa test vectors (p384KeyPair.json).
+    const W3C_P384: &str =
+        "z82LkuBieyGShVBhvtE2zoiD6Kma4tJGFtkAhxR5pfkp5QPw4LutoYWhvQCnGjdVn14kujQ";
+
+    #[test]
+    fn p384_multikeys_decode_and_round_trip_as_z82l() {
+        let k = PublicKey::from_multikey(W3C_P384).unwrap();
+        assert!(matches!(k, PublicKey::P384(_)));
+        assert_eq!(k.to_multikey().unwrap(), W3C_P384);
+        let sk = p384::ecdsa::SigningKey::from_slice(&[3u8; 48]).unwrap();
+        let mine = PublicKey::P384(*sk.verifying_key());
+        let mk = mine.to_multikey().unwrap();
+        assert!(mk.starts_with("z82L"), "{mk}");
+        assert_eq!(PublicKey::from_multikey(&mk).unwrap(), mine);
+        // A P-256 point under the P-384 codec is refused.
+        let p256 = p256::ecdsa::SigningKey::from_slice(&[3u8; 32]).unwrap();
+        let mut b = vec![0x81, 0x24];
+        b.extend_from_slice(p256.verifying_key().to_encoded_point(true).as_bytes());
+        assert!(PublicKey::from_multikey(&multibase::encode_base58btc(&b)).is_err());
+    }
+
+    #[test]
+    fn p384_verifies_sha384_ecdsa_and_nothing_else() {
+        use p384::ecdsa::signature::Signer;
+        let sk = p384::ecdsa::SigningKey::from_slice(&[5u8; 48]).unwrap();
+        let pk = PublicKey::P384(*sk.verifying_key());
+        let sig: p384::ecdsa::Signature = sk.sign(b"message");
+        pk.verify_message(b"message", &sig.to_bytes()).unwrap();
+        assert_eq!(
+            pk.verify_message(b"messagE", &sig.to_bytes()),
+            Err(CryptoError::BadSignature)
+        );
+        assert!(matches!(
+            pk.verify_message(b"message", &sig.to_bytes()[..64]),
+            Err(CryptoError::MalformedSignature(_))
+        ));
+        assert_eq!(pk.jose_algorithm(), crate::jose::Algorithm::ES384);
+    }
+
     #[test]
     fn jwk_forms() {
         let k = SigningKey::from_seed(&[2; 32]).verifying_key();
@@ -256,5 +322,24 @@ mod tests {
             &serde_json::json!({"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"})
         )
         .is_err());
+        let p384 = p384::ecdsa::SigningKey::from_slice(&[6u8; 48]).unwrap();
+        let point = p384.verifying_key().to_encoded_point(false);
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let jwk = serde_json::json!({
+            "kty": "EC", "crv": "P-384",
+            "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap())
+        });
+        assert_eq!(
+            PublicKey::from_jwk(&jwk).unwrap(),
+            PublicKey::P384(*p384.verifying_key())
+        );
+        // P-256-sized coordinates under crv P-384 are refused.
+        let p256 = p256::ecdsa::SigningKey::from_slice(&[6u8; 32]).unwrap();
+        let point = p256.verifying_key().to_encoded_point(false);
+        let jwk = serde_json::json!({
+            "kty": "EC", "crv": "P-384",
+            "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap())
+        });
+        assert!(PublicKey::from_jwk(&jwk).is_err());
     }
 }

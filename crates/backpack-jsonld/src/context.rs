@@ -381,6 +381,15 @@ fn create_term(
         defined.insert(term.to_string(), true);
         return Ok(());
     }
+    if term == "@context" {
+        // JSON-LD 1.1 API §4.1.2 step 5.13 hands every other key of a context
+        // definition to Create Term Definition, whose step 5 refuses keywords:
+        // `{"@context": {"@context": {…}}}` is an error (W3C test expand#ter56),
+        // not a context to unwrap (jsonld.js unwraps it; the spec does not).
+        return Err(JsonLdError::invalid(
+            "keyword redefinition of @context: a context definition cannot contain @context; put its terms directly in the @context array",
+        ));
+    }
     if is_keyword(term) {
         return Err(JsonLdError::invalid(format!(
             "keyword redefinition of {term}"
@@ -591,4 +600,51 @@ fn create_term(
     active.terms.insert(term.to_string(), Arc::new(def));
     defined.insert(term.to_string(), true);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct NoDocuments;
+    impl ContextSource for NoDocuments {
+        fn get(&self, _: &str) -> Option<Arc<Value>> {
+            None
+        }
+    }
+
+    fn processed(local: Value) -> Result<Arc<ActiveContext>, JsonLdError> {
+        process(
+            &NoDocuments,
+            &Arc::new(ActiveContext::default()),
+            &local,
+            0,
+            false,
+            true,
+        )
+    }
+
+    #[test]
+    fn a_context_definition_containing_context_is_a_keyword_redefinition() {
+        // JSON-LD 1.1 API §4.1.2 step 5.13 → Create Term Definition step 5.
+        for local in [
+            json!({"@context": {"p": "ex:p"}}),
+            json!([{"@context": {"p": "ex:p"}}]),
+            json!([{"q": "ex:q"}, {"@context": {"p": "ex:p"}}]),
+        ] {
+            let e = processed(local.clone()).unwrap_err();
+            assert!(
+                matches!(&e, JsonLdError::Invalid(m) if m.contains("keyword redefinition of @context")),
+                "{local}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_terms_directly_in_the_context_are_defined() {
+        let ctx = processed(json!([{"q": "ex:q"}, {"p": "ex:p"}])).unwrap();
+        assert_eq!(ctx.terms["p"].iri.as_deref(), Some("ex:p"));
+        assert_eq!(ctx.terms["q"].iri.as_deref(), Some("ex:q"));
+    }
 }

@@ -1,7 +1,8 @@
 //! The bundled JSON-LD contexts: the only ones this crate will ever process.
 //!
-//! Each file in `contexts/` comes from the npm package named beside it
-//! (`scripts/update-contexts.sh` reproduces the download); its SHA-256 is
+//! Each file in `contexts/` comes from the registry package named beside it
+//! (npm, or crates.io for the one no npm package publishes;
+//! `scripts/update-contexts.sh` reproduces the download); its SHA-256 is
 //! recorded here and checked by a test, so a changed byte is caught.
 
 /// One pinned context document.
@@ -11,7 +12,7 @@ pub struct BundledContext {
     pub url: &'static str,
     /// File name under `crates/backpack-jsonld/contexts/`.
     pub file: &'static str,
-    /// The npm package (name@version) it was taken from.
+    /// The package (name@version) it was taken from: npm, or `crates.io:` for a crate.
     pub package: &'static str,
     /// Lowercase hex SHA-256 of `bytes`.
     pub sha256: &'static str,
@@ -39,6 +40,13 @@ static CONTEXTS: &[BundledContext] = &[
         package: "@digitalbazaar/credentials-context@3.2.0",
         sha256: "82dab514ba44eb18f5d1b0f638c5e140c6a556fbfb5089601bdc0fa5eb8b2581",
         bytes: include_bytes!("../contexts/credentials-undefined-terms-v2.jsonld"),
+    },
+    BundledContext {
+        url: "https://www.w3.org/ns/credentials/examples/v2",
+        file: "credentials-examples-v2.jsonld",
+        package: "crates.io:ssi-contexts@0.1.10",
+        sha256: "e6600df812cdc1872f20b42ab0c1cecac39755b7ed381e7f6a88dac7baab54d6",
+        bytes: include_bytes!("../contexts/credentials-examples-v2.jsonld"),
     },
     BundledContext {
         url: "https://w3id.org/security/data-integrity/v1",
@@ -158,5 +166,17 @@ mod tests {
     fn unknown_urls_are_not_bundled() {
         assert!(bundled("https://example.org/context.json").is_none());
         assert!(bundled("https://www.w3.org/ns/credentials/v2").is_some());
+    }
+
+    #[test]
+    fn the_w3c_examples_context_is_pinned_as_w3c_publishes_it() {
+        // W3C's file (w3c/vc-data-model, contexts/credentials/examples/v2)
+        // is this one object; the crate's copy differs only in whitespace.
+        let c = bundled("https://www.w3.org/ns/credentials/examples/v2").unwrap();
+        let v: serde_json::Value = serde_json::from_slice(c.bytes).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"@context": {"@vocab": "https://www.w3.org/ns/credentials/examples#"}})
+        );
     }
 }

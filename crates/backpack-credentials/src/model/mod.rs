@@ -1,5 +1,6 @@
 //! The typed Open Badges 3.0 / VC 2.0 (and VC 1.1) model, and the structure
-//! rules a verifier reports.
+//! rules: the verifier reports them and the signer refuses to sign a
+//! credential that breaks one ([`check_structure`], one place for both).
 //!
 //! **Lossless**: every struct keeps the members it does not name in `extra`,
 //! and fields that may be a string or an object, one or many, are read and
@@ -7,10 +8,12 @@
 //! identity for real credentials (tested on the corpus), so a credential can
 //! be read, shown and re-serialised without breaking its signature.
 
+mod related;
 mod structure;
 
 pub use structure::{
-    check_structure, parse_datetime, validity_window, Severity, StructureIssue, VcVersion,
+    check_structure, parse_datetime, validity_window, vc_version, Severity, StructureIssue,
+    VcVersion,
 };
 
 use serde::{Deserialize, Serialize};

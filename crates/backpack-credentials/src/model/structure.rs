@@ -1,4 +1,12 @@
-//! Structure rules: what a verifier reports under "structure".
+//! Structure rules: what a verifier reports under "structure", and what the
+//! signer refuses (`crate::sign::prepare` runs the same function, so the same
+//! codes come out). The VC Data Model 2.0 MUSTs checked here, by section:
+//! §4.5 `type` on `credentialStatus`, `termsOfUse`, `evidence`,
+//! `refreshService` and `credentialSchema` objects (and the schema's URL
+//! `id`, §4.11); §4.8 `credentialSubject` objects that are not empty; §4.9
+//! `validUntil` not before `validFrom`; §5.3 `relatedResource` (see
+//! `related`). VC 1.1 credentials get the same object rules, and
+//! `issuanceDate` instead of `validFrom`.
 
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
@@ -16,6 +24,9 @@ pub enum VcVersion {
 pub enum Severity {
     Error,
     Warning,
+    /// Could not be decided without something this crate never does (a
+    /// fetch): reported as "not checked", never changes the verdict.
+    NotChecked,
 }
 
 /// One structure problem, located by JSON pointer.
@@ -44,7 +55,8 @@ pub fn parse_datetime(s: &str) -> Result<OffsetDateTime, time::error::Parse> {
     })
 }
 
-fn version(doc: &Value) -> Option<VcVersion> {
+/// Which data model `doc` follows, by its first `@context`.
+pub fn vc_version(doc: &Value) -> Option<VcVersion> {
     let first = match doc.get("@context")? {
         Value::String(s) => s.as_str(),
         Value::Array(a) => a.first()?.as_str()?,
@@ -78,7 +90,7 @@ fn types(v: &Value) -> Vec<&str> {
     }
 }
 
-struct Issues(Vec<StructureIssue>);
+pub(super) struct Issues(pub(super) Vec<StructureIssue>);
 
 impl Issues {
     fn push(&mut self, severity: Severity, code: &str, path: &str, message: impl Into<String>) {
@@ -89,15 +101,18 @@ impl Issues {
             severity,
         });
     }
-    fn error(&mut self, code: &str, path: &str, message: impl Into<String>) {
+    pub(super) fn error(&mut self, code: &str, path: &str, message: impl Into<String>) {
         self.push(Severity::Error, code, path, message);
     }
     fn warn(&mut self, code: &str, path: &str, message: impl Into<String>) {
         self.push(Severity::Warning, code, path, message);
     }
+    pub(super) fn not_checked(&mut self, code: &str, path: &str, message: impl Into<String>) {
+        self.push(Severity::NotChecked, code, path, message);
+    }
 }
 
-fn is_iri(s: &str) -> bool {
+pub(super) fn is_iri(s: &str) -> bool {
     s.contains(':') && !s.contains(char::is_whitespace)
 }
 
@@ -110,10 +125,79 @@ fn has_text(v: Option<&Value>) -> bool {
     }
 }
 
+/// Properties whose values are objects that MUST name their `type` (VC 2.0
+/// §4.5; VC 1.1 §4.9–4.12 and §5.4–5.6 say the same), with the code prefix.
+const TYPED_OBJECTS: [(&str, &str); 5] = [
+    ("credentialStatus", "credential_status"),
+    ("termsOfUse", "terms_of_use"),
+    ("evidence", "evidence"),
+    ("refreshService", "refresh_service"),
+    ("credentialSchema", "credential_schema"),
+];
+
+fn has_type(o: &serde_json::Map<String, Value>) -> bool {
+    match o.get("type") {
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => {
+            !a.is_empty() && a.iter().all(|t| t.as_str().is_some_and(|t| !t.is_empty()))
+        }
+        _ => false,
+    }
+}
+
+/// `credentialStatus`, `termsOfUse`, `evidence`, `refreshService`,
+/// `credentialSchema`: one object or a list of them, each with a `type`;
+/// a schema also has a URL `id` (VC 2.0 §4.11).
+fn typed_objects(doc: &Value, out: &mut Issues) {
+    for (key, prefix) in TYPED_OBJECTS {
+        let Some(value) = doc.get(key) else { continue };
+        let items: Vec<(String, &Value)> = match value {
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("/{key}/{i}"), x))
+                .collect(),
+            other => vec![(format!("/{key}"), other)],
+        };
+        if items.is_empty() {
+            out.error(
+                &format!("{prefix}_invalid"),
+                &format!("/{key}"),
+                format!("{key} must be one or more objects"),
+            );
+        }
+        for (path, item) in items {
+            let Value::Object(o) = item else {
+                out.error(
+                    &format!("{prefix}_invalid"),
+                    &path,
+                    format!("each {key} must be an object"),
+                );
+                continue;
+            };
+            if !has_type(o) {
+                out.error(
+                    &format!("{prefix}_type_missing"),
+                    &format!("{path}/type"),
+                    format!("each {key} must specify its type"),
+                );
+            }
+            if key == "credentialSchema" && !o.get("id").and_then(Value::as_str).is_some_and(is_iri)
+            {
+                out.error(
+                    "credential_schema_id_invalid",
+                    &format!("{path}/id"),
+                    "each credentialSchema must have an id that is a URL",
+                );
+            }
+        }
+    }
+}
+
 /// The structure rules of VC 2.0 / 1.1 and Open Badges 3.0.
 pub fn check_structure(doc: &Value) -> Vec<StructureIssue> {
     let mut out = Issues(Vec::new());
-    let Some(v) = version(doc) else {
+    let Some(v) = vc_version(doc) else {
         out.error(
             "context_not_vc",
             "/@context",
@@ -165,6 +249,25 @@ pub fn check_structure(doc: &Value) -> Vec<StructureIssue> {
             "a VC 1.1 credential must have issuanceDate",
         );
     }
+    if v == VcVersion::V2_0 {
+        let (from, until) = (
+            doc.get("validFrom")
+                .and_then(Value::as_str)
+                .map(parse_datetime),
+            doc.get("validUntil")
+                .and_then(Value::as_str)
+                .map(parse_datetime),
+        );
+        if let (Some(Ok(from)), Some(Ok(until))) = (from, until) {
+            if until < from {
+                out.error(
+                    "valid_until_before_valid_from",
+                    "/validUntil",
+                    "validUntil must not be earlier than validFrom",
+                );
+            }
+        }
+    }
     let subjects: Vec<&Value> = match doc.get("credentialSubject") {
         None => {
             out.error(
@@ -174,9 +277,40 @@ pub fn check_structure(doc: &Value) -> Vec<StructureIssue> {
             );
             Vec::new()
         }
-        Some(Value::Array(a)) => a.iter().collect(),
+        Some(Value::Array(a)) => {
+            if a.is_empty() {
+                out.error(
+                    "subject_empty",
+                    "/credentialSubject",
+                    "credentialSubject is an empty list: a credential makes claims about at least one subject",
+                );
+            }
+            a.iter().collect()
+        }
         Some(s) => vec![s],
     };
+    for (i, s) in subjects.iter().enumerate() {
+        let p = if matches!(doc.get("credentialSubject"), Some(Value::Array(_))) {
+            format!("/credentialSubject/{i}")
+        } else {
+            "/credentialSubject".to_string()
+        };
+        match s {
+            Value::Object(o) if !o.is_empty() => {}
+            Value::Object(_) => out.error(
+                "subject_empty",
+                &p,
+                "a credentialSubject must hold at least one claim (or an id)",
+            ),
+            _ => out.error(
+                "subject_invalid",
+                &p,
+                "a credentialSubject must be an object",
+            ),
+        }
+    }
+    typed_objects(doc, &mut out);
+    super::related::check(doc, &mut out);
     let is_ob = ty
         .iter()
         .any(|t| *t == "OpenBadgeCredential" || *t == "AchievementCredential");
@@ -255,7 +389,27 @@ pub fn check_structure(doc: &Value) -> Vec<StructureIssue> {
             format!("a member has an unexpected shape: {e}"),
         );
     }
-    out.0
+    coalesce(out.0)
+}
+
+/// One issue per code: the first, with how many more there were (a list of
+/// 40,000 untyped evidence objects is one finding, not 40,000).
+fn coalesce(issues: Vec<StructureIssue>) -> Vec<StructureIssue> {
+    let mut out: Vec<(StructureIssue, usize)> = Vec::new();
+    for issue in issues {
+        match out.iter_mut().find(|(i, _)| i.code == issue.code) {
+            Some((_, more)) => *more += 1,
+            None => out.push((issue, 0)),
+        }
+    }
+    out.into_iter()
+        .map(|(mut i, more)| {
+            if more > 0 {
+                i.message = format!("{} (and {more} more like it)", i.message);
+            }
+            i
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -284,5 +438,95 @@ mod tests {
         }
         let doc = json!({"@context": ["https://example.org"]});
         assert_eq!(check_structure(&doc)[0].code, "context_not_vc");
+    }
+
+    fn minimal() -> Value {
+        json!({
+            "@context": [VC2],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:issuer",
+            "credentialSubject": {"id": "did:example:subject"}
+        })
+    }
+
+    fn errors(doc: &Value) -> Vec<String> {
+        check_structure(doc)
+            .into_iter()
+            .filter(|i| i.severity == Severity::Error)
+            .map(|i| i.code)
+            .collect()
+    }
+
+    #[test]
+    fn a_minimal_credential_breaks_no_rule() {
+        assert_eq!(errors(&minimal()), Vec::<String>::new());
+        let mut v11 = minimal();
+        v11["@context"] = json!([VC1]);
+        v11["issuanceDate"] = json!("2020-01-01T00:00:00Z");
+        assert_eq!(errors(&v11), Vec::<String>::new());
+        v11.as_object_mut().unwrap().remove("issuanceDate");
+        assert_eq!(errors(&v11), ["issuance_date_missing"]);
+    }
+
+    #[test]
+    fn objects_that_must_name_their_type() {
+        for (key, code) in [
+            ("credentialStatus", "credential_status_type_missing"),
+            ("termsOfUse", "terms_of_use_type_missing"),
+            ("evidence", "evidence_type_missing"),
+            ("refreshService", "refresh_service_type_missing"),
+            ("credentialSchema", "credential_schema_type_missing"),
+        ] {
+            let mut doc = minimal();
+            doc[key] = json!({"id": "https://example.org/x"});
+            assert_eq!(errors(&doc), [code], "{key}");
+            // The same inside a list, and with an empty type.
+            doc[key] = json!([{"id": "https://example.org/x", "type": "T"}, {"id": "https://example.org/y", "type": []}]);
+            assert_eq!(errors(&doc), [code], "{key} in a list");
+            doc[key] = json!({"id": "https://example.org/x", "type": ["T"]});
+            assert_eq!(errors(&doc), Vec::<String>::new(), "{key} typed");
+            doc[key] = json!("https://example.org/x");
+            assert_eq!(
+                errors(&doc),
+                [code.replace("_type_missing", "_invalid")],
+                "{key} as a string"
+            );
+        }
+    }
+
+    #[test]
+    fn a_credential_schema_needs_a_url_id() {
+        let mut doc = minimal();
+        doc["credentialSchema"] = json!({"type": "JsonSchema"});
+        assert_eq!(errors(&doc), ["credential_schema_id_invalid"]);
+        doc["credentialSchema"] = json!({"type": "JsonSchema", "id": "not a url"});
+        assert_eq!(errors(&doc), ["credential_schema_id_invalid"]);
+    }
+
+    #[test]
+    fn subjects_must_be_objects_with_a_claim() {
+        let mut doc = minimal();
+        doc["credentialSubject"] = json!({});
+        assert_eq!(errors(&doc), ["subject_empty"]);
+        doc["credentialSubject"] = json!([{"id": "did:example:subject"}, {}]);
+        assert_eq!(errors(&doc), ["subject_empty"]);
+        doc["credentialSubject"] = json!([]);
+        assert_eq!(errors(&doc), ["subject_empty"]);
+        doc["credentialSubject"] = json!("did:example:subject");
+        assert_eq!(errors(&doc), ["subject_invalid"]);
+        doc["credentialSubject"] = json!({"name": "Alice"});
+        assert_eq!(errors(&doc), Vec::<String>::new());
+    }
+
+    #[test]
+    fn valid_until_must_not_precede_valid_from() {
+        let mut doc = minimal();
+        doc["validFrom"] = json!("2025-01-01T00:00:00Z");
+        doc["validUntil"] = json!("2024-12-31T23:59:59Z");
+        assert_eq!(errors(&doc), ["valid_until_before_valid_from"]);
+        doc["validUntil"] = json!("2025-01-01T00:00:00Z");
+        assert_eq!(errors(&doc), Vec::<String>::new());
+        doc["validFrom"] = json!("Sat 25 Feb 2023 07:16:31 PM CST");
+        assert_eq!(errors(&doc), ["date_invalid"]);
     }
 }

@@ -204,3 +204,89 @@ fn numeric_dates_with_a_fraction_are_read_as_numbers() {
         Verdict::Invalid
     );
 }
+
+/// A VC-JWT as openbadgeslib makes it: the issuer is a did:key, the header
+/// carries the signing key as `jwk`, and there is no `kid`.
+fn header_jwk_token(issuer_did: &str, signer: &backpack_credentials::sign::IssuerKey) -> String {
+    let doc = backpack_credentials::samples::open_badge_credential(2, issuer_did);
+    let doc = backpack_credentials::sign::prepare(&doc, issuer_did, corpus_day()).unwrap();
+    let mut header = serde_json::Map::new();
+    header.insert("typ".into(), json!("JWT"));
+    header.insert(
+        "jwk".into(),
+        json!({"kty": "OKP", "crv": "Ed25519", "x": b64(&signer.key.verifying_key().to_bytes())}),
+    );
+    let mut payload = doc.as_object().unwrap().clone();
+    payload.insert("iss".into(), json!(issuer_did));
+    backpack_crypto::jose::sign_compact_eddsa(
+        &header,
+        &serde_json::to_vec(&Value::Object(payload)).unwrap(),
+        &signer.key,
+    )
+}
+
+#[test]
+fn a_did_key_issuers_own_key_in_the_header_is_bound() {
+    let alice = issuer(1);
+    let t = header_jwk_token(&alice.did, &alice);
+    let (header, _, _) = parts(&t);
+    assert!(header.get("kid").is_none() && header.get("jwk").is_some());
+    let r = verify_offline(t.as_bytes(), corpus_day()).unwrap();
+    assert_eq!(r.verdict, Verdict::Verified, "{}", summary(&r));
+    assert!(r.checks.iter().any(|c| c.code == "key_bound"));
+}
+
+#[test]
+fn another_key_in_the_header_of_a_did_key_issuers_token_is_not_bound() {
+    let (alice, mallory) = (issuer(1), issuer(7));
+    let t = header_jwk_token(&alice.did, &mallory);
+    let r = verify_offline(t.as_bytes(), corpus_day()).unwrap();
+    assert_eq!(r.verdict, Verdict::KeyNotBound, "{}", summary(&r));
+    assert!(
+        r.checks.iter().any(|c| c.code == "issuer_mismatch"),
+        "{}",
+        summary(&r)
+    );
+}
+
+#[test]
+fn a_baked_png_and_svg_carrying_such_a_token_verify() {
+    let alice = issuer(1);
+    let t = header_jwk_token(&alice.did, &alice);
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    for (file, container) in [
+        ("badge.png", "png:openbadgecredential"),
+        ("badge.svg", "svg:openbadges:credential"),
+    ] {
+        let image = read(&assets.join(file));
+        let baked = backpack_bake::bake(&image, backpack_bake::Payload::Jws(&t)).unwrap();
+        let r = verify_offline(&baked, corpus_day()).unwrap();
+        assert_eq!(r.verdict, Verdict::Verified, "{file}\n{}", summary(&r));
+        assert_eq!(r.container.as_deref(), Some(container));
+    }
+}
+
+#[test]
+fn a_p384_did_key_issuer_with_its_key_in_the_header_verifies_es384() {
+    use p384::ecdsa::signature::Signer;
+    let sk = p384::ecdsa::SigningKey::from_slice(&[0x24; 48]).unwrap();
+    let public = backpack_crypto::multikey::PublicKey::P384(*sk.verifying_key());
+    let did = backpack_crypto::did_key::did_for(&public).unwrap();
+    let doc = backpack_credentials::samples::open_badge_credential(2, &did);
+    let doc = backpack_credentials::sign::prepare(&doc, &did, corpus_day()).unwrap();
+    let point = sk.verifying_key().to_encoded_point(false);
+    let header = json!({"alg": "ES384", "typ": "JWT", "jwk": {
+        "kty": "EC", "crv": "P-384", "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap())
+    }});
+    let mut payload = doc.as_object().unwrap().clone();
+    payload.insert("iss".into(), json!(did));
+    let input = format!(
+        "{}.{}",
+        b64(&serde_json::to_vec(&header).unwrap()),
+        b64(&serde_json::to_vec(&Value::Object(payload)).unwrap())
+    );
+    let sig: p384::ecdsa::Signature = sk.sign(input.as_bytes());
+    let t = format!("{input}.{}", b64(&sig.to_bytes()));
+    let r = verify_offline(t.as_bytes(), corpus_day()).unwrap();
+    assert_eq!(r.verdict, Verdict::Verified, "{}", summary(&r));
+}

@@ -6,11 +6,13 @@
 
 mod common;
 mod corpus;
+mod ecdsa;
 mod eu;
 mod jwt;
 mod limits;
 mod model;
 mod ob2;
+mod rules;
 mod status;
 mod tamper;
 mod vectors;
