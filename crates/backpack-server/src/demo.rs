@@ -701,11 +701,14 @@ pub async fn bench_batch(
         .map_err(err)?;
     let upload_secs = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
+    // The server's job runner, as `serve` runs it: the batch, then its
+    // mails and deliveries, are jobs.
+    let runner = tokio::spawn(app.jobs.clone().run());
     app.issuing
         .start_batch(&staff, uploaded.batch.id)
         .await
         .map_err(err)?;
-    loop {
+    let result = loop {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let b = app
             .issuing
@@ -714,12 +717,22 @@ pub async fn bench_batch(
             .map_err(err)?;
         progress(b.issued);
         if b.state == BatchState::Done {
-            return Ok(BatchBench {
-                rows,
-                issued: b.issued,
-                upload_secs,
-                issue_secs: started.elapsed().as_secs_f64(),
-            });
+            // Done when every mail is sent too.
+            let counts = app.jobs.counts().await.map_err(err)?;
+            if counts.failed > 0 {
+                break Err(format!("{} jobs failed", counts.failed));
+            }
+            if counts.queued + counts.running == 0 {
+                break Ok(BatchBench {
+                    rows,
+                    issued: b.issued,
+                    upload_secs,
+                    issue_secs: started.elapsed().as_secs_f64(),
+                });
+            }
         }
-    }
+    };
+    app.jobs.stop();
+    let _ = runner.await;
+    result
 }

@@ -318,6 +318,26 @@ fn user_of(_: &TestServer, b: &mut Client) -> String {
     crate::client::id_before(&b.get("/admin/users").body, ">Bea</a>", "/admin/users/")
 }
 
+fn failing_job_of(s: &TestServer, b: &mut Client) -> String {
+    // B is the administrator; the object is a mail job that fails (the
+    // mail folder is a file from now on).
+    let dir = s.data_dir.join("mail");
+    std::fs::rename(&dir, s.data_dir.join("mail.away")).unwrap();
+    std::fs::write(&dir, b"not a folder").unwrap();
+    let mut anon = s.client();
+    anon.get("/forgot-password");
+    anon.post_form("/forgot-password", &[("email", "b@example.org")]);
+    for _ in 0..300 {
+        let body = b.get("/admin/jobs").body;
+        if body.contains("/retry") {
+            return crate::client::id_after(&body, "Sending an e-mail", "/admin/jobs/");
+        }
+        #[allow(clippy::disallowed_methods)]
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the mail job did not fail");
+}
+
 /// Form fields sent with the attempt.
 type Fields = &'static [(&'static str, &'static str)];
 
@@ -560,8 +580,15 @@ const CASES: &[(&str, &str, Setup, Fields)] = &[
         issued_of,
         &[("state", "revoked"), ("reason", "x")],
     ),
+    (
+        "POST",
+        "/issuing/credentials/{id}/resend-claim",
+        issued_of,
+        &[],
+    ),
     ("GET", "/admin/users/{id}", user_of, &[]),
     ("POST", "/admin/users/{id}", user_of, &[("role", "learner")]),
+    ("POST", "/admin/jobs/{id}/retry", failing_job_of, &[]),
 ];
 
 fn attempt(c: &mut Client, method: &str, path: &str, fields: &[(&str, &str)]) -> u16 {

@@ -94,7 +94,7 @@ pub fn staff_with_issuer(s: &TestServer, name: &str, address: &str) -> (Client, 
     (c, id)
 }
 
-fn json(c: &mut Client, path: &str) -> Value {
+pub fn json(c: &mut Client, path: &str) -> Value {
     let r = c.get(path);
     assert_eq!(r.status, 200, "{path}: {}", r.body);
     serde_json::from_str(&r.body).unwrap()

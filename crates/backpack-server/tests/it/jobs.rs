@@ -66,3 +66,72 @@ on_every_db!(
         );
     }
 );
+
+on_every_db!(
+    a_batch_stopped_mid_way_goes_on_after_a_restart_and_mails_everyone_once,
+    |s: TestServer| {
+        use crate::issuing::{eu_achievement, id_in, json, post, staff_with_issuer};
+        s.register("Admin", "admin@example.org", PW);
+        let (mut staff, issuer) = staff_with_issuer(&s, "Ian", "ian@example.org");
+        let r = post(
+            &mut staff,
+            &format!("/issuing/{issuer}/achievements"),
+            &eu_achievement("Stop and go"),
+        );
+        let achievement = id_in(r.location());
+        const ROWS: usize = 3_000;
+        let mut csv = String::from("email,name\n");
+        for i in 0..ROWS {
+            csv.push_str(&format!("p{i}@cohort.example,P {i}\n"));
+        }
+        let r = staff.upload_with(
+            &format!("/issuing/{issuer}/batches"),
+            &[("achievement_id", &achievement), ("format", "json")],
+            "cohort.csv",
+            "text/csv",
+            csv.as_bytes(),
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let batch = id_in(r.location());
+        let r = staff.post_form(&format!("/issuing/batches/{batch}/start"), &[]);
+        assert_eq!(r.status, 303);
+        // Stop the server (as SIGTERM does) once the first chunk is in.
+        let mut issued = 0;
+        for _ in 0..1_200 {
+            issued = json(&mut staff, &format!("/issuing/batches/{batch}/progress"))["issued"]
+                .as_u64()
+                .unwrap();
+            if issued > 0 {
+                break;
+            }
+            #[allow(clippy::disallowed_methods)]
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        assert!(issued > 0 && (issued as usize) < ROWS, "mid-way: {issued}");
+        let (dir, pg) = s.stop_keeping();
+        // Another server on the same database and files carries on.
+        let s = TestServer::start_in(dir, pg, &[]);
+        s.wait_for_jobs_within(240);
+        let mut staff = s.login("ian@example.org", PW);
+        let done = json(&mut staff, &format!("/issuing/batches/{batch}/progress"));
+        assert_eq!(
+            (done["state"].as_str(), done["issued"].as_u64()),
+            (Some("done"), Some(ROWS as u64))
+        );
+        // Every recipient got exactly one mail.
+        let mut per: std::collections::HashMap<String, usize> = Default::default();
+        for e in std::fs::read_dir(s.data_dir.join("mail")).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            if let Some(to) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("To: "))
+                .filter(|t| t.ends_with("@cohort.example"))
+            {
+                *per.entry(to.to_owned()).or_default() += 1;
+            }
+        }
+        assert_eq!(per.len(), ROWS, "every recipient mailed");
+        let twice: Vec<_> = per.iter().filter(|(_, n)| **n != 1).collect();
+        assert!(twice.is_empty(), "mailed more than once: {twice:?}");
+    }
+);

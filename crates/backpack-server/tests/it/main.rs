@@ -173,6 +173,11 @@ impl TestServer {
     /// Wait (at most 15 s) until the server's job runner has run every
     /// queued job (mail, deliveries, batches, stacking), none left failed.
     pub fn wait_for_jobs(&self) {
+        self.wait_for_jobs_within(15);
+    }
+
+    /// The same, waiting at most `secs` seconds.
+    pub fn wait_for_jobs_within(&self, secs: u64) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -180,7 +185,7 @@ impl TestServer {
         let store = rt
             .block_on(backpack_server::app::open_store(&self.config))
             .unwrap();
-        for _ in 0..300 {
+        for _ in 0..secs * 50 {
             use backpack_domain::ports::Clock;
             let now = backpack_server::app::SystemClock.unix();
             let counts = rt.block_on(store.job_counts(now)).unwrap();
@@ -190,7 +195,7 @@ impl TestServer {
             }
             rt.block_on(async { tokio::time::sleep(std::time::Duration::from_millis(20)).await });
         }
-        panic!("the job runner did not finish its jobs within 15 s");
+        panic!("the job runner did not finish its jobs within {secs} s");
     }
 
     pub fn login(&self, email: &str, password: &str) -> Client {
@@ -279,6 +284,13 @@ impl TestServer {
             .block_on(backpack_server::app::open_store(&self.config))
             .unwrap();
         rt.block_on(store.export_all()).unwrap()
+    }
+
+    /// Stop the server (as SIGTERM does) and keep its data folder and
+    /// database, to start another server on them.
+    pub fn stop_keeping(mut self) -> (PathBuf, Option<PgDatabase>) {
+        self.shutdown();
+        (self.data_dir.clone(), self._pg.take())
     }
 
     pub fn stop(mut self) -> PathBuf {
