@@ -170,6 +170,8 @@ pub const DONE_CODES: &[&str] = &[
     "credential_suspended",
     "credential_active",
     "credential_claimed",
+    "claim_resent",
+    "job_retried",
     "batch_uploaded",
     "batch_known",
     "batch_started",

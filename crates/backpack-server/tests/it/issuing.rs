@@ -244,6 +244,10 @@ on_every_db!(issuers_award_and_revoke_end_to_end, |s: TestServer| {
             format!("/issuing/credentials/{waiting}?done=claim_resent").as_str()
         )
     );
+    assert!(staff
+        .get(r.location())
+        .body
+        .contains("A new claim link is on its way"));
     let token = s.mailed_token("new@example.org", "/claim");
     assert_ne!(token, first);
     assert_eq!(

@@ -46,6 +46,10 @@ on_every_db!(
             (r.status, r.location()),
             (303, "/admin/jobs?done=job_retried")
         );
+        assert!(admin
+            .get("/admin/jobs?done=job_retried")
+            .body
+            .contains("The job will run again"));
         let token = s.mailed_token("admin@example.org", "/reset-password");
         assert!(!token.is_empty());
         let body = admin.get("/admin/jobs").body;
