@@ -522,7 +522,7 @@ const TESTS = [
         await page.locator("#f-password").fill(server.demo.admin.password);
         await page.locator("form.stack button[type=submit]").click();
         await page.waitForURL(`${server.url}/`);
-        for (const path of ["/", "/account", "/admin/users", "/admin/jobs"]) {
+        for (const path of ["/", "/account", "/admin/jobs", "/admin/users"]) {
           await page.goto(`${server.url}${path}`);
           await axeScan(page, `${path} (${locale}, admin)`);
         }
