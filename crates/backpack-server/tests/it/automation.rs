@@ -269,6 +269,8 @@ on_every_db!(
         let r = send(&mut lrs, &basic(&token), &good);
         assert_eq!(r.header("x-backpack-outcomes"), Some("duplicate_statement"));
         assert_eq!(issued_count(&mut staff, &issuer, &course), 1);
+        // xAPI awards reach the backpack by their delivery jobs.
+        s.wait_for_jobs();
         let portal = learner.get("/backpack/portal").body;
         assert!(portal.contains("Rust 101"), "{portal}");
         let list = staff.get(&format!("/issuing/{issuer}/credentials")).body;
