@@ -1326,7 +1326,8 @@ impl Issuing {
     /// The delivery job: put an issued credential in its account's backpack
     /// (once: a second run finds it there), then award the stacked
     /// achievements it completes. Nothing to do when the credential or the
-    /// account is gone, or the credential was revoked meanwhile.
+    /// account is gone. A credential revoked meanwhile is delivered all the
+    /// same (as it would have been at once): the backpack shows it revoked.
     pub(crate) async fn deliver_job(
         &self,
         credential_id: Uuid,

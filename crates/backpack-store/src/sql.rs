@@ -973,33 +973,11 @@ macro_rules! sql_store {
                 }
 
                 async fn job_retry_at(&self, id: Uuid, owner: &str, run_at: i64, error: &str) -> StoreResult<()> {
-                    sqlx::query(
-                        "UPDATE jobs SET run_at = $1, lease_owner = NULL, lease_until = NULL, last_error = $2 \
-                         WHERE id = $3 AND lease_owner = $4",
-                    )
-                    .bind(run_at)
-                    .bind(clip(error))
-                    .bind(id.to_string())
-                    .bind(owner)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(map_err)?;
-                    Ok(())
+                    end_attempt(&self.pool, id, owner, "run_at", run_at, error).await
                 }
 
                 async fn job_failed(&self, id: Uuid, owner: &str, at: i64, error: &str) -> StoreResult<()> {
-                    sqlx::query(
-                        "UPDATE jobs SET failed_at = $1, lease_owner = NULL, lease_until = NULL, last_error = $2 \
-                         WHERE id = $3 AND lease_owner = $4",
-                    )
-                    .bind(at)
-                    .bind(clip(error))
-                    .bind(id.to_string())
-                    .bind(owner)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(map_err)?;
-                    Ok(())
+                    end_attempt(&self.pool, id, owner, "failed_at", at, error).await
                 }
 
                 async fn release_jobs(&self, owner: &str) -> StoreResult<u64> {
@@ -1055,6 +1033,31 @@ macro_rules! sql_store {
                     .map_err(map_err)?;
                     Ok(JobCounts { queued: int(&r, "queued")?, running: int(&r, "running")?, failed: int(&r, "failed")? })
                 }
+            }
+
+            /// End a failed attempt of a job `owner` holds: release it with its
+            /// error, setting `column` (`run_at`: try again then; `failed_at`:
+            /// given up) to `at`.
+            async fn end_attempt(
+                pool: &sqlx::Pool<$Db>,
+                id: Uuid,
+                owner: &str,
+                column: &'static str,
+                at: i64,
+                error: &str,
+            ) -> StoreResult<()> {
+                sqlx::query(&format!(
+                    "UPDATE jobs SET {column} = $1, lease_owner = NULL, lease_until = NULL, last_error = $2 \
+                     WHERE id = $3 AND lease_owner = $4"
+                ))
+                .bind(at)
+                .bind(clip(error))
+                .bind(id.to_string())
+                .bind(owner)
+                .execute(pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
             }
 
             /// Queue jobs inside the caller's transaction: a job commits with
