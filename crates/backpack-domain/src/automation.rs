@@ -27,7 +27,7 @@ use crate::jobs::Job;
 use crate::tokens::{random_token, token_hash};
 use crate::values::Role;
 use crate::xapi::{self, Problem, Statement, XapiActor};
-use crate::{DomainError, FieldError, StoreError};
+use crate::{Conflict, DomainError, FieldError, StoreError};
 
 /// Prefix of every API token (so secret scanners can find leaked ones).
 pub const TOKEN_PREFIX: &str = "bpk_";
@@ -716,7 +716,7 @@ impl Issuing {
             }
             Ok(false) => Err(DomainError::NotFound),
             // Consent withdrawn between the check and the insert.
-            Err(StoreError::Conflict(m)) if m.contains("component") => Err(DomainError::field(
+            Err(StoreError::Conflict(Conflict::ComponentNotAllowed)) => Err(DomainError::field(
                 "components",
                 "stacking_component_not_allowed",
             )),

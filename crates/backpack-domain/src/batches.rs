@@ -21,14 +21,16 @@ use crate::entities::*;
 use crate::issuing::{Actor, Award, Issuing, RecipientTarget};
 use crate::jobs::{Job, Outcome};
 use crate::values::{Did, Email};
-use crate::{DomainError, StoreError};
+use crate::{Conflict, DomainError, StoreError};
 
 /// Most data rows in one file.
 pub const MAX_BATCH_ROWS: usize = 100_000;
 /// Largest file.
 pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
-/// Rows per transaction.
-pub const CHUNK_ROWS: usize = 1_000;
+/// Rows per transaction: a fraction of a second of signing, so progress
+/// moves often, a stop or hand-over waits little, and the credentials in
+/// flight stay a small, fixed amount of memory.
+pub const CHUNK_ROWS: usize = 250;
 
 /// One checked data row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -523,49 +525,31 @@ impl Issuing {
             } else {
                 vec![]
             };
-            let guard = self.allocation.lock().await;
-            let mut attempt = 0;
-            let issued = loop {
-                attempt += 1;
-                let list = self.open_list(&issuer, &key, awards.len() as i64).await?;
-                let prepared = self
-                    .prepare(&issuer, &achievement, &key, &actor, &list, &awards)
-                    .await?;
-                let credentials: Vec<IssuedCredential> =
-                    prepared.iter().map(|p| p.issued.clone()).collect();
-                let claims: Vec<Claim> = prepared
-                    .iter()
-                    .filter_map(|p| p.claim.as_ref().map(|c| c.0.clone()))
-                    .collect();
-                let jobs = self.award_jobs(&issuer, &prepared);
-                match self
-                    .store
-                    .insert_batch_chunk(
-                        &batch,
-                        list.id,
-                        list.used,
-                        &credentials,
-                        &claims,
-                        &[],
-                        &audit,
-                        &progress,
-                        &jobs,
-                    )
-                    .await
-                {
-                    Ok(()) => break credentials.len(),
-                    Err(StoreError::Conflict(m)) if m.contains("status list") && attempt < 5 => {
-                        continue
-                    }
-                    // Another job moved the batch: it carries on.
-                    Err(StoreError::Conflict(_)) => {
-                        tracing::info!(batch = %id, "another job moved the batch: leaving it to that job");
-                        return Ok(Outcome::Done);
-                    }
-                    Err(e) => return Err(e.into()),
+            let prepared = self
+                .sign_awards(&issuer, &achievement, &key, &actor, &awards)
+                .await?;
+            let credentials: Vec<IssuedCredential> =
+                prepared.iter().map(|p| p.issued.clone()).collect();
+            let claims: Vec<Claim> = prepared
+                .iter()
+                .filter_map(|p| p.claim.as_ref().map(|c| c.0.clone()))
+                .collect();
+            let jobs = self.award_jobs(&issuer, &prepared);
+            match self
+                .store
+                .insert_batch_chunk(&batch, &credentials, &claims, &[], &audit, &progress, &jobs)
+                .await
+            {
+                Ok(()) => {}
+                // Another job moved the batch (its lease ran out here and
+                // another server took it over): it carries on.
+                Err(StoreError::Conflict(Conflict::Moved)) => {
+                    tracing::warn!(batch = %id, "another job moved the batch: leaving it to that job");
+                    return Ok(Outcome::Done);
                 }
-            };
-            drop(guard);
+                Err(e) => return Err(e.into()),
+            }
+            let issued = credentials.len();
             self.signal.queued();
             batch.issued += issued as i64;
             batch.next_row = next_row;

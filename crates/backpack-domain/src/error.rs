@@ -5,16 +5,48 @@ use std::fmt;
 /// What a storage backend reports.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum StoreError {
-    /// A unique constraint refused the write (for example an e-mail address
-    /// that another account already holds).
+    /// The write conflicts with what is stored; the kind says how, so that
+    /// callers branch on it and never on a message.
     #[error("conflict: {0}")]
-    Conflict(String),
-    /// The backend failed (connection, I/O, bad row). Logged, never shown.
+    Conflict(Conflict),
+    /// The backend failed (a bad row, a query error). Logged, never shown.
     #[error("storage backend: {0}")]
     Backend(String),
+    /// The database cannot be reached (connection refused or lost, no
+    /// connection free in time, shutting down): try again later.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     /// The row a write depends on is absent or not the caller's.
     #[error("not found")]
     NotFound,
+}
+
+/// How a write conflicts with what is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// A unique constraint refused it: an e-mail address another account
+    /// holds, a slug, an automatic award already made, a job's dedupe key.
+    Taken,
+    /// The row it was computed from changed since it was read (a status
+    /// list's version, a batch's progress): read again, or leave it to the
+    /// writer that moved it.
+    Moved,
+    /// A stacking rule names a component its issuer may no longer use
+    /// (consent withdrawn between the check and the write).
+    ComponentNotAllowed,
+    /// An import needs an empty database.
+    NotEmpty,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Taken => "already taken",
+            Self::Moved => "the row moved since it was read",
+            Self::ComponentNotAllowed => "stacking component not allowed",
+            Self::NotEmpty => "the database is not empty",
+        })
+    }
 }
 
 /// One form field's problem, as a stable code (an i18n key suffix).
@@ -51,6 +83,9 @@ pub enum DomainError {
     FileType,
     #[error("internal error: {0}")]
     Internal(String),
+    /// A service it needs (the database) cannot be reached just now.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl DomainError {
@@ -66,6 +101,7 @@ impl DomainError {
             DomainError::FileTooLarge { .. } => "file_too_large",
             DomainError::FileType => "file_type_not_allowed",
             DomainError::Internal(_) => "internal",
+            DomainError::Unavailable(_) => "unavailable",
         }
     }
 
@@ -80,9 +116,10 @@ impl DomainError {
 
 impl From<StoreError> for DomainError {
     fn from(e: StoreError) -> Self {
-        if e == StoreError::NotFound {
-            return DomainError::NotFound;
+        match e {
+            StoreError::NotFound => DomainError::NotFound,
+            StoreError::Unavailable(m) => DomainError::Unavailable(m),
+            e => DomainError::Internal(e.to_string()),
         }
-        DomainError::Internal(e.to_string())
     }
 }

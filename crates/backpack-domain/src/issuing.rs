@@ -42,7 +42,7 @@ use crate::jobs::{Job, JobSignal};
 use crate::ports::{BlobStore, Clock, Notification, Store};
 use crate::tokens::{random_token, token_hash};
 use crate::values::{Email, Role};
-use crate::{DomainError, FieldError, StoreError};
+use crate::{Conflict, DomainError, FieldError, StoreError};
 
 /// Entries per status list (the W3C minimum, 16 KB: herd privacy).
 pub const STATUS_LIST_SIZE: i64 = 131_072;
@@ -486,6 +486,14 @@ fn key_aad(issuer_id: Uuid, key_id: Uuid) -> Vec<u8> {
     format!("backpack-issuer-key/{issuer_id}/{key_id}").into_bytes()
 }
 
+/// Status slots reserved for the credentials being signed: positions
+/// `first`, `first + 1`, … of a list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slots {
+    pub list_id: Uuid,
+    pub first: i64,
+}
+
 /// The issuing use cases.
 pub struct Issuing {
     pub(crate) store: Arc<dyn Store>,
@@ -493,9 +501,6 @@ pub struct Issuing {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) badges: Arc<Badges>,
     pub(crate) settings: IssuingSettings,
-    /// Serialises status-index allocation in this process (other processes
-    /// are caught by the store's optimistic check and retried).
-    pub(crate) allocation: tokio::sync::Mutex<()>,
     /// Wakes the local job runner when an award queued work.
     pub(crate) signal: Arc<JobSignal>,
 }
@@ -523,7 +528,6 @@ impl Issuing {
             clock,
             badges,
             settings,
-            allocation: tokio::sync::Mutex::new(()),
             signal: JobSignal::new(),
         }
     }
@@ -897,6 +901,28 @@ impl Issuing {
         Ok(did_document(&issuer, &keys))
     }
 
+    /// At start: whether this server's key-encryption key opens the issuer
+    /// keys already stored (`Ok(false)` when none is stored yet). A second
+    /// server given a key of its own would otherwise start, look healthy,
+    /// and fail at its first signing.
+    pub async fn vault_opens_stored_keys(&self) -> Result<bool, DomainError> {
+        let Some(k) = self.store.newest_issuer_key().await? else {
+            return Ok(false);
+        };
+        self.settings
+            .vault
+            .open(&key_aad(k.issuer_id, k.id), &k.sealed_secret)
+            .map(|_| true)
+            .map_err(|_| {
+                DomainError::Internal(format!(
+                    "the key-encryption key does not open the issuer keys stored in the database \
+                     (key {} of issuer {}): every server must use the same key \
+                     (`issuing.key_encryption_key`, or the first server's issuer-keys.secret)",
+                    k.id, k.issuer_id
+                ))
+            })
+    }
+
     pub(crate) async fn signing_key(&self, issuer: &Issuer) -> Result<IssuerKey, DomainError> {
         let keys = self.store.issuer_keys(issuer.id).await?;
         let current = keys
@@ -1214,10 +1240,9 @@ impl Issuing {
         actor: &Actor,
         awards: Vec<Award>,
     ) -> Result<Vec<IssuedCredential>, DomainError> {
-        let guard = self.allocation.lock().await;
-        let mut attempt = 0;
         let mut awards = awards;
-        let prepared = loop {
+        let mut attempt = 0;
+        loop {
             attempt += 1;
             // An automatic award made before (here or by another server)
             // is not made again.
@@ -1236,13 +1261,12 @@ impl Issuing {
                         .as_ref()
                         .is_none_or(|k| !taken.contains(k) && seen.insert(k.clone()))
                 });
-                if awards.is_empty() {
-                    return Ok(Vec::new());
-                }
             }
-            let list = self.open_list(issuer, key, awards.len() as i64).await?;
+            if awards.is_empty() {
+                return Ok(Vec::new());
+            }
             let prepared = self
-                .prepare(issuer, achievement, key, actor, &list, &awards)
+                .sign_awards(issuer, achievement, key, actor, &awards)
                 .await?;
             let issued: Vec<IssuedCredential> = prepared.iter().map(|p| p.issued.clone()).collect();
             let claims: Vec<Claim> = prepared
@@ -1264,26 +1288,25 @@ impl Issuing {
             let jobs = self.award_jobs(issuer, &prepared);
             match self
                 .store
-                .insert_issued(list.id, list.used, &issued, &claims, &audits, &jobs)
+                .insert_issued(&issued, &claims, &audits, &jobs)
                 .await
             {
-                Ok(()) => break prepared,
-                Err(StoreError::Conflict(_))
-                    if attempt < 5 && awards.iter().all(|a| a.batch.is_none()) =>
-                {
-                    // The status list moved, or another server made one of
-                    // these automatic awards: look again.
-                    continue;
+                Ok(()) => {
+                    self.signal.queued();
+                    return Ok(prepared.into_iter().map(|p| p.issued).collect());
                 }
-                Err(StoreError::Conflict(m)) => {
-                    return Err(DomainError::Internal(format!("status allocation: {m}")))
+                // Another server made one of these automatic awards in the
+                // meantime: look again (its slots stay unused).
+                Err(StoreError::Conflict(Conflict::Taken)) if !keys.is_empty() && attempt < 3 => {
+                    tracing::info!(
+                        attempt,
+                        "an automatic award was made elsewhere meanwhile: looking again"
+                    );
+                    continue;
                 }
                 Err(e) => return Err(e.into()),
             }
-        };
-        drop(guard);
-        self.signal.queued();
-        Ok(prepared.into_iter().map(|p| p.issued).collect())
+        }
     }
 
     /// The work an award leaves for after its commit, queued with it: the
@@ -1365,22 +1388,59 @@ impl Issuing {
 
     /// The issuer's current status list pair with room for `n` more, or a
     /// new pair.
-    pub(crate) async fn open_list(
+    /// Reserve status slots for `awards` and sign them: the one way
+    /// credentials are made. The slots are taken in the database (see
+    /// [`IssuingStore::reserve_status_slots`]), so no lock is held while
+    /// signing and servers issuing at once never wait on each other.
+    pub(crate) async fn sign_awards(
+        &self,
+        issuer: &Issuer,
+        achievement: &Achievement,
+        key: &IssuerKey,
+        actor: &Actor,
+        awards: &[Award],
+    ) -> Result<Vec<Prepared>, DomainError> {
+        if awards.is_empty() {
+            return Ok(Vec::new());
+        }
+        let slots = self.reserve_slots(issuer, key, awards.len() as i64).await?;
+        self.prepare(issuer, achievement, key, actor, slots, awards)
+            .await
+    }
+
+    /// `n` consecutive slots of the issuer's newest status list, or of a new
+    /// one when it has fewer left (two servers may both open one: each list
+    /// is valid, the newest is used next).
+    async fn reserve_slots(
         &self,
         issuer: &Issuer,
         key: &IssuerKey,
         n: i64,
-    ) -> Result<StatusList, DomainError> {
-        if let Some(list) = self.store.current_status_list(issuer.id).await? {
-            if list.used + n <= list.size {
-                return Ok(list);
-            }
-        }
+    ) -> Result<Slots, DomainError> {
         if n > STATUS_LIST_SIZE {
             return Err(DomainError::Internal(
                 "batch larger than a status list".into(),
             ));
         }
+        for _ in 0..4 {
+            let list = match self.store.current_status_list(issuer.id).await? {
+                Some(list) if list.size - list.used >= n => list,
+                _ => self.open_list(issuer, key).await?,
+            };
+            if let Some(first) = self.store.reserve_status_slots(list.id, n).await? {
+                return Ok(Slots {
+                    list_id: list.id,
+                    first,
+                });
+            }
+        }
+        Err(DomainError::Internal(
+            "no status list with free slots after four tries".into(),
+        ))
+    }
+
+    /// A new, empty status list pair for the issuer.
+    async fn open_list(&self, issuer: &Issuer, key: &IssuerKey) -> Result<StatusList, DomainError> {
         let now = self.clock.unix();
         let id = Uuid::new_v4();
         let empty = Bitstring::new(STATUS_LIST_SIZE as usize);
@@ -1400,6 +1460,7 @@ impl Issuing {
             updated_at: now,
         };
         self.store.insert_status_list(&list).await?;
+        tracing::info!(issuer = %issuer.id, list = %id, "opened a status list");
         Ok(list)
     }
 
@@ -1461,29 +1522,29 @@ impl Issuing {
         ))
     }
 
-    /// Build and sign the credentials of `awards` at the list's next indexes.
-    pub(crate) async fn prepare(
+    /// Build and sign the credentials of `awards` at the reserved slots.
+    async fn prepare(
         &self,
         issuer: &Issuer,
         achievement: &Achievement,
         key: &IssuerKey,
         actor: &Actor,
-        list: &StatusList,
+        slots: Slots,
         awards: &[Award],
     ) -> Result<Vec<Prepared>, DomainError> {
         let now = self.clock.now();
         let mut jobs = Vec::with_capacity(awards.len());
         for (i, award) in awards.iter().enumerate() {
             let id = Uuid::new_v4();
-            let index = status_index(list.id, list.used + i as i64);
+            let index = status_index(slots.list_id, slots.first + i as i64);
             let mut status = vec![StatusRef {
-                list_url: self.status_url(list.id, "revocation"),
+                list_url: self.status_url(slots.list_id, "revocation"),
                 index: index as u64,
                 purpose: "revocation".into(),
             }];
             if achievement.spec.suspendable {
                 status.push(StatusRef {
-                    list_url: self.status_url(list.id, "suspension"),
+                    list_url: self.status_url(slots.list_id, "suspension"),
                     index: index as u64,
                     purpose: "suspension".into(),
                 });
@@ -1558,7 +1619,7 @@ impl Issuing {
                     user_id: None,
                     format: format.to_owned(),
                     credential,
-                    list_id: list.id,
+                    list_id: slots.list_id,
                     list_index: index,
                     state: CredentialState::Active,
                     reason: None,

@@ -23,6 +23,7 @@ pub mod certificates;
 pub mod entities;
 pub mod error;
 pub mod files;
+pub mod health;
 pub mod issuing;
 pub mod jobs;
 pub mod notes;
@@ -34,4 +35,4 @@ pub mod tokens;
 pub mod values;
 pub mod xapi;
 
-pub use error::{DomainError, FieldError, StoreError};
+pub use error::{Conflict, DomainError, FieldError, StoreError};

@@ -361,6 +361,9 @@ pub trait IssuingStore: Send + Sync {
     /// Every key of the issuer, oldest first (public parts are public: the
     /// DID document lists them).
     async fn issuer_keys(&self, issuer_id: Uuid) -> StoreResult<Vec<IssuerKeyRecord>>;
+    /// The newest issuer key of any issuer (at start: does this server's
+    /// key-encryption key open what is stored?).
+    async fn newest_issuer_key(&self) -> StoreResult<Option<IssuerKeyRecord>>;
     /// Retire the current key and add `key`, when `user_id` is a member.
     async fn rotate_key(
         &self,
@@ -415,15 +418,20 @@ pub trait IssuingStore: Send + Sync {
     /// Public.
     async fn find_status_list(&self, id: Uuid) -> StoreResult<Option<StatusList>>;
 
-    /// Credentials, their claim links and audit lines, in one transaction
-    /// that also moves the list's `used` from `used_before` to
-    /// `used_before + credentials.len()`: `Conflict` when another writer
-    /// moved it first (nothing is written), or when a batch row was already
-    /// issued. `jobs` (deliveries, mails) are queued in the same transaction.
+    /// Take `n` consecutive status slots of a list in one atomic update
+    /// (`used` moves to `used + n`): the first slot taken, or `None` when
+    /// fewer than `n` are left. Servers issuing at once each get their own
+    /// slots without waiting on each other; a slot is never given back, so a
+    /// signing that is never stored leaves a zero bit no credential names.
+    async fn reserve_status_slots(&self, list_id: Uuid, n: i64) -> StoreResult<Option<i64>>;
+
+    /// Credentials (their status slots reserved), their claim links and
+    /// audit lines, in one transaction: `Conflict(Taken)` when one of them
+    /// (an automatic award's key, a batch row) was already issued, and then
+    /// nothing is written. `jobs` (deliveries, mails) are queued in the same
+    /// transaction.
     async fn insert_issued(
         &self,
-        list_id: Uuid,
-        used_before: i64,
         credentials: &[IssuedCredential],
         claims: &[Claim],
         audit: &[AuditEntry],
@@ -521,15 +529,12 @@ pub trait IssuingStore: Send + Sync {
     async fn running_batches(&self) -> StoreResult<Vec<Uuid>>;
     /// One chunk of a batch, in one transaction: credentials, claims and
     /// report rows of rows not issued (issued rows are reported from
-    /// `issued` itself), the list's `used` moved (as `insert_issued`), and the
-    /// batch's `next_row`, counts and lease moved from `batch.next_row`
-    /// (`Conflict` when another job moved it).
+    /// `issued` itself), and the batch's `next_row`, counts and lease moved
+    /// from `batch.next_row` (`Conflict(Moved)` when another job moved it).
     #[allow(clippy::too_many_arguments)]
     async fn insert_batch_chunk(
         &self,
         batch: &Batch,
-        list_id: Uuid,
-        used_before: i64,
         credentials: &[IssuedCredential],
         claims: &[Claim],
         rows: &[BatchRow],

@@ -9,12 +9,14 @@ use backpack_domain::accounts::{Accounts, Policy};
 use backpack_domain::backpack::Backpack;
 use backpack_domain::badges::{Badges, OfflineCheck};
 use backpack_domain::certificates::{Certificates, DocumentLimits};
+use backpack_domain::health::{Health, HealthSettings};
 use backpack_domain::issuing::{Issuing, IssuingSettings, LocalIssuers};
 use backpack_domain::jobs::{JobRunner, RunnerSettings};
 use backpack_domain::notes::Notes;
 use backpack_domain::portfolio::Portfolios;
 use backpack_domain::ports::{BlobStore, Clock, Notifier, Store};
 use backpack_domain::values::{DisplayName, Email, Role};
+use backpack_domain::DomainError;
 use backpack_web::i18n::I18n;
 use backpack_web::{AppState, Services, WebSettings};
 use time::OffsetDateTime;
@@ -48,6 +50,10 @@ pub struct App {
     /// Runs the durable background jobs (mail, deliveries, batches,
     /// stacking) on this server.
     pub jobs: Arc<JobRunner>,
+    /// This server's background probes of the database and file store.
+    pub health: Arc<Health>,
+    /// Where every service reads the time.
+    pub clock: Arc<dyn Clock>,
     pub i18n: Arc<I18n>,
     pub mail: String,
 }
@@ -68,7 +74,14 @@ pub fn open_blobs(config: &Config) -> Result<Arc<dyn BlobStore>, String> {
 
 /// The key that seals issuers' private keys: from the configuration, or a
 /// key file in the data folder, made once with mode 0600.
-pub fn open_vault(config: &Config) -> Result<backpack_crypto::secretbox::SecretBox, String> {
+///
+/// `stored_keys`: the database already holds sealed issuer keys. Then a
+/// missing key file is an error (a new key could not open them), not a
+/// reason to make one.
+pub fn open_vault(
+    config: &Config,
+    stored_keys: bool,
+) -> Result<backpack_crypto::secretbox::SecretBox, String> {
     use backpack_crypto::secretbox::SecretBox;
     if let Some(k) = &config.issuing.key_encryption_key {
         return SecretBox::from_hex(&k.0)
@@ -77,6 +90,12 @@ pub fn open_vault(config: &Config) -> Result<backpack_crypto::secretbox::SecretB
     let path = config.data_dir.join("issuer-keys.secret");
     match std::fs::read_to_string(&path) {
         Ok(text) => SecretBox::from_hex(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && stored_keys => Err(format!(
+            "{} is missing, but the database holds issuer keys sealed with a key-encryption key: \
+             give this server the same key as the others (set `issuing.key_encryption_key`, \
+             or copy the first server's issuer-keys.secret here)",
+            path.display()
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::create_dir_all(&config.data_dir).map_err(|e| {
                 format!(
@@ -133,6 +152,16 @@ impl App {
     /// Open the store (running migrations), the blob store and the mailer.
     /// `public_url` is what links in mail point to.
     pub async fn open(config: Config, public_url: &str) -> Result<App, String> {
+        Self::open_with_clock(config, public_url, Arc::new(SystemClock)).await
+    }
+
+    /// The same, with every service reading the time from `clock` (tests
+    /// use a clock they move by hand).
+    pub async fn open_with_clock(
+        config: Config,
+        public_url: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<App, String> {
         let store = open_store(&config).await?;
         let blobs = open_blobs(&config)?;
         let i18n = Arc::new(I18n::load()?);
@@ -152,7 +181,20 @@ impl App {
         };
         let mail = mailer.describe();
         let notifier: Arc<dyn Notifier> = Arc::new(mailer);
-        let vault = open_vault(&config)?;
+        let stored_keys = store
+            .newest_issuer_key()
+            .await
+            .map_err(|e| format!("database: {e}"))?
+            .is_some();
+        let vault = open_vault(&config, stored_keys)?;
+        if store.backend() == "postgres" && config.storage.kind != "s3" {
+            tracing::warn!(
+                files = %config.files_dir().display(),
+                "PostgreSQL with local file storage: uploads, images and batch files are kept \
+                 on this server's disk only. With several servers on this database, set \
+                 storage.kind = \"s3\" (docs/operations.md, \"Several servers\")"
+            );
+        }
         let policy = Policy {
             login_attempts: config.auth.login_attempts,
             account_attempts: config.auth.login_attempts * 4,
@@ -169,7 +211,7 @@ impl App {
             store.clone(),
             blobs.clone(),
             signal.clone(),
-            Arc::new(SystemClock),
+            clock.clone(),
             policy,
         ));
         let check: Arc<dyn backpack_domain::badges::CredentialCheck> = if config.verification.online
@@ -182,20 +224,14 @@ impl App {
             Arc::new(OfflineCheck)
         };
         let badges = Arc::new(
-            Badges::new(
-                store.clone(),
-                blobs.clone(),
-                check,
-                Arc::new(SystemClock),
-                grace,
-            )
-            .with_local_issuers(Arc::new(LocalIssuers::new(store.clone(), public_url))),
+            Badges::new(store.clone(), blobs.clone(), check, clock.clone(), grace)
+                .with_local_issuers(Arc::new(LocalIssuers::new(store.clone(), public_url))),
         );
         let issuing = Arc::new(
             Issuing::new(
                 store.clone(),
                 blobs.clone(),
-                Arc::new(SystemClock),
+                clock.clone(),
                 badges.clone(),
                 IssuingSettings {
                     public_url: public_url.to_owned(),
@@ -205,9 +241,23 @@ impl App {
             )
             .with_job_signal(signal.clone()),
         );
+        match issuing.vault_opens_stored_keys().await {
+            Ok(true) => tracing::info!("the key-encryption key opens the stored issuer keys"),
+            Ok(false) => {}
+            Err(DomainError::Internal(m)) => return Err(m),
+            Err(e) => return Err(format!("checking the key-encryption key: {e}")),
+        }
+        let health = Arc::new(Health::new(
+            store.clone(),
+            blobs.clone(),
+            clock.clone(),
+            HealthSettings::default(),
+        ));
+        // Known before the first request: `/healthz` answers from it.
+        health.probe_all().await;
         let jobs = Arc::new(JobRunner::new(
             store.clone(),
-            Arc::new(SystemClock),
+            clock.clone(),
             notifier,
             issuing.clone(),
             signal,
@@ -229,7 +279,7 @@ impl App {
             Certificates::new(
                 store.clone(),
                 blobs.clone(),
-                Arc::new(SystemClock),
+                clock.clone(),
                 config.max_upload_bytes,
                 grace,
             )
@@ -238,12 +288,12 @@ impl App {
         let notes = Arc::new(Notes::new(
             store.clone(),
             blobs.clone(),
-            Arc::new(SystemClock),
+            clock.clone(),
             config.max_upload_bytes,
             grace,
         ));
-        let backpack = Arc::new(Backpack::new(store.clone(), Arc::new(SystemClock)));
-        let portfolios = Arc::new(Portfolios::new(store.clone(), Arc::new(SystemClock)));
+        let backpack = Arc::new(Backpack::new(store.clone(), clock.clone()));
+        let portfolios = Arc::new(Portfolios::new(store.clone(), clock.clone()));
         Ok(App {
             config,
             store,
@@ -256,6 +306,8 @@ impl App {
             portfolios,
             issuing,
             jobs,
+            health,
+            clock,
             i18n,
             mail,
         })
@@ -283,6 +335,7 @@ impl App {
             backpack: self.backpack.clone(),
             portfolios: self.portfolios.clone(),
             issuing: self.issuing.clone(),
+            health: self.health.clone(),
         };
         let st = AppState::new(services, self.i18n.clone(), settings);
         let metrics = self
@@ -326,7 +379,7 @@ impl App {
                 .await
                 .map_err(|e| e.to_string())?;
             if role == Role::Learner {
-                crate::demo::fill_learner(self, &user, address, SystemClock.now()).await?;
+                crate::demo::fill_learner(self, &user, address, self.clock.now()).await?;
             }
             if role == Role::IssuerStaff {
                 xapi_token = Some(
@@ -375,11 +428,19 @@ pub struct Server {
     pub public_url: String,
     /// The listener of `/metrics` alone, when `metrics.listen` is set.
     pub metrics_listener: Option<TcpListener>,
+    /// Run the job runner in the background (true unless a test runs the
+    /// jobs itself, with `app.jobs.run_until_idle()`).
+    pub background_jobs: bool,
 }
 
 impl Server {
     /// Open everything and bind the listening socket (port 0 picks a free one).
     pub async fn bind(config: Config) -> Result<Server, String> {
+        Self::bind_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// The same, reading the time from `clock`.
+    pub async fn bind_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Server, String> {
         let listener = TcpListener::bind(&config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -396,13 +457,14 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
-        let app = App::open(config, &public_url).await?;
+        let app = App::open_with_clock(config, &public_url, clock).await?;
         Ok(Server {
             app,
             listener,
             addr,
             public_url,
             metrics_listener,
+            background_jobs: true,
         })
     }
 
@@ -434,6 +496,7 @@ impl Server {
             runner.stop();
             let _ = stopping.send(());
         };
+        let probes = tokio::spawn(self.app.health.clone().run());
         let accounts = self.app.accounts.clone();
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -455,7 +518,11 @@ impl Server {
         // One runner takes the durable jobs (mail, deliveries, batches,
         // stacking) shared by every server on the database.
         let runner = self.app.jobs.clone();
-        let jobs = tokio::spawn(runner.run());
+        let jobs = if self.background_jobs {
+            tokio::spawn(runner.run())
+        } else {
+            tokio::spawn(async {})
+        };
         let serve = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -480,6 +547,7 @@ impl Server {
             }
         };
         sweeper.abort();
+        probes.abort();
         // Jobs: stop taking new ones (already asked at the signal), let
         // running ones reach a safe point, give back the rest.
         self.app.jobs.stop();

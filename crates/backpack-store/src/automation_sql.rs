@@ -366,7 +366,7 @@ macro_rules! automation_impl {
                         .await
                         .map_err(map_err)?;
                     if r.rows_affected() != 1 {
-                        return Err(StoreError::Conflict("stacking component not allowed".into()));
+                        return Err(StoreError::Conflict(Conflict::ComponentNotAllowed));
                     }
                 }
                 insert_audit(&mut *tx, audit).await?;

@@ -439,6 +439,16 @@ macro_rules! issuing_impl {
                 Ok(keys)
             }
 
+            async fn newest_issuer_key(&self) -> StoreResult<Option<IssuerKeyRecord>> {
+                sqlx::query(&format!("SELECT {KEY_COLS} FROM issuer_keys ORDER BY created_at DESC, id LIMIT 1"))
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(key_row)
+                    .transpose()
+            }
+
             async fn rotate_key(&self, user_id: Uuid, key: &IssuerKeyRecord, audit: &AuditEntry) -> StoreResult<bool> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let r = sqlx::query(&format!(
@@ -501,7 +511,7 @@ macro_rules! issuing_impl {
                     .await
                     .map_err(map_err)?;
                     if r.rows_affected() != 1 {
-                        return Err(StoreError::Conflict("the status list moved".into()));
+                        return Err(StoreError::Conflict(Conflict::Moved));
                     }
                 }
                 insert_audit(&mut *tx, audit).await?;
@@ -650,26 +660,26 @@ macro_rules! issuing_impl {
                     .transpose()
             }
 
+            async fn reserve_status_slots(&self, list_id: Uuid, n: i64) -> StoreResult<Option<i64>> {
+                let used: Option<i64> = sqlx::query_scalar(
+                    "UPDATE status_lists SET used = used + $1 WHERE id = $2 AND used + $1 <= size RETURNING used",
+                )
+                .bind(n)
+                .bind(list_id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(used.map(|u| u - n))
+            }
+
             async fn insert_issued(
                 &self,
-                list_id: Uuid,
-                used_before: i64,
                 credentials: &[IssuedCredential],
                 claims: &[Claim],
                 audit: &[AuditEntry],
                 jobs: &[NewJob],
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
-                let r = sqlx::query("UPDATE status_lists SET used = $1 WHERE id = $2 AND used = $3 AND $1 <= size")
-                    .bind(used_before + credentials.len() as i64)
-                    .bind(list_id.to_string())
-                    .bind(used_before)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                if r.rows_affected() != 1 {
-                    return Err(StoreError::Conflict("the status list moved".into()));
-                }
                 insert_issued_many(&mut tx, credentials).await?;
                 insert_claims_many(&mut tx, claims).await?;
                 for a in audit {
@@ -770,7 +780,7 @@ macro_rules! issuing_impl {
                 .await
                 .map_err(map_err)?;
                 if r.rows_affected() != 1 {
-                    return Err(StoreError::Conflict("the status list moved".into()));
+                    return Err(StoreError::Conflict(Conflict::Moved));
                 }
                 insert_audit(&mut *tx, audit).await?;
                 tx.commit().await.map_err(map_err)?;
@@ -1004,8 +1014,6 @@ macro_rules! issuing_impl {
             async fn insert_batch_chunk(
                 &self,
                 b: &Batch,
-                list_id: Uuid,
-                used_before: i64,
                 credentials: &[IssuedCredential],
                 claims: &[Claim],
                 rows: &[BatchRow],
@@ -1032,19 +1040,7 @@ macro_rules! issuing_impl {
                 .await
                 .map_err(map_err)?;
                 if r.rows_affected() != 1 {
-                    return Err(StoreError::Conflict("the batch moved".into()));
-                }
-                if !credentials.is_empty() {
-                    let r = sqlx::query("UPDATE status_lists SET used = $1 WHERE id = $2 AND used = $3 AND $1 <= size")
-                        .bind(used_before + credentials.len() as i64)
-                        .bind(list_id.to_string())
-                        .bind(used_before)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    if r.rows_affected() != 1 {
-                        return Err(StoreError::Conflict("the status list moved".into()));
-                    }
+                    return Err(StoreError::Conflict(Conflict::Moved));
                 }
                 insert_issued_many(&mut tx, credentials).await?;
                 insert_claims_many(&mut tx, claims).await?;

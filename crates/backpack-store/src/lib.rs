@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use backpack_domain::StoreError;
+use backpack_domain::{Conflict, StoreError};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 #[macro_use]
@@ -504,8 +504,21 @@ pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict(d.message().to_owned())
+            StoreError::Conflict(Conflict::Taken)
         }
+        // PostgreSQL's connection exceptions (08…) and operator
+        // intervention (57…: shutting down, cannot connect now).
+        sqlx::Error::Database(d)
+            if d.code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57")) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
         _ => StoreError::Backend(e.to_string()),
     }
 }

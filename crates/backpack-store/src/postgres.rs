@@ -65,7 +65,8 @@ impl PgStore {
         let options = PgConnectOptions::from_str(url).map_err(backend_err)?;
         let pool = PgPoolOptions::new()
             .max_connections(10)
-            .acquire_timeout(Duration::from_secs(10))
+            // A lost database shows as 503 within seconds, not after a minute.
+            .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await
             .map_err(backend_err)?;

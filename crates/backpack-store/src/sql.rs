@@ -8,7 +8,7 @@ macro_rules! sql_store {
             use backpack_domain::entities::*;
             use backpack_domain::ports::*;
             use backpack_domain::values::{Locale, Role};
-            use backpack_domain::StoreError;
+            use backpack_domain::{Conflict, StoreError};
             use sqlx::Row;
             use uuid::Uuid;
 
@@ -1218,7 +1218,7 @@ macro_rules! sql_store {
 
                 async fn import_all(&self, tables: &[TableDump]) -> StoreResult<()> {
                     if !self.is_empty().await? {
-                        return Err(StoreError::Conflict("the database is not empty".into()));
+                        return Err(StoreError::Conflict(Conflict::NotEmpty));
                     }
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
                     for (table, cols) in TABLES {

@@ -125,3 +125,120 @@ pub fn serve_json(
     });
     port
 }
+
+/// A local S3-compatible server (moto's server mode, from PyPI:
+/// `BACKPACK_TEST_MOTO` or `moto_server` on the path), killed when dropped.
+/// `.ci/run` installs it.
+pub struct Moto {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    /// Start one on a free port; `None` (skip, with a notice) when it is
+    /// not installed, except under CI (`CI=true`), where that is a failure.
+    #[allow(clippy::panic, clippy::unwrap_used)]
+    pub fn start() -> Option<Moto> {
+        use std::process::{Command, Stdio};
+        use std::time::{Duration, Instant};
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let exe = std::env::var("BACKPACK_TEST_MOTO").unwrap_or_else(|_| "moto_server".into());
+        let child = match Command::new(&exe)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("moto_server is not installed ({e}); .ci/run installs it with pip");
+                }
+                eprintln!("skipped: moto_server is not installed ({e})");
+                return None;
+            }
+        };
+        let m = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if m.request("GET", "/").is_some_and(|s| s < 500) {
+                return Some(m);
+            }
+            #[allow(clippy::disallowed_methods)] // waiting for a child process to listen
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("moto_server did not start on {}", m.endpoint);
+    }
+
+    /// Make a bucket.
+    #[allow(clippy::panic)]
+    pub fn create_bucket(&self, bucket: &str) {
+        let status = self.request("PUT", &format!("/{bucket}"));
+        assert!(
+            status.is_some_and(|s| (200..300).contains(&s)),
+            "create bucket {bucket}: {status:?}"
+        );
+    }
+
+    /// One bodiless HTTP/1.1 request: its status, or `None` when the
+    /// server does not answer.
+    fn request(&self, method: &str, path: &str) -> Option<u16> {
+        use std::io::{Read, Write};
+        let addr = self.endpoint.strip_prefix("http://")?;
+        let mut s = std::net::TcpStream::connect(addr).ok()?;
+        s.write_all(
+            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .ok()?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).ok()?;
+        std::str::from_utf8(raw.get(9..12)?).ok()?.parse().ok()
+    }
+}
+
+/// A clock that stands still until the test moves it: give it to a server
+/// (`TestServer::start_manual`) or a service, then `advance` it to make a
+/// retry due or a link expire, without waiting.
+pub struct FixedClock {
+    unix_nanos: std::sync::atomic::AtomicI64,
+}
+
+impl FixedClock {
+    /// Standing at `at`.
+    pub fn at(at: time::OffsetDateTime) -> std::sync::Arc<FixedClock> {
+        let nanos = i64::try_from(at.unix_timestamp_nanos()).unwrap_or(i64::MAX);
+        std::sync::Arc::new(FixedClock {
+            unix_nanos: std::sync::atomic::AtomicI64::new(nanos),
+        })
+    }
+
+    /// Move it forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        let by = i64::try_from(by.as_nanos()).unwrap_or(i64::MAX);
+        self.unix_nanos
+            .fetch_add(by, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl backpack_domain::ports::Clock for FixedClock {
+    fn now(&self) -> time::OffsetDateTime {
+        let nanos = self.unix_nanos.load(std::sync::atomic::Ordering::SeqCst);
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    }
+}

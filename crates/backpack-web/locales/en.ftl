@@ -149,6 +149,7 @@ err-token-invalid = This link has expired or has already been used. Ask for a ne
 err-file-too-large = The file is too large.
 err-file-type-not-allowed = This type of file is not accepted. Choose a PNG, JPEG, WebP or GIF image.
 err-internal = Something went wrong on our side. Nothing was changed; please try again.
+err-unavailable = The service is briefly unavailable. Nothing was changed; please try again in a minute.
 err-payload-too-large = What you sent is too large.
 err-unsupported-media-type = This kind of request is not accepted here.
 err-bad-request = The request is not valid.

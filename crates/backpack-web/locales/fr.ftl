@@ -149,6 +149,7 @@ err-token-invalid = Ce lien a expiré ou a déjà servi. Demandez-en un nouveau.
 err-file-too-large = Le fichier est trop volumineux.
 err-file-type-not-allowed = Ce type de fichier n'est pas accepté. Choisissez une image PNG, JPEG, WebP ou GIF.
 err-internal = Un problème est survenu de notre côté. Rien n'a été modifié ; veuillez réessayer.
+err-unavailable = Le service est momentanément indisponible. Rien n'a été modifié ; veuillez réessayer dans une minute.
 err-payload-too-large = Ce que vous avez envoyé est trop volumineux.
 err-unsupported-media-type = Ce type de requête n'est pas accepté ici.
 err-bad-request = La requête n'est pas valide.

@@ -237,11 +237,16 @@ pub async fn context(State(st): State<AppState>, req: Request, next: Next) -> Re
     let session = read_cookie(&parts.headers, session_cookie_name(secure))
         .filter(|t| plausible_token(t))
         .map(str::to_owned);
+    let mut lookup_failed = None;
     let user = match &session {
         Some(token) => match st.accounts.session_user(token).await {
             Ok(u) => u,
             Err(e) => {
+                // Not "signed out": a page that cannot tell who is asking
+                // answers 503 (or 500), so that alerts fire and the user is
+                // not sent to the login page for nothing.
                 tracing::error!(error = %e, "session lookup failed");
+                lookup_failed = Some(e);
                 None
             }
         },
@@ -295,6 +300,11 @@ pub async fn context(State(st): State<AppState>, req: Request, next: Next) -> Re
         path,
         client,
     };
+
+    if let Some(e) = lookup_failed {
+        let _ = axum::body::to_bytes(body, 64 * 1024).await;
+        return error_page(&st, &ctx, crate::errors::status_of(&e), e.code());
+    }
 
     // State-changing requests: same origin and the right token.
     let mut body = body;
@@ -408,6 +418,10 @@ pub fn error_page(st: &AppState, ctx: &Ctx, status: StatusCode, code: &str) -> R
             if status == StatusCode::TOO_MANY_REQUESTS {
                 r.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
+            }
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
             }
             r
         }

@@ -40,13 +40,16 @@ pub fn status_of(e: &DomainError) -> StatusCode {
         DomainError::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         DomainError::FileType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         DomainError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        DomainError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
 impl From<DomainError> for PageError {
     fn from(e: DomainError) -> Self {
-        if let DomainError::Internal(msg) = &e {
-            tracing::error!(error = %msg, "internal error");
+        match &e {
+            DomainError::Internal(msg) => tracing::error!(error = %msg, "internal error"),
+            DomainError::Unavailable(msg) => tracing::error!(error = %msg, "unavailable"),
+            _ => {}
         }
         PageError::Status(status_of(&e), e.code())
     }
@@ -85,6 +88,7 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::TOO_MANY_REQUESTS => "too_many_attempts",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         s if s.is_server_error() => "internal",
         _ => "bad_request",
     }
@@ -101,6 +105,7 @@ pub const ERROR_CODES: &[&str] = &[
     "file_too_large",
     "file_type_not_allowed",
     "internal",
+    "unavailable",
     "payload_too_large",
     "unsupported_media_type",
     "bad_request",

@@ -6,6 +6,7 @@ use backpack_domain::accounts::Accounts;
 use backpack_domain::backpack::Backpack;
 use backpack_domain::badges::Badges;
 use backpack_domain::certificates::Certificates;
+use backpack_domain::health::Health;
 use backpack_domain::issuing::Issuing;
 use backpack_domain::notes::Notes;
 use backpack_domain::portfolio::Portfolios;
@@ -45,6 +46,8 @@ pub struct Services {
     pub backpack: Arc<Backpack>,
     pub portfolios: Arc<Portfolios>,
     pub issuing: Arc<Issuing>,
+    /// This server's last probes of the database and file store.
+    pub health: Arc<Health>,
 }
 
 pub struct Inner {
@@ -55,6 +58,7 @@ pub struct Inner {
     pub backpack: Arc<Backpack>,
     pub portfolios: Arc<Portfolios>,
     pub issuing: Arc<Issuing>,
+    pub health: Arc<Health>,
     pub i18n: Arc<I18n>,
     pub settings: WebSettings,
     pub metrics: Metrics,
@@ -77,6 +81,7 @@ impl AppState {
             backpack,
             portfolios,
             issuing,
+            health,
         } = services;
         AppState(Arc::new(Inner {
             accounts,
@@ -86,6 +91,7 @@ impl AppState {
             backpack,
             portfolios,
             issuing,
+            health,
             i18n,
             settings,
             metrics: Metrics::new(),

@@ -139,3 +139,58 @@ on_every_db!(
         assert!(twice.is_empty(), "mailed more than once: {twice:?}");
     }
 );
+
+/// The same failure on a clock the test moves: the retries come on their
+/// schedule (30 s, then doubling), and after the last attempt the job stops
+/// and waits for the administrator. No sleep: the test runs the jobs.
+#[test]
+fn a_failing_mail_is_retried_on_schedule_then_stops_for_the_administrator() {
+    let (s, clock) = TestServer::start_manual();
+    // Registering mails a confirmation: a job, run when the test says.
+    let mut anon = s.client();
+    anon.get("/register");
+    anon.post_form(
+        "/register",
+        &[
+            ("display_name", "Ada Admin"),
+            ("email", "ada@example.org"),
+            ("password", PW),
+        ],
+    );
+    assert_eq!(s.run_jobs_until_idle(), 1);
+    assert_eq!(s.run_jobs_until_idle(), 0);
+    let mut admin = s.register("Ada Admin", "admin@example.org", PW);
+
+    // Mail breaks; a reset mail is asked for.
+    let dir = s.data_dir.join("mail");
+    std::fs::rename(&dir, s.data_dir.join("mail.away")).unwrap();
+    std::fs::write(&dir, b"not a folder").unwrap();
+    anon.get("/forgot-password");
+    anon.post_form("/forgot-password", &[("email", "admin@example.org")]);
+    let mut waits = Vec::new();
+    for attempt in 1..=backpack_domain::jobs::MAX_ATTEMPTS {
+        assert_eq!(s.run_jobs_until_idle(), 1, "attempt {attempt}");
+        // Not again before its time.
+        assert_eq!(s.run_jobs_until_idle(), 0, "attempt {attempt} again");
+        let wait = backpack_domain::jobs::backoff_secs(attempt);
+        waits.push(wait);
+        clock.advance(std::time::Duration::from_secs(wait as u64 + 1));
+    }
+    assert_eq!(&waits[..3], &[30, 60, 120]);
+    // Stopped for good: no more attempts, however long we wait.
+    clock.advance(std::time::Duration::from_secs(86_400));
+    assert_eq!(s.run_jobs_until_idle(), 0);
+    let body = admin.get("/admin/jobs").body;
+    assert!(body.contains("Stopped on"), "{body}");
+    assert!(body.contains("after 12 attempts"), "{body}");
+    // Fixed and retried by hand: sent.
+    std::fs::remove_file(&dir).unwrap();
+    std::fs::rename(s.data_dir.join("mail.away"), &dir).unwrap();
+    let job = id_after(&body, "Sending an e-mail", "/admin/jobs/");
+    let r = admin.post_form(&format!("/admin/jobs/{job}/retry"), &[]);
+    assert_eq!(r.status, 303);
+    assert_eq!(s.run_jobs_until_idle(), 1);
+    assert!(!s
+        .mailed_token("admin@example.org", "/reset-password")
+        .is_empty());
+}

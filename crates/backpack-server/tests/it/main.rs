@@ -14,6 +14,7 @@ mod badges;
 mod client;
 mod data;
 mod flows;
+mod health;
 mod issuing;
 mod jobs;
 mod notes;
@@ -22,11 +23,11 @@ mod security;
 mod security_web;
 
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use backpack_server::app::Server;
 use backpack_server::config::{Config, Overrides};
-use backpack_testkit::PgDatabase;
+use backpack_testkit::{FixedClock, PgDatabase};
 
 pub use client::Client;
 
@@ -41,6 +42,10 @@ pub struct TestServer {
     pub url: String,
     pub data_dir: PathBuf,
     pub config: Config,
+    /// Asks the server's thread to run every due job now.
+    jobs: tokio::sync::mpsc::UnboundedSender<mpsc::Sender<usize>>,
+    /// Jobs run only when the test runs them.
+    manual: bool,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _pg: Option<PgDatabase>,
@@ -85,7 +90,28 @@ impl TestServer {
         Some(Self::start_in(data_dir, pg, env))
     }
 
+    /// A fresh SQLite server on a clock that stands still until the test
+    /// moves it, whose jobs run only when the test says
+    /// ([`TestServer::run_jobs_until_idle`]): nothing happens in the
+    /// background, so nothing needs waiting for.
+    pub fn start_manual() -> (TestServer, Arc<FixedClock>) {
+        #[allow(clippy::disallowed_methods)] // the test clock starts at the real time
+        let clock = FixedClock::at(time::OffsetDateTime::now_utc());
+        let s = Self::launch(temp_dir("srv"), None, &[], Some(clock.clone()));
+        (s, clock)
+    }
+
     pub fn start_in(data_dir: PathBuf, pg: Option<PgDatabase>, env: &[(&str, &str)]) -> TestServer {
+        Self::launch(data_dir, pg, env, None)
+    }
+
+    fn launch(
+        data_dir: PathBuf,
+        pg: Option<PgDatabase>,
+        env: &[(&str, &str)],
+        manual: Option<Arc<FixedClock>>,
+    ) -> TestServer {
+        let manual_jobs = manual.is_some();
         let overrides = Overrides {
             data_dir: Some(data_dir.clone()),
             listen: Some("127.0.0.1:0".into()),
@@ -106,11 +132,26 @@ impl TestServer {
         let config = Config::load(None, env, &overrides).unwrap();
         let (tx, rx) = mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (jobs_tx, mut jobs_rx) = tokio::sync::mpsc::unbounded_channel::<mpsc::Sender<usize>>();
         let cfg = config.clone();
         let thread = std::thread::spawn(move || {
             let rt = runtime();
             rt.block_on(async move {
-                let server = Server::bind(cfg).await.unwrap();
+                let mut server = match manual {
+                    Some(clock) => Server::bind_with_clock(cfg, clock).await.unwrap(),
+                    None => Server::bind(cfg).await.unwrap(),
+                };
+                if manual_jobs {
+                    server.background_jobs = false;
+                }
+                // The test's "run the jobs now", run here on the server's runtime.
+                let runner = server.app.jobs.clone();
+                tokio::spawn(async move {
+                    while let Some(reply) = jobs_rx.recv().await {
+                        let ran = runner.run_until_idle().await.unwrap();
+                        let _ = reply.send(ran);
+                    }
+                });
                 tx.send(server.public_url.clone()).unwrap();
                 server
                     .run(async move {
@@ -125,6 +166,8 @@ impl TestServer {
             url,
             data_dir,
             config,
+            jobs: jobs_tx,
+            manual: manual_jobs,
             stop: Some(stop_tx),
             thread: Some(thread),
             _pg: pg,
@@ -170,6 +213,15 @@ impl TestServer {
         c
     }
 
+    /// Run every due job now, and the jobs they queue, on the server's own
+    /// runner; returns how many ran. With [`TestServer::start_manual`]
+    /// this is the only way jobs run.
+    pub fn run_jobs_until_idle(&self) -> usize {
+        let (tx, rx) = mpsc::channel();
+        self.jobs.send(tx).unwrap();
+        rx.recv().unwrap()
+    }
+
     /// Wait (at most 15 s) until the server's job runner has run every
     /// queued job (mail, deliveries, batches, stacking), none left failed.
     pub fn wait_for_jobs(&self) {
@@ -209,7 +261,11 @@ impl TestServer {
     /// Every mail sent to `to`, decoded, oldest first: (subject, text).
     /// Waits for the outbox to deliver first.
     pub fn mails(&self, to: &str) -> Vec<(String, String)> {
-        self.wait_for_jobs();
+        if self.manual {
+            self.run_jobs_until_idle();
+        } else {
+            self.wait_for_jobs();
+        }
         let dir = self.data_dir.join("mail");
         let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&dir)
             .unwrap()

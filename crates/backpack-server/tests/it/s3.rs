@@ -1,84 +1,16 @@
 //! The S3 object store against a real local S3-compatible server (moto's
 //! server mode, from PyPI). `.ci/run` installs it; under CI its absence fails.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use backpack_blobs::{Blobs, S3Settings};
 use backpack_domain::ports::BlobStore;
+use backpack_testkit::Moto;
 
 use crate::{Db, TestServer};
 
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn moto() -> Option<Moto> {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let exe = std::env::var("BACKPACK_TEST_MOTO").unwrap_or_else(|_| "moto_server".into());
-    let child = match Command::new(&exe)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("moto_server is not installed ({e}); .ci/run installs it with pip");
-            }
-            eprintln!("skipped: moto_server is not installed ({e})");
-            return None;
-        }
-    };
-    let m = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    let start = Instant::now();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    while start.elapsed() < Duration::from_secs(30) {
-        if agent.get(&m.endpoint).call().is_ok() {
-            return Some(m);
-        }
-        #[allow(clippy::disallowed_methods)] // waiting for a child process to listen
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("moto_server did not start on {}", m.endpoint);
-}
-
-fn create_bucket(endpoint: &str, bucket: &str) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let r = agent
-        .put(format!("{endpoint}/{bucket}"))
-        .send_empty()
-        .unwrap();
-    assert!(r.status().is_success(), "create bucket: {}", r.status());
-}
-
 #[test]
 fn the_s3_store_puts_gets_and_deletes_against_a_real_s3_server() {
-    let Some(m) = moto() else { return };
-    create_bucket(&m.endpoint, "unit");
+    let Some(m) = Moto::start() else { return };
+    m.create_bucket("unit");
     let settings = S3Settings {
         bucket: "unit".into(),
         region: "us-east-1".into(),
@@ -127,8 +59,8 @@ fn the_s3_store_puts_gets_and_deletes_against_a_real_s3_server() {
 
 #[test]
 fn the_server_stores_uploads_in_s3() {
-    let Some(m) = moto() else { return };
-    create_bucket(&m.endpoint, "server");
+    let Some(m) = Moto::start() else { return };
+    m.create_bucket("server");
     let env = [
         ("BACKPACK_STORAGE__KIND", "s3"),
         ("BACKPACK_STORAGE__BUCKET", "server"),

@@ -4,7 +4,7 @@
 
 use backpack_domain::entities::*;
 use backpack_domain::values::Role;
-use backpack_domain::StoreError;
+use backpack_domain::{Conflict, StoreError};
 use uuid::Uuid;
 
 use crate::stories::{primary, user};
@@ -223,48 +223,39 @@ story!(
             updated_at: 3,
         };
         s.insert_status_list(&list).await.unwrap();
+        // Slots are reserved atomically, each once, never past the size.
+        assert_eq!(s.reserve_status_slots(list.id, 3).await.unwrap(), Some(0));
+        assert_eq!(s.reserve_status_slots(list.id, 1).await.unwrap(), Some(3));
+        assert_eq!(s.reserve_status_slots(list.id, 5).await.unwrap(), None);
+        assert_eq!(s.reserve_status_slots(list.id, 4).await.unwrap(), Some(4));
+        assert_eq!(s.reserve_status_slots(list.id, 1).await.unwrap(), None);
+        assert_eq!(
+            s.current_status_list(acme.id).await.unwrap().unwrap().used,
+            8
+        );
         let batch = Uuid::new_v4();
         let first: Vec<_> = (0..3)
             .map(|i| credential(&acme, &achievement, &list, i, Some((batch, i))))
             .collect();
-        s.insert_issued(
-            list.id,
-            0,
-            &first,
-            &[],
-            &[audit(acme.id, "credential.issue")],
-            &[],
-        )
-        .await
-        .unwrap();
-        // Someone who read `used` before that write loses, and writes nothing.
-        let late = vec![credential(&acme, &achievement, &list, 3, None)];
-        assert!(matches!(
-            s.insert_issued(list.id, 0, &late, &[], &[], &[]).await,
-            Err(StoreError::Conflict(_))
-        ));
+        s.insert_issued(&first, &[], &[audit(acme.id, "credential.issue")], &[])
+            .await
+            .unwrap();
         // A batch row issued twice is refused as a whole.
         let again = vec![
             credential(&acme, &achievement, &list, 4, Some((batch, 7))),
             credential(&acme, &achievement, &list, 5, Some((batch, 1))),
         ];
         assert!(matches!(
-            s.insert_issued(list.id, 3, &again, &[], &[], &[]).await,
-            Err(StoreError::Conflict(_))
+            s.insert_issued(&again, &[], &[], &[]).await,
+            Err(StoreError::Conflict(Conflict::Taken))
         ));
-        assert_eq!(
-            s.current_status_list(acme.id).await.unwrap().unwrap().used,
-            3
-        );
         assert_eq!(s.count_issued(ann.id, acme.id).await.unwrap(), 3);
         assert_eq!(s.count_issued(outsider.id, acme.id).await.unwrap(), 0);
-        // A list past its size is refused.
-        let over: Vec<_> = (3..9)
-            .map(|i| credential(&acme, &achievement, &list, i, None))
-            .collect();
+        // One slot is one credential: a second credential at slot 0 is refused.
+        let twin = vec![credential(&acme, &achievement, &list, 0, None)];
         assert!(matches!(
-            s.insert_issued(list.id, 3, &over, &[], &[], &[]).await,
-            Err(StoreError::Conflict(_))
+            s.insert_issued(&twin, &[], &[], &[]).await,
+            Err(StoreError::Conflict(Conflict::Taken))
         ));
 
         // Claims: found by hash, used once.
@@ -276,16 +267,9 @@ story!(
             claimed_by: None,
             claimed_at: None,
         };
-        s.insert_issued(
-            list.id,
-            3,
-            std::slice::from_ref(&claimed),
-            &[claim],
-            &[],
-            &[],
-        )
-        .await
-        .unwrap();
+        s.insert_issued(std::slice::from_ref(&claimed), &[claim], &[], &[])
+            .await
+            .unwrap();
         assert_eq!(
             s.find_claim("hash").await.unwrap().unwrap().1.id,
             claimed.id
@@ -380,5 +364,62 @@ story!(
             .await
             .unwrap()
             .is_empty());
+    }
+);
+
+story!(
+    servers_issuing_at_once_get_distinct_slots,
+    |b: Backend| async move {
+        let s = b.store;
+        let ann = user("ann", Role::Admin);
+        s.insert_user(&ann, &primary(&ann, "ann@example.org"))
+            .await
+            .unwrap();
+        let acme = issuer("acme");
+        s.insert_issuer(
+            &acme,
+            ann.id,
+            &key(acme.id, 1, 1),
+            &audit(acme.id, "issuer.create"),
+        )
+        .await
+        .unwrap();
+        let list = StatusList {
+            id: Uuid::new_v4(),
+            issuer_id: acme.id,
+            size: 500,
+            used: 0,
+            version: 0,
+            revocation: "r0".into(),
+            suspension: "s0".into(),
+            revocation_vc: "{}".into(),
+            suspension_vc: "{}".into(),
+            created_at: 3,
+            updated_at: 3,
+        };
+        s.insert_status_list(&list).await.unwrap();
+        // Eight writers take slots in bites of 1 to 8 until the list is
+        // full: no slot is given twice, none past the size.
+        let mut set = tokio::task::JoinSet::new();
+        for w in 0..8i64 {
+            let s = s.clone();
+            set.spawn(async move {
+                let mut mine = Vec::new();
+                let n = w + 1;
+                while let Some(first) = s.reserve_status_slots(list.id, n).await.unwrap() {
+                    mine.extend(first..first + n);
+                }
+                mine
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(r) = set.join_next().await {
+            all.extend(r.unwrap());
+        }
+        let unique: std::collections::HashSet<i64> = all.iter().copied().collect();
+        assert_eq!(unique.len(), all.len(), "a slot given twice");
+        assert!(all.iter().all(|i| (0..500).contains(i)));
+        // Smaller bites fill what bigger ones could not: at most 0 left.
+        assert_eq!(all.len(), 500);
     }
 );

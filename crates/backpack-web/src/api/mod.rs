@@ -99,6 +99,14 @@ impl From<DomainError> for ApiError {
                 tracing::error!(error = %m, "internal error (API)");
                 ApiError::new(status, "internal", "internal error")
             }
+            DomainError::Unavailable(m) => {
+                tracing::error!(error = %m, "unavailable (API)");
+                ApiError::new(
+                    status,
+                    "unavailable",
+                    "the service is briefly unavailable; try again",
+                )
+            }
             other => ApiError::new(status, other.code(), other.to_string()),
         }
     }

@@ -6,23 +6,19 @@ use axum::response::{IntoResponse, Response};
 
 use crate::state::AppState;
 
-/// 200 when the database and the blob store answer, 503 otherwise.
+/// 200 when the database and the file store answered this server's last
+/// probes, 503 otherwise. Answers from the probes run in the background
+/// ([`backpack_domain::health`]): never waits on the database or lists the
+/// bucket itself.
 pub async fn healthz(State(st): State<AppState>) -> Response {
-    let db = st.accounts.store().ping().await;
-    let blobs = st.accounts.blobs().ping().await;
-    if let Err(e) = &db {
-        tracing::warn!(error = %e, "healthz: database");
-    }
-    if let Err(e) = &blobs {
-        tracing::warn!(error = %e, "healthz: storage");
-    }
-    let ok = db.is_ok() && blobs.is_ok();
+    let h = st.health.status();
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     let body = serde_json::json!({
-        "status": if ok { "ok" } else { "unavailable" },
-        "database": if db.is_ok() { "ok" } else { "unavailable" },
-        "storage": if blobs.is_ok() { "ok" } else { "unavailable" },
+        "status": word(h.ok()),
+        "database": word(h.database),
+        "storage": word(h.storage),
     });
-    let status = if ok {
+    let status = if h.ok() {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE

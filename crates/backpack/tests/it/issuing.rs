@@ -15,14 +15,16 @@ use serde_json::Value;
 
 /// `backpack serve --demo` on a fresh data folder; killed (and the folder
 /// removed) when dropped, also when the test panics.
-struct Server {
-    child: Child,
-    dir: PathBuf,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) dir: PathBuf,
     /// host:port
-    addr: String,
-    port: u16,
+    pub(crate) addr: String,
+    pub(crate) port: u16,
     /// address → password, as printed for the demo accounts.
-    passwords: BTreeMap<String, String>,
+    pub(crate) passwords: BTreeMap<String, String>,
+    /// The demo issuer's xAPI token, when the demo was made now.
+    pub(crate) xapi_token: Option<String>,
 }
 
 impl Drop for Server {
@@ -38,11 +40,15 @@ impl Server {
         let dir = std::env::temp_dir().join(format!("bp-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        Server::start_in(dir, 0, &[])
+        let server = Server::start_in(dir, 0, &[]);
+        for account in ["learner@demo.backpack.test", "issuer@demo.backpack.test"] {
+            assert!(server.passwords.contains_key(account), "{account}");
+        }
+        server
     }
 
     /// On `dir` (kept: a restart finds its data), port 0 or a fixed one.
-    fn start_in(dir: PathBuf, port: u16, env: &[(&str, &str)]) -> Server {
+    pub(crate) fn start_in(dir: PathBuf, port: u16, env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_backpack"));
         command
             .args([
@@ -69,6 +75,7 @@ impl Server {
             addr: String::new(),
             port: 0,
             passwords: BTreeMap::new(),
+            xapi_token: None,
         };
         let mut banner = String::new();
         loop {
@@ -89,6 +96,9 @@ impl Server {
                         .insert(address.to_owned(), password.to_owned());
                 }
             }
+            if let Some(token) = line.strip_prefix("  token: ") {
+                server.xapi_token = Some(token.trim().to_owned());
+            }
             if line.starts_with("Press Ctrl-C") {
                 break;
             }
@@ -99,11 +109,6 @@ impl Server {
             .strip_prefix("127.0.0.1:")
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no loopback address in:\n{banner}"));
-        if port == 0 {
-            for account in ["learner@demo.backpack.test", "issuer@demo.backpack.test"] {
-                assert!(server.passwords.contains_key(account), "{banner}");
-            }
-        }
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || {
             let mut sink = String::new();
@@ -112,7 +117,7 @@ impl Server {
         server
     }
 
-    fn client(&self) -> Client {
+    pub(crate) fn client(&self) -> Client {
         Client {
             addr: self.addr.clone(),
             jar: BTreeMap::new(),
@@ -120,7 +125,7 @@ impl Server {
     }
 
     /// A client logged in as a demo account.
-    fn login(&self, address: &str) -> Client {
+    pub(crate) fn login(&self, address: &str) -> Client {
         let mut c = self.client();
         assert_eq!(c.get("/login").status, 200);
         let r = c.post(
@@ -132,24 +137,24 @@ impl Server {
     }
 }
 
-struct Resp {
-    status: u16,
+pub(crate) struct Resp {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     /// The last segment of the redirect's path: the id of what was made.
-    fn created_id(&self) -> String {
+    pub(crate) fn created_id(&self) -> String {
         let location = self.header("location").unwrap_or("");
         let path = location.split('?').next().unwrap();
         path.rsplit('/').next().unwrap().to_owned()
@@ -158,7 +163,7 @@ impl Resp {
 
 /// A hand-written HTTP/1.1 client that keeps cookies and sends the CSRF
 /// token and `Origin` on every POST, as a browser on the page would.
-struct Client {
+pub(crate) struct Client {
     addr: String,
     jar: BTreeMap<String, String>,
 }
@@ -248,7 +253,7 @@ impl Client {
         r
     }
 
-    fn get(&mut self, path: &str) -> Resp {
+    pub(crate) fn get(&mut self, path: &str) -> Resp {
         let head = format!(
             "GET {path} HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\nConnection: close\r\n\r\n",
             self.addr,
@@ -258,7 +263,7 @@ impl Client {
     }
 
     /// A multipart form with text fields and one file named `file`.
-    fn upload(
+    pub(crate) fn upload(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
@@ -294,7 +299,7 @@ impl Client {
         self.exchange(&head, &body)
     }
 
-    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+    pub(crate) fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let mut form = format!("_csrf={}", url_encode(&self.csrf()));
         for (k, v) in fields {
             form.push_str(&format!("&{}={}", url_encode(k), url_encode(v)));
@@ -313,7 +318,7 @@ impl Client {
 impl Client {
     /// A JSON POST with extra headers (no cookies, no CSRF: the machine
     /// interfaces use tokens).
-    fn post_json(&mut self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+    pub(crate) fn post_json(&mut self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
         let mut head = format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
             self.addr,
@@ -328,7 +333,7 @@ impl Client {
 }
 
 /// Every element of an EU micro-credential (field names of the form).
-fn eu_achievement(name: &str) -> Vec<(&'static str, &str)> {
+pub(crate) fn eu_achievement(name: &str) -> Vec<(&'static str, &str)> {
     vec![
         ("name", name),
         ("description", "Check a credential with the command line, online and offline."),
@@ -721,7 +726,7 @@ fn backpack_verify_checks_what_a_running_server_issued_online_revoked_and_offlin
 }
 
 /// The batch's progress as the page's script reads it.
-fn progress(c: &mut Client, batch: &str) -> Value {
+pub(crate) fn progress(c: &mut Client, batch: &str) -> Value {
     let r = c.get(&format!("/issuing/batches/{batch}/progress"));
     assert_eq!(r.status, 200, "{}", r.text());
     serde_json::from_slice(&r.body).unwrap()
@@ -853,7 +858,7 @@ fn credential_of(staff: &mut Client, issuer: &str, achievement: &str) -> String 
         .to_owned()
 }
 
-fn basic(token: &str) -> String {
+pub(crate) fn basic(token: &str) -> String {
     use base64::Engine;
     format!(
         "Basic {}",
