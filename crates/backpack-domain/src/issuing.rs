@@ -390,9 +390,30 @@ pub fn profile_of(input: &IssuerInput, did: &str) -> Result<IssuerProfile, Domai
     })
 }
 
+/// The OB 3.0 `achievementType` values an achievement may take here (the
+/// form's choices): the ones a learner or employer recognises.
+pub const ACHIEVEMENT_TYPES: &[&str] = &[
+    "MicroCredential",
+    "Course",
+    "Badge",
+    "Certificate",
+    "Certification",
+    "Competency",
+    "Award",
+    "Diploma",
+    "License",
+];
+
 /// Check an achievement definition (the form has filled the spec).
 pub fn check_spec(spec: &AchievementSpec) -> Result<(), DomainError> {
     let mut errors = Vec::new();
+    if spec
+        .achievement_type
+        .as_deref()
+        .is_some_and(|t| !ACHIEVEMENT_TYPES.contains(&t))
+    {
+        errors.push(FieldError::new("achievement_type", "bad_choice"));
+    }
     for (field, value, max, required) in [
         ("name", &spec.name, 200, true),
         ("description", &spec.description, 5000, true),

@@ -98,7 +98,16 @@ fn the_server_stores_uploads_in_s3() {
         .to_owned();
     let f = ada.get(&format!("/files/{id}"));
     assert_eq!((f.status, f.bytes), (200, png));
-    // Stop the S3 server: health turns 503.
+    // Stop the S3 server: health turns 503 at the next storage probe
+    // (every 5 s, a 3-second timeout).
     drop(m);
-    assert_eq!(s.client().get("/healthz").status, 503);
+    let stopped = std::time::Instant::now();
+    while s.client().get("/healthz").status != 503 {
+        assert!(
+            stopped.elapsed() < std::time::Duration::from_secs(12),
+            "/healthz still says the storage answers"
+        );
+        #[allow(clippy::disallowed_methods)] // polling a real server
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }

@@ -37,7 +37,6 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{Api, ApiError};
-use crate::pages::issuing::ACHIEVEMENT_TYPES;
 use crate::state::AppState;
 
 /// Largest JSON body.
@@ -646,14 +645,8 @@ impl AchievementBody {
     /// not among the form's.
     fn spec(self) -> Result<AchievementSpec, ApiError> {
         let mut errors = Vec::new();
-        let achievement_type = match opt(self.achievement_type) {
-            None => None,
-            Some(t) if ACHIEVEMENT_TYPES.contains(&t.as_str()) => Some(t),
-            Some(_) => {
-                errors.push(FieldError::new("achievement_type", "bad_choice"));
-                None
-            }
-        };
+        // The domain checks the choice (`check_spec`).
+        let achievement_type = opt(self.achievement_type);
         let participation = match opt(self.participation) {
             None => None,
             Some(code) => match Participation::ALL.iter().find(|p| p.code() == code) {

@@ -529,18 +529,6 @@ pub struct AchievementForm {
     suspendable: Option<String>,
 }
 
-pub const ACHIEVEMENT_TYPES: &[&str] = &[
-    "MicroCredential",
-    "Course",
-    "Badge",
-    "Certificate",
-    "Certification",
-    "Competency",
-    "Award",
-    "Diploma",
-    "License",
-];
-
 fn lines(s: &str) -> impl Iterator<Item = &str> {
     s.lines().map(str::trim).filter(|l| !l.is_empty())
 }
@@ -593,14 +581,8 @@ impl AchievementForm {
                 }
             },
         };
-        let achievement_type = match self.achievement_type.trim() {
-            "" => None,
-            t if ACHIEVEMENT_TYPES.contains(&t) => Some(t.to_owned()),
-            _ => {
-                errors.push(FieldError::new("achievement_type", "bad_choice"));
-                None
-            }
-        };
+        // The domain checks the choice (`check_spec`).
+        let achievement_type = opt(&self.achievement_type);
         let skills = lines(&self.skills)
             .map(|l| match l.split_once('|') {
                 Some((uri, name)) => Skill {
@@ -786,7 +768,7 @@ fn achievement_page(
                 .iter()
                 .map(|p| (p.code(), p.label()))
                 .collect(),
-            types: ACHIEVEMENT_TYPES,
+            types: backpack_domain::issuing::ACHIEVEMENT_TYPES,
             consents,
             consent_issuer,
         },
