@@ -15,7 +15,8 @@ fn token_row(r: &R) -> Result<ApiToken, StoreError> {
         id: uuid(r, "id")?,
         issuer_id: uuid(r, "issuer_id")?,
         name: text(r, "name")?,
-        scope: TokenScope::parse(&scope).ok_or_else(|| backend_err(format!("bad token scope {scope:?}")))?,
+        scope: TokenScope::parse(&scope)
+            .ok_or_else(|| backend_err(format!("bad token scope {scope:?}")))?,
         token_hash: text(r, "token_hash")?,
         hint: text(r, "hint")?,
         created_by: uuid(r, "created_by")?,
@@ -26,7 +27,8 @@ fn token_row(r: &R) -> Result<ApiToken, StoreError> {
     })
 }
 
-const XAPI_RULE_COLS: &str = "x.id, x.issuer_id, x.activity, x.achievement_id, x.min_score, x.created_at";
+const XAPI_RULE_COLS: &str =
+    "x.id, x.issuer_id, x.activity, x.achievement_id, x.min_score, x.created_at";
 
 fn xapi_rule_row(r: &R) -> Result<XapiRule, StoreError> {
     Ok(XapiRule {
@@ -39,7 +41,8 @@ fn xapi_rule_row(r: &R) -> Result<XapiRule, StoreError> {
     })
 }
 
-const STATEMENT_COLS: &str = "issuer_id, statement_id, received_at, verb, actor, activity, outcome, issued_id";
+const STATEMENT_COLS: &str =
+    "issuer_id, statement_id, received_at, verb, actor, activity, outcome, issued_id";
 
 fn statement_row(r: &R) -> Result<XapiStatementRecord, StoreError> {
     Ok(XapiStatementRecord {
@@ -50,7 +53,10 @@ fn statement_row(r: &R) -> Result<XapiStatementRecord, StoreError> {
         actor: text(r, "actor")?,
         activity: text(r, "activity")?,
         outcome: text(r, "outcome")?,
-        issued_id: opt_text(r, "issued_id")?.as_deref().map(parse_uuid).transpose()?,
+        issued_id: opt_text(r, "issued_id")?
+            .as_deref()
+            .map(parse_uuid)
+            .transpose()?,
     })
 }
 
@@ -94,7 +100,12 @@ async fn stack_rules_of(store: &Store, rows: Vec<R>) -> StoreResult<Vec<StackRul
 
 #[async_trait]
 impl AutomationStore for Store {
-    async fn insert_api_token(&self, user_id: Uuid, t: &ApiToken, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn insert_api_token(
+        &self,
+        user_id: Uuid,
+        t: &ApiToken,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "INSERT INTO api_tokens (id, issuer_id, name, scope, token_hash, hint, created_by, created_at, last_used_at, revoked_at) \
@@ -134,7 +145,14 @@ impl AutomationStore for Store {
         rows.iter().map(token_row).collect()
     }
 
-    async fn revoke_api_token(&self, user_id: Uuid, issuer_id: Uuid, id: Uuid, at: i64, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn revoke_api_token(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        id: Uuid,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND issuer_id = $3 AND revoked_at IS NULL AND {}",
@@ -178,7 +196,12 @@ impl AutomationStore for Store {
         Ok(())
     }
 
-    async fn insert_xapi_rule(&self, user_id: Uuid, x: &XapiRule, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn insert_xapi_rule(
+        &self,
+        user_id: Uuid,
+        x: &XapiRule,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "INSERT INTO xapi_rules (id, issuer_id, activity, achievement_id, min_score, created_at) \
@@ -204,7 +227,13 @@ impl AutomationStore for Store {
         Ok(true)
     }
 
-    async fn delete_xapi_rule(&self, user_id: Uuid, issuer_id: Uuid, id: Uuid, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn delete_xapi_rule(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        id: Uuid,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "DELETE FROM xapi_rules WHERE id = $1 AND issuer_id = $2 AND {}",
@@ -237,7 +266,11 @@ impl AutomationStore for Store {
         rows.iter().map(xapi_rule_row).collect()
     }
 
-    async fn xapi_rules_for(&self, issuer_id: Uuid, activities: &[String]) -> StoreResult<Vec<XapiRule>> {
+    async fn xapi_rules_for(
+        &self,
+        issuer_id: Uuid,
+        activities: &[String],
+    ) -> StoreResult<Vec<XapiRule>> {
         let mut out = Vec::new();
         for part in activities.chunks(200) {
             let mut q = sqlx::QueryBuilder::<<R as sqlx::Row>::Database>::new(format!(
@@ -301,7 +334,12 @@ impl AutomationStore for Store {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn list_xapi_statements(&self, user_id: Uuid, issuer_id: Uuid, limit: i64) -> StoreResult<Vec<XapiStatementRecord>> {
+    async fn list_xapi_statements(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<XapiStatementRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {STATEMENT_COLS} FROM xapi_statements WHERE issuer_id = $1 AND {} \
              ORDER BY received_at DESC, statement_id LIMIT $3",
@@ -335,7 +373,13 @@ impl AutomationStore for Store {
         Ok(out)
     }
 
-    async fn insert_stack_rule(&self, user_id: Uuid, rule: &StackRule, audit: &AuditEntry, job: &NewJob) -> StoreResult<bool> {
+    async fn insert_stack_rule(
+        &self,
+        user_id: Uuid,
+        rule: &StackRule,
+        audit: &AuditEntry,
+        job: &NewJob,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "INSERT INTO stack_rules (id, issuer_id, achievement_id, created_at) \
@@ -376,7 +420,13 @@ impl AutomationStore for Store {
         Ok(true)
     }
 
-    async fn delete_stack_rule(&self, user_id: Uuid, issuer_id: Uuid, id: Uuid, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn delete_stack_rule(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        id: Uuid,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "DELETE FROM stack_rules WHERE id = $1 AND issuer_id = $2 AND {}",
@@ -396,7 +446,11 @@ impl AutomationStore for Store {
         Ok(true)
     }
 
-    async fn list_stack_rules(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<StackRule>> {
+    async fn list_stack_rules(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+    ) -> StoreResult<Vec<StackRule>> {
         let rows = sqlx::query(&format!(
             "SELECT id, issuer_id, achievement_id, created_at FROM stack_rules WHERE issuer_id = $1 AND {} \
              ORDER BY created_at, id",
@@ -411,11 +465,13 @@ impl AutomationStore for Store {
     }
 
     async fn find_stack_rule(&self, id: Uuid) -> StoreResult<Option<StackRule>> {
-        let rows = sqlx::query("SELECT id, issuer_id, achievement_id, created_at FROM stack_rules WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(
+            "SELECT id, issuer_id, achievement_id, created_at FROM stack_rules WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         Ok(stack_rules_of(self, rows).await?.into_iter().next())
     }
 
@@ -431,7 +487,10 @@ impl AutomationStore for Store {
         rows.iter().map(|r| uuid(r, "user_id")).collect()
     }
 
-    async fn stack_rules_with_components(&self, achievement_ids: &[Uuid]) -> StoreResult<Vec<StackRule>> {
+    async fn stack_rules_with_components(
+        &self,
+        achievement_ids: &[Uuid],
+    ) -> StoreResult<Vec<StackRule>> {
         if achievement_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -466,7 +525,11 @@ impl AutomationStore for Store {
         Ok(int(&r, "n")? > 0)
     }
 
-    async fn stack_consents(&self, user_id: Uuid, achievement_id: Uuid) -> StoreResult<Vec<(Issuer, i64)>> {
+    async fn stack_consents(
+        &self,
+        user_id: Uuid,
+        achievement_id: Uuid,
+    ) -> StoreResult<Vec<(Issuer, i64)>> {
         let rows = sqlx::query(&format!(
             "SELECT {ISSUER_COLS}, k.granted_at FROM stack_consents k JOIN issuers i ON i.id = k.issuer_id \
              JOIN achievements a ON a.id = k.achievement_id \
@@ -478,7 +541,9 @@ impl AutomationStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
-        rows.iter().map(|r| Ok((issuer_row(r)?, int(r, "granted_at")?))).collect()
+        rows.iter()
+            .map(|r| Ok((issuer_row(r)?, int(r, "granted_at")?)))
+            .collect()
     }
 
     async fn set_stack_consent(

@@ -6,13 +6,15 @@
 
 use super::*;
 
-const MEMBER: &str = "EXISTS (SELECT 1 FROM issuer_members m WHERE m.issuer_id = {issuer} AND m.user_id = {user})";
+const MEMBER: &str =
+    "EXISTS (SELECT 1 FROM issuer_members m WHERE m.issuer_id = {issuer} AND m.user_id = {user})";
 
 pub(super) fn member(issuer: &str, user: &str) -> String {
     MEMBER.replace("{issuer}", issuer).replace("{user}", user)
 }
 
-pub(super) const ISSUER_COLS: &str = "i.id, i.slug, i.did, i.name, i.profile, i.logo_key, i.logo_type, i.created_at, i.updated_at";
+pub(super) const ISSUER_COLS: &str =
+    "i.id, i.slug, i.did, i.name, i.profile, i.logo_key, i.logo_type, i.created_at, i.updated_at";
 
 pub(super) fn issuer_row(r: &R) -> Result<Issuer, StoreError> {
     Ok(Issuer {
@@ -27,7 +29,8 @@ pub(super) fn issuer_row(r: &R) -> Result<Issuer, StoreError> {
     })
 }
 
-const KEY_COLS: &str = "id, issuer_id, fragment, public_key, sealed_secret, created_at, retired_at, revoked_at";
+const KEY_COLS: &str =
+    "id, issuer_id, fragment, public_key, sealed_secret, created_at, retired_at, revoked_at";
 
 fn key_row(r: &R) -> Result<IssuerKeyRecord, StoreError> {
     Ok(IssuerKeyRecord {
@@ -42,7 +45,8 @@ fn key_row(r: &R) -> Result<IssuerKeyRecord, StoreError> {
     })
 }
 
-const ACH_COLS: &str = "a.id, a.issuer_id, a.name, a.spec, a.image_key, a.image_type, a.created_at, a.updated_at";
+const ACH_COLS: &str =
+    "a.id, a.issuer_id, a.name, a.spec, a.image_key, a.image_type, a.created_at, a.updated_at";
 
 fn achievement_row(r: &R) -> Result<Achievement, StoreError> {
     Ok(Achievement {
@@ -86,21 +90,29 @@ pub(super) fn issued_row(r: &R) -> Result<IssuedCredential, StoreError> {
         issuer_id: uuid(r, "issuer_id")?,
         achievement_id: uuid(r, "achievement_id")?,
         achievement_name: text(r, "achievement_name")?,
-        recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| backend_err(format!("bad recipient kind {kind:?}")))?,
+        recipient_kind: RecipientKind::parse(&kind)
+            .ok_or_else(|| backend_err(format!("bad recipient kind {kind:?}")))?,
         recipient: text(r, "recipient")?,
         recipient_name: opt_text(r, "recipient_name")?,
-        user_id: opt_text(r, "user_id")?.as_deref().map(parse_uuid).transpose()?,
+        user_id: opt_text(r, "user_id")?
+            .as_deref()
+            .map(parse_uuid)
+            .transpose()?,
         format: text(r, "format")?,
         credential: text(r, "credential")?,
         list_id: uuid(r, "list_id")?,
         list_index: int(r, "list_index")?,
-        state: CredentialState::parse(&state).ok_or_else(|| backend_err(format!("bad state {state:?}")))?,
+        state: CredentialState::parse(&state)
+            .ok_or_else(|| backend_err(format!("bad state {state:?}")))?,
         reason: opt_text(r, "reason")?,
         state_at: opt_int(r, "state_at")?,
         issued_at: int(r, "issued_at")?,
         actor_name: text(r, "actor_name")?,
         source: text(r, "source")?,
-        batch_id: opt_text(r, "batch_id")?.as_deref().map(parse_uuid).transpose()?,
+        batch_id: opt_text(r, "batch_id")?
+            .as_deref()
+            .map(parse_uuid)
+            .transpose()?,
         batch_row: opt_int(r, "batch_row")?,
         award_key: opt_text(r, "award_key")?,
     })
@@ -113,7 +125,10 @@ fn audit_row(r: &R) -> Result<AuditEntry, StoreError> {
         id: uuid(r, "id")?,
         issuer_id: uuid(r, "issuer_id")?,
         at: int(r, "at")?,
-        actor_id: opt_text(r, "actor_id")?.as_deref().map(parse_uuid).transpose()?,
+        actor_id: opt_text(r, "actor_id")?
+            .as_deref()
+            .map(parse_uuid)
+            .transpose()?,
         actor_name: text(r, "actor_name")?,
         action: text(r, "action")?,
         subject: text(r, "subject")?,
@@ -133,18 +148,20 @@ pub(super) async fn insert_audit<'c, E>(e: E, a: &AuditEntry) -> StoreResult<()>
 where
     E: sqlx::Executor<'c, Database = <R as sqlx::Row>::Database>,
 {
-    sqlx::query(&format!("INSERT INTO issuer_audit ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-        .bind(a.id.to_string())
-        .bind(a.issuer_id.to_string())
-        .bind(a.at)
-        .bind(a.actor_id.map(|u| u.to_string()))
-        .bind(&a.actor_name)
-        .bind(&a.action)
-        .bind(&a.subject)
-        .bind(&a.detail)
-        .execute(e)
-        .await
-        .map_err(map_err)?;
+    sqlx::query(&format!(
+        "INSERT INTO issuer_audit ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(a.id.to_string())
+    .bind(a.issuer_id.to_string())
+    .bind(a.at)
+    .bind(a.actor_id.map(|u| u.to_string()))
+    .bind(&a.actor_name)
+    .bind(&a.action)
+    .bind(&a.subject)
+    .bind(&a.detail)
+    .execute(e)
+    .await
+    .map_err(map_err)?;
     Ok(())
 }
 
@@ -152,18 +169,20 @@ async fn insert_key<'c, E>(e: E, k: &IssuerKeyRecord) -> StoreResult<()>
 where
     E: sqlx::Executor<'c, Database = <R as sqlx::Row>::Database>,
 {
-    sqlx::query(&format!("INSERT INTO issuer_keys ({KEY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-        .bind(k.id.to_string())
-        .bind(k.issuer_id.to_string())
-        .bind(&k.fragment)
-        .bind(&k.public_key)
-        .bind(&k.sealed_secret)
-        .bind(k.created_at)
-        .bind(k.retired_at)
-        .bind(k.revoked_at)
-        .execute(e)
-        .await
-        .map_err(map_err)?;
+    sqlx::query(&format!(
+        "INSERT INTO issuer_keys ({KEY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(k.id.to_string())
+    .bind(k.issuer_id.to_string())
+    .bind(&k.fragment)
+    .bind(&k.public_key)
+    .bind(&k.sealed_secret)
+    .bind(k.created_at)
+    .bind(k.retired_at)
+    .bind(k.revoked_at)
+    .execute(e)
+    .await
+    .map_err(map_err)?;
     Ok(())
 }
 
@@ -182,12 +201,16 @@ fn batch_row(r: &R) -> Result<Batch, StoreError> {
         format: text(r, "format")?,
         total: int(r, "total")?,
         valid: int(r, "valid")?,
-        state: BatchState::parse(&state).ok_or_else(|| backend_err(format!("bad batch state {state:?}")))?,
+        state: BatchState::parse(&state)
+            .ok_or_else(|| backend_err(format!("bad batch state {state:?}")))?,
         next_row: int(r, "next_row")?,
         issued: int(r, "issued")?,
         failed: int(r, "failed")?,
         lease_until: int(r, "lease_until")?,
-        actor_id: opt_text(r, "actor_id")?.as_deref().map(parse_uuid).transpose()?,
+        actor_id: opt_text(r, "actor_id")?
+            .as_deref()
+            .map(parse_uuid)
+            .transpose()?,
         actor_name: text(r, "actor_name")?,
         created_at: int(r, "created_at")?,
         finished_at: opt_int(r, "finished_at")?,
@@ -274,7 +297,13 @@ where
 
 #[async_trait]
 impl IssuingStore for Store {
-    async fn insert_issuer(&self, i: &Issuer, member: Uuid, key: &IssuerKeyRecord, audit: &AuditEntry) -> StoreResult<()> {
+    async fn insert_issuer(
+        &self,
+        i: &Issuer,
+        member: Uuid,
+        key: &IssuerKeyRecord,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query(
             "INSERT INTO issuers (id, slug, did, name, profile, logo_key, logo_type, created_at, updated_at) \
@@ -292,19 +321,26 @@ impl IssuingStore for Store {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        sqlx::query("INSERT INTO issuer_members (issuer_id, user_id, added_at) VALUES ($1, $2, $3)")
-            .bind(i.id.to_string())
-            .bind(member.to_string())
-            .bind(i.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO issuer_members (issuer_id, user_id, added_at) VALUES ($1, $2, $3)",
+        )
+        .bind(i.id.to_string())
+        .bind(member.to_string())
+        .bind(i.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         insert_key(&mut *tx, key).await?;
         insert_audit(&mut *tx, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
-    async fn update_issuer(&self, user_id: Uuid, i: &Issuer, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn update_issuer(
+        &self,
+        user_id: Uuid,
+        i: &Issuer,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "UPDATE issuers SET name = $1, profile = $2, logo_key = $3, logo_type = $4, updated_at = $5 \
@@ -330,60 +366,79 @@ impl IssuingStore for Store {
     }
 
     async fn find_issuer(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Issuer>> {
-        sqlx::query(&format!("SELECT {ISSUER_COLS} FROM issuers i WHERE i.id = $1 AND {}", member("i.id", "$2")))
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(issuer_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {ISSUER_COLS} FROM issuers i WHERE i.id = $1 AND {}",
+            member("i.id", "$2")
+        ))
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(issuer_row)
+        .transpose()
     }
 
     async fn list_issuers(&self, user_id: Uuid) -> StoreResult<Vec<Issuer>> {
-        let rows = sqlx::query(&format!("SELECT {ISSUER_COLS} FROM issuers i WHERE {} ORDER BY i.name, i.id", member("i.id", "$1")))
-            .bind(user_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {ISSUER_COLS} FROM issuers i WHERE {} ORDER BY i.name, i.id",
+            member("i.id", "$1")
+        ))
+        .bind(user_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter().map(issuer_row).collect()
     }
 
     async fn issuer_by_slug(&self, slug: &str) -> StoreResult<Option<Issuer>> {
-        sqlx::query(&format!("SELECT {ISSUER_COLS} FROM issuers i WHERE i.slug = $1"))
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(issuer_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {ISSUER_COLS} FROM issuers i WHERE i.slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(issuer_row)
+        .transpose()
     }
 
     async fn issuer_by_did(&self, did: &str) -> StoreResult<Option<Issuer>> {
-        sqlx::query(&format!("SELECT {ISSUER_COLS} FROM issuers i WHERE i.did = $1"))
-            .bind(did)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(issuer_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {ISSUER_COLS} FROM issuers i WHERE i.did = $1"
+        ))
+        .bind(did)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(issuer_row)
+        .transpose()
     }
 
     async fn find_issuer_public(&self, id: Uuid) -> StoreResult<Option<Issuer>> {
-        sqlx::query(&format!("SELECT {ISSUER_COLS} FROM issuers i WHERE i.id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(issuer_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {ISSUER_COLS} FROM issuers i WHERE i.id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(issuer_row)
+        .transpose()
     }
 
-    async fn add_member(&self, user_id: Uuid, issuer_id: Uuid, new_member: Uuid, at: i64, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn add_member(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        new_member: Uuid,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "INSERT INTO issuer_members (issuer_id, user_id, added_at) SELECT $1, $2, $3 \
@@ -400,12 +455,15 @@ impl IssuingStore for Store {
         if r.rows_affected() == 1 {
             insert_audit(&mut *tx, audit).await?;
         }
-        let is_member = sqlx::query(&format!("SELECT COUNT(*) AS n FROM issuers i WHERE i.id = $1 AND {}", member("i.id", "$2")))
-            .bind(issuer_id.to_string())
-            .bind(user_id.to_string())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let is_member = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM issuers i WHERE i.id = $1 AND {}",
+            member("i.id", "$2")
+        ))
+        .bind(issuer_id.to_string())
+        .bind(user_id.to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let ok = int(&is_member, "n")? == 1;
         tx.commit().await.map_err(map_err)?;
         Ok(ok)
@@ -428,28 +486,45 @@ impl IssuingStore for Store {
     }
 
     async fn issuer_keys(&self, issuer_id: Uuid) -> StoreResult<Vec<IssuerKeyRecord>> {
-        let rows = sqlx::query(&format!("SELECT {KEY_COLS} FROM issuer_keys WHERE issuer_id = $1 ORDER BY created_at, fragment"))
-            .bind(issuer_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {KEY_COLS} FROM issuer_keys WHERE issuer_id = $1 ORDER BY created_at, fragment"
+        ))
+        .bind(issuer_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         let mut keys = rows.iter().map(key_row).collect::<Result<Vec<_>, _>>()?;
         // key-10 after key-9: order by the number in the fragment.
-        keys.sort_by_key(|k| (k.created_at, k.fragment.trim_start_matches("key-").parse::<u64>().unwrap_or(0)));
+        keys.sort_by_key(|k| {
+            (
+                k.created_at,
+                k.fragment
+                    .trim_start_matches("key-")
+                    .parse::<u64>()
+                    .unwrap_or(0),
+            )
+        });
         Ok(keys)
     }
 
     async fn newest_issuer_key(&self) -> StoreResult<Option<IssuerKeyRecord>> {
-        sqlx::query(&format!("SELECT {KEY_COLS} FROM issuer_keys ORDER BY created_at DESC, id LIMIT 1"))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(key_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {KEY_COLS} FROM issuer_keys ORDER BY created_at DESC, id LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(key_row)
+        .transpose()
     }
 
-    async fn rotate_key(&self, user_id: Uuid, key: &IssuerKeyRecord, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn rotate_key(
+        &self,
+        user_id: Uuid,
+        key: &IssuerKeyRecord,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "UPDATE issuer_keys SET retired_at = $1 WHERE issuer_id = $2 AND retired_at IS NULL AND {}",
@@ -520,15 +595,22 @@ impl IssuingStore for Store {
     }
 
     async fn status_lists_of(&self, issuer_id: Uuid) -> StoreResult<Vec<StatusList>> {
-        let rows = sqlx::query(&format!("SELECT {LIST_COLS} FROM status_lists WHERE issuer_id = $1 ORDER BY created_at, id"))
-            .bind(issuer_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {LIST_COLS} FROM status_lists WHERE issuer_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(issuer_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter().map(list_row).collect()
     }
 
-    async fn insert_achievement(&self, user_id: Uuid, a: &Achievement, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn insert_achievement(
+        &self,
+        user_id: Uuid,
+        a: &Achievement,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "INSERT INTO achievements (id, issuer_id, name, spec, image_key, image_type, created_at, updated_at) \
@@ -555,7 +637,12 @@ impl IssuingStore for Store {
         Ok(true)
     }
 
-    async fn update_achievement(&self, user_id: Uuid, a: &Achievement, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn update_achievement(
+        &self,
+        user_id: Uuid,
+        a: &Achievement,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "UPDATE achievements SET name = $1, spec = $2, image_key = $3, image_type = $4, updated_at = $5 \
@@ -582,7 +669,10 @@ impl IssuingStore for Store {
     }
 
     async fn find_achievement(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Achievement>> {
-        sqlx::query(&format!("SELECT {ACH_COLS} FROM achievements a WHERE a.id = $1 AND {}", member("a.issuer_id", "$2")))
+        sqlx::query(&format!(
+            "SELECT {ACH_COLS} FROM achievements a WHERE a.id = $1 AND {}",
+            member("a.issuer_id", "$2")
+        ))
         .bind(id.to_string())
         .bind(user_id.to_string())
         .fetch_optional(&self.pool)
@@ -593,7 +683,11 @@ impl IssuingStore for Store {
         .transpose()
     }
 
-    async fn list_achievements(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<Achievement>> {
+    async fn list_achievements(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+    ) -> StoreResult<Vec<Achievement>> {
         let rows = sqlx::query(&format!(
             "SELECT {ACH_COLS} FROM achievements a WHERE a.issuer_id = $1 AND {} ORDER BY a.name, a.id",
             member("a.issuer_id", "$2")
@@ -607,14 +701,16 @@ impl IssuingStore for Store {
     }
 
     async fn public_achievement(&self, id: Uuid) -> StoreResult<Option<Achievement>> {
-        sqlx::query(&format!("SELECT {ACH_COLS} FROM achievements a WHERE a.id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(achievement_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {ACH_COLS} FROM achievements a WHERE a.id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(achievement_row)
+        .transpose()
     }
 
     async fn current_status_list(&self, issuer_id: Uuid) -> StoreResult<Option<StatusList>> {
@@ -650,14 +746,16 @@ impl IssuingStore for Store {
     }
 
     async fn find_status_list(&self, id: Uuid) -> StoreResult<Option<StatusList>> {
-        sqlx::query(&format!("SELECT {LIST_COLS} FROM status_lists WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(list_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {LIST_COLS} FROM status_lists WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(list_row)
+        .transpose()
     }
 
     async fn reserve_status_slots(&self, list_id: Uuid, n: i64) -> StoreResult<Option<i64>> {
@@ -690,18 +788,23 @@ impl IssuingStore for Store {
     }
 
     async fn find_issued_by_id(&self, id: Uuid) -> StoreResult<Option<IssuedCredential>> {
-        sqlx::query(&format!("SELECT {ISSUED_COLS} FROM issued c WHERE c.id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(issued_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {ISSUED_COLS} FROM issued c WHERE c.id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(issued_row)
+        .transpose()
     }
 
     async fn find_issued(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<IssuedCredential>> {
-        sqlx::query(&format!("SELECT {ISSUED_COLS} FROM issued c WHERE c.id = $1 AND {}", member("c.issuer_id", "$2")))
+        sqlx::query(&format!(
+            "SELECT {ISSUED_COLS} FROM issued c WHERE c.id = $1 AND {}",
+            member("c.issuer_id", "$2")
+        ))
         .bind(id.to_string())
         .bind(user_id.to_string())
         .fetch_optional(&self.pool)
@@ -712,8 +815,16 @@ impl IssuingStore for Store {
         .transpose()
     }
 
-    async fn list_issued(&self, user_id: Uuid, issuer_id: Uuid, q: &IssuedQuery) -> StoreResult<Vec<IssuedCredential>> {
-        let pattern = q.text.as_deref().map(|t| contains_pattern(&t.to_lowercase()));
+    async fn list_issued(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        q: &IssuedQuery,
+    ) -> StoreResult<Vec<IssuedCredential>> {
+        let pattern = q
+            .text
+            .as_deref()
+            .map(|t| contains_pattern(&t.to_lowercase()));
         let rows = sqlx::query(&format!(
             "SELECT {ISSUED_COLS} FROM issued c WHERE c.issuer_id = $1 AND {} \
              AND (CAST($3 AS TEXT) IS NULL OR c.recipient LIKE $3 ESCAPE '\\' OR LOWER(c.achievement_name) LIKE $3 ESCAPE '\\' \
@@ -737,16 +848,25 @@ impl IssuingStore for Store {
     }
 
     async fn count_issued(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<i64> {
-        let r = sqlx::query(&format!("SELECT COUNT(*) AS n FROM issued c WHERE c.issuer_id = $1 AND {}", member("$1", "$2")))
-            .bind(issuer_id.to_string())
-            .bind(user_id.to_string())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let r = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM issued c WHERE c.issuer_id = $1 AND {}",
+            member("$1", "$2")
+        ))
+        .bind(issuer_id.to_string())
+        .bind(user_id.to_string())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
         int(&r, "n")
     }
 
-    async fn set_issued_state(&self, user_id: Uuid, c: &IssuedCredential, l: &StatusList, audit: &AuditEntry) -> StoreResult<bool> {
+    async fn set_issued_state(
+        &self,
+        user_id: Uuid,
+        c: &IssuedCredential,
+        l: &StatusList,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "UPDATE issued SET state = $1, reason = $2, state_at = $3 WHERE id = $4 AND issuer_id = $5 AND {}",
@@ -798,11 +918,13 @@ impl IssuingStore for Store {
     }
 
     async fn issued_to(&self, user_id: Uuid) -> StoreResult<Vec<IssuedCredential>> {
-        let rows = sqlx::query(&format!("SELECT {ISSUED_COLS} FROM issued c WHERE c.user_id = $1 ORDER BY c.issued_at, c.id"))
-            .bind(user_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {ISSUED_COLS} FROM issued c WHERE c.user_id = $1 ORDER BY c.issued_at, c.id"
+        ))
+        .bind(user_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter().map(issued_row).collect()
     }
 
@@ -821,14 +943,23 @@ impl IssuingStore for Store {
                 token_hash: text(&r, "token_hash")?,
                 issued_id: uuid(&r, "issued_id")?,
                 expires_at: int(&r, "expires_at")?,
-                claimed_by: opt_text(&r, "claimed_by")?.as_deref().map(parse_uuid).transpose()?,
+                claimed_by: opt_text(&r, "claimed_by")?
+                    .as_deref()
+                    .map(parse_uuid)
+                    .transpose()?,
                 claimed_at: opt_int(&r, "claimed_at")?,
             },
             issued_row(&r)?,
         )))
     }
 
-    async fn replace_claim(&self, user_id: Uuid, claim: &Claim, audit: &AuditEntry, mail: &NewJob) -> StoreResult<bool> {
+    async fn replace_claim(
+        &self,
+        user_id: Uuid,
+        claim: &Claim,
+        audit: &AuditEntry,
+        mail: &NewJob,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "DELETE FROM claims WHERE issued_id = $1 AND claimed_at IS NULL \
@@ -850,7 +981,13 @@ impl IssuingStore for Store {
         Ok(true)
     }
 
-    async fn mark_claimed(&self, token_hash: &str, user_id: Uuid, at: i64, job: &NewJob) -> StoreResult<bool> {
+    async fn mark_claimed(
+        &self,
+        token_hash: &str,
+        user_id: Uuid,
+        at: i64,
+        job: &NewJob,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query("UPDATE claims SET claimed_by = $1, claimed_at = $2 WHERE token_hash = $3 AND claimed_at IS NULL")
             .bind(user_id.to_string())
@@ -867,7 +1004,12 @@ impl IssuingStore for Store {
         Ok(true)
     }
 
-    async fn audit_log(&self, user_id: Uuid, issuer_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+    async fn audit_log(
+        &self,
+        user_id: Uuid,
+        issuer_id: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>> {
         let rows = sqlx::query(&format!(
             "SELECT {AUDIT_COLS} FROM issuer_audit WHERE issuer_id = $1 AND {} ORDER BY at DESC, id DESC LIMIT $3",
             member("$1", "$2")
@@ -881,7 +1023,12 @@ impl IssuingStore for Store {
         rows.iter().map(audit_row).collect()
     }
 
-    async fn insert_batch(&self, b: &Batch, rows: &[BatchRow], audit: &AuditEntry) -> StoreResult<()> {
+    async fn insert_batch(
+        &self,
+        b: &Batch,
+        rows: &[BatchRow],
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query(&format!(
             "INSERT INTO batches ({BATCH_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
@@ -914,7 +1061,12 @@ impl IssuingStore for Store {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn find_batch_by_file(&self, issuer_id: Uuid, achievement_id: Uuid, sha256: &str) -> StoreResult<Option<Batch>> {
+    async fn find_batch_by_file(
+        &self,
+        issuer_id: Uuid,
+        achievement_id: Uuid,
+        sha256: &str,
+    ) -> StoreResult<Option<Batch>> {
         sqlx::query(&format!("SELECT {BATCH_COLS} FROM batches WHERE issuer_id = $1 AND achievement_id = $2 AND sha256 = $3"))
             .bind(issuer_id.to_string())
             .bind(achievement_id.to_string())
@@ -928,15 +1080,18 @@ impl IssuingStore for Store {
     }
 
     async fn find_batch(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Batch>> {
-        sqlx::query(&format!("SELECT {BATCH_COLS} FROM batches WHERE id = $1 AND {}", member("batches.issuer_id", "$2")))
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(batch_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {BATCH_COLS} FROM batches WHERE id = $1 AND {}",
+            member("batches.issuer_id", "$2")
+        ))
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(batch_row)
+        .transpose()
     }
 
     async fn list_batches(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<Batch>> {
@@ -952,7 +1107,13 @@ impl IssuingStore for Store {
         rows.iter().map(batch_row).collect()
     }
 
-    async fn start_batch(&self, user_id: Uuid, id: Uuid, audit: &AuditEntry, job: &NewJob) -> StoreResult<bool> {
+    async fn start_batch(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        audit: &AuditEntry,
+        job: &NewJob,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let r = sqlx::query(&format!(
             "UPDATE batches SET state = 'running' WHERE id = $1 AND state = 'preview' AND {}",
@@ -982,7 +1143,12 @@ impl IssuingStore for Store {
         Ok(())
     }
 
-    async fn lease_batch(&self, id: Uuid, now: i64, lease_until: i64) -> StoreResult<Option<Batch>> {
+    async fn lease_batch(
+        &self,
+        id: Uuid,
+        now: i64,
+        lease_until: i64,
+    ) -> StoreResult<Option<Batch>> {
         let r = sqlx::query("UPDATE batches SET lease_until = $1 WHERE id = $2 AND state = 'running' AND lease_until < $3")
             .bind(lease_until)
             .bind(id.to_string())
@@ -1004,10 +1170,11 @@ impl IssuingStore for Store {
     }
 
     async fn running_batches(&self) -> StoreResult<Vec<Uuid>> {
-        let rows = sqlx::query("SELECT id FROM batches WHERE state = 'running' ORDER BY created_at")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows =
+            sqlx::query("SELECT id FROM batches WHERE state = 'running' ORDER BY created_at")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
         rows.iter().map(|r| uuid(r, "id")).collect()
     }
 
@@ -1054,7 +1221,12 @@ impl IssuingStore for Store {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn batch_rows(&self, batch_id: Uuid, after: i64, limit: i64) -> StoreResult<Vec<BatchRow>> {
+    async fn batch_rows(
+        &self,
+        batch_id: Uuid,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<BatchRow>> {
         let rows = sqlx::query(
             "SELECT batch_id, row_number, recipient, status, code, issued_id FROM ( \
                SELECT batch_id, row_number, recipient, status, code, issued_id FROM batch_rows \
@@ -1078,7 +1250,10 @@ impl IssuingStore for Store {
                     recipient: text(r, "recipient")?,
                     status: text(r, "status")?,
                     code: text(r, "code")?,
-                    issued_id: opt_text(r, "issued_id")?.as_deref().map(parse_uuid).transpose()?,
+                    issued_id: opt_text(r, "issued_id")?
+                        .as_deref()
+                        .map(parse_uuid)
+                        .transpose()?,
                 })
             })
             .collect()

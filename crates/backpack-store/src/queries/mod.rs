@@ -50,7 +50,10 @@ fn user(r: &R) -> Result<User, StoreError> {
         role: Role::parse(&role).ok_or_else(|| backend_err(format!("bad role {role:?}")))?,
         locale: opt_text(r, "locale")?.as_deref().and_then(Locale::parse),
         password_hash: text(r, "password_hash")?,
-        photo_file_id: opt_text(r, "photo_file_id")?.as_deref().map(parse_uuid).transpose()?,
+        photo_file_id: opt_text(r, "photo_file_id")?
+            .as_deref()
+            .map(parse_uuid)
+            .transpose()?,
         disabled: int(r, "disabled")? != 0,
         created_at: int(r, "created_at")?,
     })
@@ -105,7 +108,8 @@ fn file(r: &R) -> Result<StoredFile, StoreError> {
     })
 }
 
-const FILE_COLS: &str = "id, user_id, purpose, filename, content_type, size, sha256, blob_key, created_at";
+const FILE_COLS: &str =
+    "id, user_id, purpose, filename, content_type, size, sha256, blob_key, created_at";
 
 const BADGE_COLS: &str = "id, user_id, blob_key, sha256, content_sha256, media_type, filename, credential_id, name, issuer_name, \
     issuer_id, description, valid_from, valid_until, verdict, report, checked_at, imported_at, source, keywords";
@@ -130,7 +134,8 @@ fn badge(r: &R) -> Result<Badge, StoreError> {
         report: text(r, "report")?,
         checked_at: int(r, "checked_at")?,
         imported_at: int(r, "imported_at")?,
-        source: BadgeSource::parse(&text(r, "source")?).ok_or_else(|| backend_err("bad badge source"))?,
+        source: BadgeSource::parse(&text(r, "source")?)
+            .ok_or_else(|| backend_err("bad badge source"))?,
         keywords: split_tags(&text(r, "keywords")?),
     })
 }
@@ -205,18 +210,25 @@ impl BadgeStore for Store {
     }
 
     async fn find_badge(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Badge>> {
-        sqlx::query(&format!("SELECT {BADGE_COLS} FROM badges WHERE id = $1 AND user_id = $2"))
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(badge)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {BADGE_COLS} FROM badges WHERE id = $1 AND user_id = $2"
+        ))
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(badge)
+        .transpose()
     }
 
-    async fn find_same_badge(&self, user_id: Uuid, sha256: &str, content_sha256: &str) -> StoreResult<Option<Badge>> {
+    async fn find_same_badge(
+        &self,
+        user_id: Uuid,
+        sha256: &str,
+        content_sha256: &str,
+    ) -> StoreResult<Option<Badge>> {
         sqlx::query(&format!(
             "SELECT {BADGE_COLS} FROM badges WHERE user_id = $1 AND (sha256 = $2 OR content_sha256 = $3) \
              ORDER BY imported_at LIMIT 1"
@@ -233,19 +245,30 @@ impl BadgeStore for Store {
     }
 
     async fn list_badges(&self, user_id: Uuid) -> StoreResult<Vec<Badge>> {
-        sqlx::query(&format!("SELECT {BADGE_COLS} FROM badges WHERE user_id = $1 ORDER BY imported_at DESC, id"))
-            .bind(user_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(badge)
-            .collect()
+        sqlx::query(&format!(
+            "SELECT {BADGE_COLS} FROM badges WHERE user_id = $1 ORDER BY imported_at DESC, id"
+        ))
+        .bind(user_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(badge)
+        .collect()
     }
 
     async fn delete_badge(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        if !delete_with_blobs(&mut tx, "badges", &["blob_key"], user_id, &id.to_string(), delete_after).await? {
+        if !delete_with_blobs(
+            &mut tx,
+            "badges",
+            &["blob_key"],
+            user_id,
+            &id.to_string(),
+            delete_after,
+        )
+        .await?
+        {
             return Ok(false);
         }
         forget_item(&mut tx, user_id, id).await?;
@@ -256,7 +279,11 @@ impl BadgeStore for Store {
 
 /// Delete every unconfirmed row of `address` but `keep_id`, and
 /// give the accounts that lose their primary one another.
-async fn take_unconfirmed(tx: &mut sqlx::Transaction<'_, Db>, address: &str, keep_id: &str) -> StoreResult<()> {
+async fn take_unconfirmed(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    address: &str,
+    keep_id: &str,
+) -> StoreResult<()> {
     let rows = sqlx::query("DELETE FROM emails WHERE address = $1 AND confirmed_at IS NULL AND id <> $2 RETURNING user_id")
         .bind(address)
         .bind(keep_id)
@@ -287,7 +314,12 @@ async fn fix_primary(tx: &mut sqlx::Transaction<'_, Db>, user_id: &str) -> Store
 /// Confirm the account's address `id` and take it from every
 /// other account holding it unconfirmed. False when the row is
 /// gone or another account has confirmed the address.
-async fn confirm_in_tx(tx: &mut sqlx::Transaction<'_, Db>, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool> {
+async fn confirm_in_tx(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    user_id: Uuid,
+    id: Uuid,
+    at: i64,
+) -> StoreResult<bool> {
     let Some(row) = sqlx::query("SELECT address FROM emails WHERE id = $1 AND user_id = $2")
         .bind(id.to_string())
         .bind(user_id.to_string())
@@ -374,15 +406,19 @@ impl UserStore for Store {
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await.map_err(map_err)?;
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
         int(&r, "n")
     }
 
     async fn count_admins(&self) -> StoreResult<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let r =
+            sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?;
         int(&r, "n")
     }
 
@@ -400,7 +436,12 @@ impl UserStore for Store {
         rows.iter().map(user_summary).collect()
     }
 
-    async fn update_profile(&self, id: Uuid, display_name: &str, locale: Option<Locale>) -> StoreResult<()> {
+    async fn update_profile(
+        &self,
+        id: Uuid,
+        display_name: &str,
+        locale: Option<Locale>,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE users SET display_name = $1, locale = $2 WHERE id = $3")
             .bind(display_name)
             .bind(locale.map(|l| l.code()))
@@ -424,11 +465,13 @@ impl UserStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        sqlx::query("DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset'")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset'",
+        )
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -460,13 +503,21 @@ impl Store {
     /// Delete one row of `table` by id, only if `user_id` owns it
     /// (and `extra`, an SQL condition, holds): the ownership rule
     /// in one place for every owned table.
-    async fn delete_owned(&self, table: &str, extra: &str, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
-        let r = sqlx::query(&format!("DELETE FROM {table} WHERE id = $1 AND user_id = $2{extra}"))
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+    async fn delete_owned(
+        &self,
+        table: &str,
+        extra: &str,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(&format!(
+            "DELETE FROM {table} WHERE id = $1 AND user_id = $2{extra}"
+        ))
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -500,13 +551,18 @@ impl Store {
             .iter()
             .map(|r| text(r, "address"))
             .collect::<Result<_, _>>()?;
-        let pending = sqlx::query("SELECT id, payload AS message FROM jobs WHERE kind = 'send_mail'")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let pending =
+            sqlx::query("SELECT id, payload AS message FROM jobs WHERE kind = 'send_mail'")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
         for r in &pending {
-            let message: serde_json::Value = serde_json::from_str(&text(r, "message")?).unwrap_or_default();
-            let to = message.get("to").and_then(|t| t.as_str()).unwrap_or_default();
+            let message: serde_json::Value =
+                serde_json::from_str(&text(r, "message")?).unwrap_or_default();
+            let to = message
+                .get("to")
+                .and_then(|t| t.as_str())
+                .unwrap_or_default();
             if addresses.iter().any(|a| a == to) {
                 sqlx::query("DELETE FROM jobs WHERE id = $1")
                     .bind(text(r, "id")?)
@@ -585,7 +641,10 @@ impl EmailStore for Store {
         .transpose()
     }
 
-    async fn find_pending_account(&self, address: &str) -> StoreResult<Option<(User, EmailAddress)>> {
+    async fn find_pending_account(
+        &self,
+        address: &str,
+    ) -> StoreResult<Option<(User, EmailAddress)>> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLS}, e.id AS e_id, e.address AS e_address, e.created_at AS e_created \
              FROM users u JOIN emails e ON e.user_id = u.id \
@@ -622,7 +681,13 @@ impl EmailStore for Store {
         Ok(true)
     }
 
-    async fn reset_through_email(&self, user_id: Uuid, email_id: Uuid, password_hash: &str, at: i64) -> StoreResult<bool> {
+    async fn reset_through_email(
+        &self,
+        user_id: Uuid,
+        email_id: Uuid,
+        password_hash: &str,
+        at: i64,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         if !confirm_in_tx(&mut tx, user_id, email_id, at).await? {
             tx.rollback().await.map_err(map_err)?;
@@ -645,7 +710,11 @@ impl EmailStore for Store {
             "DELETE FROM sessions WHERE user_id = $1",
             "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset'",
         ] {
-            sqlx::query(q).bind(&uid).execute(&mut *tx).await.map_err(map_err)?;
+            sqlx::query(q)
+                .bind(&uid)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(true)
@@ -653,12 +722,17 @@ impl EmailStore for Store {
 
     async fn expire_unconfirmed_emails(&self, before: i64, delete_after: i64) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let rows = sqlx::query("DELETE FROM emails WHERE confirmed_at IS NULL AND created_at <= $1 RETURNING user_id")
-            .bind(before)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let mut users: Vec<String> = rows.iter().map(|r| text(r, "user_id")).collect::<Result<_, _>>()?;
+        let rows = sqlx::query(
+            "DELETE FROM emails WHERE confirmed_at IS NULL AND created_at <= $1 RETURNING user_id",
+        )
+        .bind(before)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut users: Vec<String> = rows
+            .iter()
+            .map(|r| text(r, "user_id"))
+            .collect::<Result<_, _>>()?;
         users.sort();
         users.dedup();
         for u in &users {
@@ -681,7 +755,8 @@ impl EmailStore for Store {
     }
 
     async fn delete_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
-        self.delete_owned("emails", " AND is_primary = 0", user_id, id).await
+        self.delete_owned("emails", " AND is_primary = 0", user_id, id)
+            .await
     }
 
     async fn set_primary_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
@@ -698,12 +773,14 @@ impl EmailStore for Store {
         if !ok {
             return Ok(false);
         }
-        sqlx::query("UPDATE emails SET is_primary = CASE WHEN id = $1 THEN 1 ELSE 0 END WHERE user_id = $2")
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE emails SET is_primary = CASE WHEN id = $1 THEN 1 ELSE 0 END WHERE user_id = $2",
+        )
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }
@@ -784,7 +861,11 @@ impl SessionStore for Store {
         Ok(())
     }
 
-    async fn find_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<(Session, User)>> {
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<(Session, User)>> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLS}, s.token_hash, s.created_at AS s_created, s.expires_at FROM sessions s \
              JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0"
@@ -815,10 +896,22 @@ impl SessionStore for Store {
     }
 
     async fn delete_expired(&self, now: i64) -> StoreResult<u64> {
-        let a = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await.map_err(map_err)?;
-        let b = sqlx::query("DELETE FROM one_time_tokens WHERE expires_at <= $1").bind(now).execute(&self.pool).await.map_err(map_err)?;
+        let a = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let b = sqlx::query("DELETE FROM one_time_tokens WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         // Failures older than a day no longer count in any window we allow.
-        let c = sqlx::query("DELETE FROM login_failures WHERE at <= $1").bind(now - 86_400).execute(&self.pool).await.map_err(map_err)?;
+        let c = sqlx::query("DELETE FROM login_failures WHERE at <= $1")
+            .bind(now - 86_400)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
     }
 }
@@ -840,7 +933,12 @@ impl TokenStore for Store {
         Ok(())
     }
 
-    async fn take_token(&self, token_hash: &str, purpose: TokenPurpose, now: i64) -> StoreResult<Option<OneTimeToken>> {
+    async fn take_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: i64,
+    ) -> StoreResult<Option<OneTimeToken>> {
         let row = sqlx::query(
             "DELETE FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 \
              RETURNING token_hash, purpose, user_id, subject_id, expires_at",
@@ -855,7 +953,10 @@ impl TokenStore for Store {
             token_hash: text(&r, "token_hash")?,
             purpose,
             user_id: uuid(&r, "user_id")?,
-            subject_id: opt_text(&r, "subject_id")?.as_deref().map(parse_uuid).transpose()?,
+            subject_id: opt_text(&r, "subject_id")?
+                .as_deref()
+                .map(parse_uuid)
+                .transpose()?,
             expires_at: int(&r, "expires_at")?,
         };
         Ok((t.expires_at > now).then_some(t))
@@ -885,7 +986,11 @@ impl ThrottleStore for Store {
     }
 
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&self.pool).await.map_err(map_err)?;
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 }
@@ -937,7 +1042,13 @@ impl JobStore for Store {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn claim_jobs(&self, owner: &str, now: i64, lease_until: i64, limit: i64) -> StoreResult<Vec<JobRecord>> {
+    async fn claim_jobs(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<JobRecord>> {
         let rows = sqlx::query(&format!(
             "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM jobs WHERE failed_at IS NULL AND run_at <= $3 \
@@ -959,12 +1070,14 @@ impl JobStore for Store {
     }
 
     async fn extend_job_leases(&self, owner: &str, lease_until: i64) -> StoreResult<u64> {
-        let r = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE lease_owner = $2 AND failed_at IS NULL")
-            .bind(lease_until)
-            .bind(owner)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let r = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE lease_owner = $2 AND failed_at IS NULL",
+        )
+        .bind(lease_until)
+        .bind(owner)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
         Ok(r.rows_affected())
     }
 
@@ -978,7 +1091,13 @@ impl JobStore for Store {
         Ok(())
     }
 
-    async fn job_retry_at(&self, id: Uuid, owner: &str, run_at: i64, error: &str) -> StoreResult<()> {
+    async fn job_retry_at(
+        &self,
+        id: Uuid,
+        owner: &str,
+        run_at: i64,
+        error: &str,
+    ) -> StoreResult<()> {
         end_attempt(&self.pool, id, owner, "run_at", run_at, error).await
     }
 
@@ -1037,7 +1156,11 @@ impl JobStore for Store {
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)?;
-        Ok(JobCounts { queued: int(&r, "queued")?, running: int(&r, "running")?, failed: int(&r, "failed")? })
+        Ok(JobCounts {
+            queued: int(&r, "queued")?,
+            running: int(&r, "running")?,
+            failed: int(&r, "failed")?,
+        })
     }
 }
 
@@ -1090,46 +1213,57 @@ async fn insert_jobs(tx: &mut sqlx::Transaction<'_, Db>, jobs: &[NewJob]) -> Sto
 #[async_trait]
 impl FileStore for Store {
     async fn insert_file(&self, f: &StoredFile) -> StoreResult<()> {
-        sqlx::query(&format!("INSERT INTO files ({FILE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
-            .bind(f.id.to_string())
-            .bind(f.user_id.to_string())
-            .bind(&f.purpose)
-            .bind(&f.filename)
-            .bind(&f.content_type)
-            .bind(f.size)
-            .bind(&f.sha256)
-            .bind(&f.blob_key)
-            .bind(f.created_at)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(&format!(
+            "INSERT INTO files ({FILE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ))
+        .bind(f.id.to_string())
+        .bind(f.user_id.to_string())
+        .bind(&f.purpose)
+        .bind(&f.filename)
+        .bind(&f.content_type)
+        .bind(f.size)
+        .bind(&f.sha256)
+        .bind(&f.blob_key)
+        .bind(f.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
         Ok(())
     }
 
     async fn find_file(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<StoredFile>> {
-        sqlx::query(&format!("SELECT {FILE_COLS} FROM files WHERE id = $1 AND user_id = $2"))
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(file)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {FILE_COLS} FROM files WHERE id = $1 AND user_id = $2"
+        ))
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(file)
+        .transpose()
     }
 
     async fn list_files(&self, user_id: Uuid) -> StoreResult<Vec<StoredFile>> {
-        sqlx::query(&format!("SELECT {FILE_COLS} FROM files WHERE user_id = $1 ORDER BY created_at, id"))
-            .bind(user_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(file)
-            .collect()
+        sqlx::query(&format!(
+            "SELECT {FILE_COLS} FROM files WHERE user_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(user_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(file)
+        .collect()
     }
 
-    async fn set_photo(&self, user_id: Uuid, file_id: Option<Uuid>, delete_after: i64) -> StoreResult<()> {
+    async fn set_photo(
+        &self,
+        user_id: Uuid,
+        file_id: Option<Uuid>,
+        delete_after: i64,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let old = sqlx::query("SELECT photo_file_id FROM users WHERE id = $1")
             .bind(user_id.to_string())
@@ -1146,7 +1280,9 @@ impl FileStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        if let Some(old) = old.filter(|o| Some(o.as_str()) != file_id.map(|f| f.to_string()).as_deref()) {
+        if let Some(old) =
+            old.filter(|o| Some(o.as_str()) != file_id.map(|f| f.to_string()).as_deref())
+        {
             delete_with_blobs(&mut tx, "files", &["blob_key"], user_id, &old, delete_after).await?;
         }
         tx.commit().await.map_err(map_err)
@@ -1154,7 +1290,16 @@ impl FileStore for Store {
 
     async fn delete_file(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        if !delete_with_blobs(&mut tx, "files", &["blob_key"], user_id, &id.to_string(), delete_after).await? {
+        if !delete_with_blobs(
+            &mut tx,
+            "files",
+            &["blob_key"],
+            user_id,
+            &id.to_string(),
+            delete_after,
+        )
+        .await?
+        {
             return Ok(false);
         }
         sqlx::query("UPDATE users SET photo_file_id = NULL WHERE id = $1 AND photo_file_id = $2")
@@ -1200,10 +1345,14 @@ impl BackupStore for Store {
         let mut out = Vec::new();
         for (table, cols) in TABLES {
             let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
-            let rows = sqlx::query(&format!("SELECT {} FROM {table} ORDER BY {}", names.join(", "), names[0]))
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            let rows = sqlx::query(&format!(
+                "SELECT {} FROM {table} ORDER BY {}",
+                names.join(", "),
+                names[0]
+            ))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
             let mut dump = Vec::with_capacity(rows.len());
             for r in &rows {
                 let mut obj = serde_json::Map::new();
@@ -1216,7 +1365,10 @@ impl BackupStore for Store {
                 }
                 dump.push(obj);
             }
-            out.push(TableDump { table: (*table).to_owned(), rows: dump });
+            out.push(TableDump {
+                table: (*table).to_owned(),
+                rows: dump,
+            });
         }
         tx.commit().await.map_err(map_err)?;
         Ok(out)
@@ -1228,10 +1380,16 @@ impl BackupStore for Store {
         }
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         for (table, cols) in TABLES {
-            let Some(dump) = tables.iter().find(|d| d.table == *table) else { continue };
+            let Some(dump) = tables.iter().find(|d| d.table == *table) else {
+                continue;
+            };
             let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
             let params: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), params.join(", "));
+            let sql = format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                names.join(", "),
+                params.join(", ")
+            );
             for row in &dump.rows {
                 let mut q = sqlx::query(&sql);
                 for (name, ty) in cols.iter() {
@@ -1240,12 +1398,22 @@ impl BackupStore for Store {
                         Ty::Text => q.bind(match v {
                             serde_json::Value::Null => None,
                             serde_json::Value::String(s) => Some(s.clone()),
-                            other => return Err(backend_err(format!("{table}.{name}: expected text, found {other}"))),
+                            other => {
+                                return Err(backend_err(format!(
+                                    "{table}.{name}: expected text, found {other}"
+                                )))
+                            }
                         }),
                         Ty::Int => q.bind(match v {
                             serde_json::Value::Null => None,
-                            serde_json::Value::Number(n) => Some(n.as_i64().ok_or_else(|| backend_err(format!("{table}.{name}: not an integer")))?),
-                            other => return Err(backend_err(format!("{table}.{name}: expected an integer, found {other}"))),
+                            serde_json::Value::Number(n) => Some(n.as_i64().ok_or_else(|| {
+                                backend_err(format!("{table}.{name}: not an integer"))
+                            })?),
+                            other => {
+                                return Err(backend_err(format!(
+                                    "{table}.{name}: expected an integer, found {other}"
+                                )))
+                            }
                         }),
                     };
                 }
@@ -1275,7 +1443,10 @@ fn note(r: &R) -> Result<Note, StoreError> {
 }
 
 fn split_tags(s: &str) -> Vec<String> {
-    s.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+    s.split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Tags as stored: ",a,b," so that one tag matches `%,tag,%`.
@@ -1285,7 +1456,10 @@ fn stored_tags(tags: &[String]) -> String {
 
 /// A LIKE pattern that matches `s` literally anywhere (escape `\`).
 fn contains_pattern(s: &str) -> String {
-    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = s
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -1293,35 +1467,44 @@ fn contains_pattern(s: &str) -> String {
 impl NoteStore for Store {
     async fn insert_note(&self, n: &Note) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query(&format!("INSERT INTO notes ({NOTE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
-            .bind(n.id.to_string())
-            .bind(n.user_id.to_string())
-            .bind(&n.title)
-            .bind(&n.body)
-            .bind(stored_tags(&n.tags))
-            .bind(n.created_at)
-            .bind(n.updated_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(&format!(
+            "INSERT INTO notes ({NOTE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        ))
+        .bind(n.id.to_string())
+        .bind(n.user_id.to_string())
+        .bind(&n.title)
+        .bind(&n.body)
+        .bind(stored_tags(&n.tags))
+        .bind(n.created_at)
+        .bind(n.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         sync_item(&mut tx, "notes", n.id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(())
     }
 
     async fn find_note(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Note>> {
-        sqlx::query(&format!("SELECT {NOTE_COLS} FROM notes WHERE id = $1 AND user_id = $2"))
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(note)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {NOTE_COLS} FROM notes WHERE id = $1 AND user_id = $2"
+        ))
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(note)
+        .transpose()
     }
 
-    async fn list_notes(&self, user_id: Uuid, text_q: Option<&str>, tag: Option<&str>) -> StoreResult<Vec<Note>> {
+    async fn list_notes(
+        &self,
+        user_id: Uuid,
+        text_q: Option<&str>,
+        tag: Option<&str>,
+    ) -> StoreResult<Vec<Note>> {
         let text_pattern = text_q.map(|t| contains_pattern(&t.to_lowercase()));
         let tag_pattern = tag.map(|t| contains_pattern(&format!(",{t},")));
         sqlx::query(&format!(
@@ -1386,7 +1569,6 @@ impl NoteStore for Store {
     }
 }
 
-
 const CERT_COLS: &str = "id, user_id, blob_key, preview_key, sha256, media_type, filename, size, title, platform, issuer_name, \
     issued_on, credential_id, verification_url, description, tags, created_at, updated_at";
 
@@ -1413,7 +1595,8 @@ fn certificate(r: &R) -> Result<Certificate, StoreError> {
     })
 }
 
-const NOTE_FILE_COLS: &str = "id, note_id, user_id, blob_key, filename, content_type, size, sha256, created_at";
+const NOTE_FILE_COLS: &str =
+    "id, note_id, user_id, blob_key, filename, content_type, size, sha256, created_at";
 
 fn note_file(r: &R) -> Result<NoteFile, StoreError> {
     Ok(NoteFile {
@@ -1490,11 +1673,14 @@ async fn sync_item(tx: &mut sqlx::Transaction<'_, Db>, table: &str, id: Uuid) ->
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
-    sqlx::query(&format!("INSERT INTO items ({ITEM_COLS}, haystack) {} WHERE id = $1", item_select(table)))
-        .bind(id.to_string())
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+    sqlx::query(&format!(
+        "INSERT INTO items ({ITEM_COLS}, haystack) {} WHERE id = $1",
+        item_select(table)
+    ))
+    .bind(id.to_string())
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
     Ok(())
 }
 
@@ -1525,12 +1711,14 @@ async fn forget_item(
         .await
         .map_err(map_err)?;
     for table in ["note_links", "collection_items"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1 AND item_id = $2"))
-            .bind(user_id.to_string())
-            .bind(item_id.to_string())
-            .execute(&mut **tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE user_id = $1 AND item_id = $2"
+        ))
+        .bind(user_id.to_string())
+        .bind(item_id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
     }
     Ok(())
 }
@@ -1569,26 +1757,30 @@ impl BackpackStore for Store {
     }
 
     async fn find_certificate(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Certificate>> {
-        sqlx::query(&format!("SELECT {CERT_COLS} FROM certificates WHERE id = $1 AND user_id = $2"))
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(certificate)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {CERT_COLS} FROM certificates WHERE id = $1 AND user_id = $2"
+        ))
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(certificate)
+        .transpose()
     }
 
     async fn list_certificates(&self, user_id: Uuid) -> StoreResult<Vec<Certificate>> {
-        sqlx::query(&format!("SELECT {CERT_COLS} FROM certificates WHERE user_id = $1 ORDER BY created_at DESC, id"))
-            .bind(user_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(certificate)
-            .collect()
+        sqlx::query(&format!(
+            "SELECT {CERT_COLS} FROM certificates WHERE user_id = $1 ORDER BY created_at DESC, id"
+        ))
+        .bind(user_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(certificate)
+        .collect()
     }
 
     async fn update_certificate(&self, c: &Certificate) -> StoreResult<bool> {
@@ -1618,9 +1810,23 @@ impl BackpackStore for Store {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn delete_certificate(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
+    async fn delete_certificate(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        delete_after: i64,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        if !delete_with_blobs(&mut tx, "certificates", &["blob_key", "preview_key"], user_id, &id.to_string(), delete_after).await? {
+        if !delete_with_blobs(
+            &mut tx,
+            "certificates",
+            &["blob_key", "preview_key"],
+            user_id,
+            &id.to_string(),
+            delete_after,
+        )
+        .await?
+        {
             return Ok(false);
         }
         forget_item(&mut tx, user_id, id).await?;
@@ -1654,15 +1860,17 @@ impl BackpackStore for Store {
     }
 
     async fn find_note_file(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<NoteFile>> {
-        sqlx::query(&format!("SELECT {NOTE_FILE_COLS} FROM note_files WHERE id = $1 AND user_id = $2"))
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(note_file)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {NOTE_FILE_COLS} FROM note_files WHERE id = $1 AND user_id = $2"
+        ))
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(note_file)
+        .transpose()
     }
 
     async fn list_note_files(&self, user_id: Uuid, note_id: Uuid) -> StoreResult<Vec<NoteFile>> {
@@ -1679,16 +1887,35 @@ impl BackpackStore for Store {
         .collect()
     }
 
-    async fn delete_note_file(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
+    async fn delete_note_file(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        delete_after: i64,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        if !delete_with_blobs(&mut tx, "note_files", &["blob_key"], user_id, &id.to_string(), delete_after).await? {
+        if !delete_with_blobs(
+            &mut tx,
+            "note_files",
+            &["blob_key"],
+            user_id,
+            &id.to_string(),
+            delete_after,
+        )
+        .await?
+        {
             return Ok(false);
         }
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }
 
-    async fn set_note_links(&self, user_id: Uuid, note_id: Uuid, items: &[ItemRef]) -> StoreResult<()> {
+    async fn set_note_links(
+        &self,
+        user_id: Uuid,
+        note_id: Uuid,
+        items: &[ItemRef],
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query("DELETE FROM note_links WHERE note_id = $1 AND user_id = $2")
             .bind(note_id.to_string())
@@ -1725,41 +1952,47 @@ impl BackpackStore for Store {
     }
 
     async fn notes_linking(&self, user_id: Uuid, item_id: Uuid) -> StoreResult<Vec<Uuid>> {
-        sqlx::query("SELECT note_id FROM note_links WHERE user_id = $1 AND item_id = $2 ORDER BY note_id")
-            .bind(user_id.to_string())
-            .bind(item_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|r| uuid(r, "note_id"))
-            .collect()
+        sqlx::query(
+            "SELECT note_id FROM note_links WHERE user_id = $1 AND item_id = $2 ORDER BY note_id",
+        )
+        .bind(user_id.to_string())
+        .bind(item_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|r| uuid(r, "note_id"))
+        .collect()
     }
 
     async fn insert_collection(&self, c: &Collection) -> StoreResult<()> {
-        sqlx::query(&format!("INSERT INTO collections ({COLLECTION_COLS}) VALUES ($1, $2, $3, $4, $5, $6)"))
-            .bind(c.id.to_string())
-            .bind(c.user_id.to_string())
-            .bind(&c.name)
-            .bind(&c.description)
-            .bind(c.created_at)
-            .bind(c.updated_at)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(&format!(
+            "INSERT INTO collections ({COLLECTION_COLS}) VALUES ($1, $2, $3, $4, $5, $6)"
+        ))
+        .bind(c.id.to_string())
+        .bind(c.user_id.to_string())
+        .bind(&c.name)
+        .bind(&c.description)
+        .bind(c.created_at)
+        .bind(c.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
         Ok(())
     }
 
     async fn find_collection(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Collection>> {
-        sqlx::query(&format!("SELECT {COLLECTION_COLS} FROM collections WHERE id = $1 AND user_id = $2"))
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(collection)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {COLLECTION_COLS} FROM collections WHERE id = $1 AND user_id = $2"
+        ))
+        .bind(id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(collection)
+        .transpose()
     }
 
     async fn list_collections(&self, user_id: Uuid) -> StoreResult<Vec<(Collection, i64)>> {
@@ -1794,8 +2027,18 @@ impl BackpackStore for Store {
         self.delete_owned("collections", "", user_id, id).await
     }
 
-    async fn add_to_collection(&self, user_id: Uuid, collection_id: Uuid, it: ItemRef, at: i64) -> StoreResult<bool> {
-        if self.find_collection(user_id, collection_id).await?.is_none() {
+    async fn add_to_collection(
+        &self,
+        user_id: Uuid,
+        collection_id: Uuid,
+        it: ItemRef,
+        at: i64,
+    ) -> StoreResult<bool> {
+        if self
+            .find_collection(user_id, collection_id)
+            .await?
+            .is_none()
+        {
             return Ok(false);
         }
         sqlx::query(
@@ -1814,10 +2057,19 @@ impl BackpackStore for Store {
         Ok(true)
     }
 
-    async fn remove_from_collection(&self, user_id: Uuid, collection_id: Uuid, it: ItemRef) -> StoreResult<bool> {
+    async fn remove_from_collection(
+        &self,
+        user_id: Uuid,
+        collection_id: Uuid,
+        it: ItemRef,
+    ) -> StoreResult<bool> {
         // The collection must be the user's; removing an item it
         // does not hold is a no-op.
-        if self.find_collection(user_id, collection_id).await?.is_none() {
+        if self
+            .find_collection(user_id, collection_id)
+            .await?
+            .is_none()
+        {
             return Ok(false);
         }
         sqlx::query(
@@ -1893,9 +2145,16 @@ impl BackpackStore for Store {
         // The haystack and the text are both lower-case: a plain
         // substring test (instr/strpos), several times faster than LIKE.
         let text_pattern = q.text.clone();
-        let tag_pattern = q.tag.as_deref().map(|t| contains_pattern(&format!(",{t},")));
+        let tag_pattern = q
+            .tag
+            .as_deref()
+            .map(|t| contains_pattern(&format!(",{t},")));
         let issuer_pattern = q.issuer.as_deref().map(contains_pattern);
-        let text_cond = if text_pattern.is_some() { CONTAINS } else { "CAST($2 AS TEXT) IS NULL" };
+        let text_cond = if text_pattern.is_some() {
+            CONTAINS
+        } else {
+            "CAST($2 AS TEXT) IS NULL"
+        };
         sqlx::query(&format!(
             "SELECT area, id, title, issuer, tags, day, at FROM items WHERE user_id = $1 \
              AND {text_cond} \
@@ -1938,7 +2197,13 @@ impl BackpackStore for Store {
         for id in ids {
             query = query.bind(id.to_string());
         }
-        query.fetch_all(&self.pool).await.map_err(map_err)?.iter().map(item).collect()
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(item)
+            .collect()
     }
 
     async fn count_items(&self, user_id: Uuid) -> StoreResult<Vec<(Area, i64)>> {
@@ -1950,7 +2215,10 @@ impl BackpackStore for Store {
             .iter()
             .map(|r| {
                 let area = text(r, "area")?;
-                Ok((Area::parse(&area).ok_or_else(|| backend_err("bad area"))?, int(r, "n")?))
+                Ok((
+                    Area::parse(&area).ok_or_else(|| backend_err("bad area"))?,
+                    int(r, "n")?,
+                ))
             })
             .collect()
     }
@@ -1965,18 +2233,19 @@ impl BackpackStore for Store {
         for r in &tag_rows {
             tags.extend(split_tags(&text(r, "tags")?));
         }
-        let issuer_rows = sqlx::query("SELECT DISTINCT issuer FROM items WHERE user_id = $1 AND issuer IS NOT NULL")
-            .bind(user_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let issuer_rows = sqlx::query(
+            "SELECT DISTINCT issuer FROM items WHERE user_id = $1 AND issuer IS NOT NULL",
+        )
+        .bind(user_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         let mut issuers = std::collections::BTreeSet::new();
         for r in &issuer_rows {
             issuers.insert(text(r, "issuer")?);
         }
         Ok((tags.into_iter().collect(), issuers.into_iter().collect()))
     }
-
 }
 
 impl Store {
@@ -2002,7 +2271,10 @@ impl Store {
         use sqlx::{Column, Executor};
         let mut drift = Vec::new();
         // Every table of the database must be in the backup format.
-        let live_tables = sqlx::query(TABLES_SQL).fetch_all(&self.pool).await.map_err(map_err)?;
+        let live_tables = sqlx::query(TABLES_SQL)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
         for r in &live_tables {
             let name = text(r, "name")?;
             if !TABLES.iter().any(|(t, _)| *t == name) {
@@ -2010,7 +2282,10 @@ impl Store {
             }
         }
         for (table, cols) in TABLES {
-            let d = (&self.pool).describe(&format!("SELECT * FROM {table}")).await.map_err(map_err)?;
+            let d = (&self.pool)
+                .describe(&format!("SELECT * FROM {table}"))
+                .await
+                .map_err(map_err)?;
             let live: Vec<String> = d.columns().iter().map(|c| c.name().to_owned()).collect();
             for name in &live {
                 if !cols.iter().any(|(n, _)| n == name) {
@@ -2033,8 +2308,10 @@ impl ports::Store for Store {
         NAME
     }
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 }
-
