@@ -81,8 +81,10 @@ impl PgStore {
     }
 }
 
-// What the queries (`queries/`, written once for both drivers) need from this
-// driver.
+// The queries, written once for both drivers: this module includes them as
+// its own `queries` (so does `sqlite.rs`), compiled against the items
+// below. One file loaded as two modules is the design, hence the allow.
+#[allow(clippy::duplicate_mod)]
 #[path = "queries/mod.rs"]
 mod queries;
 

@@ -2086,11 +2086,11 @@ impl BackpackStore for Store {
     }
 
     async fn collection_items(&self, user_id: Uuid, collection_id: Uuid) -> StoreResult<Vec<Item>> {
-        sqlx::query(&format!(
+        sqlx::query(
             "SELECT items.area, items.id, items.title, items.issuer, items.tags, items.day, items.at \
              FROM collection_items ci JOIN items ON items.id = ci.item_id AND items.user_id = ci.user_id \
-             WHERE ci.collection_id = $1 AND ci.user_id = $2 ORDER BY ci.added_at, ci.item_id"
-        ))
+             WHERE ci.collection_id = $1 AND ci.user_id = $2 ORDER BY ci.added_at, ci.item_id",
+        )
         .bind(collection_id.to_string())
         .bind(user_id.to_string())
         .fetch_all(&self.pool)
