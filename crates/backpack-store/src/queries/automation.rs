@@ -4,6 +4,7 @@
 //! they use.
 
 use super::issuing::{insert_audit, issued_row, issuer_row, member, ISSUED_COLS, ISSUER_COLS};
+use super::jobs::insert_jobs;
 use super::*;
 
 const TOKEN_COLS: &str = "t.id, t.issuer_id, t.name, t.scope, t.token_hash, t.hint, t.created_by, \

@@ -4,6 +4,9 @@
 //! Staff queries match on membership in the query itself:
 //! `EXISTS (SELECT 1 FROM issuer_members …)`.
 
+use super::accounts::{user, user_summary, USER_COLS};
+use super::backpack::contains_pattern;
+use super::jobs::insert_jobs;
 use super::*;
 
 const MEMBER: &str =
