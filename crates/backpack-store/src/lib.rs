@@ -2,11 +2,14 @@
 //! databases, chosen at run time from the URL: SQLite (embedded default: WAL,
 //! foreign keys on) and PostgreSQL.
 //!
-//! One SQL text serves both backends: the queries are written once in
-//! [`sql_store!`] (portable SQL, `$n` parameters, `RETURNING`) and the macro
-//! is instantiated for each driver, so the two cannot drift; what differs
-//! (connection options, migrations, snapshot isolation) is in `sqlite.rs` and
-//! `postgres.rs`. Each backend has its own plain-SQL `migrations/` folder with
+//! One SQL text serves both backends: the queries are plain modules in
+//! `src/queries/` (portable SQL, `$n` parameters, `RETURNING`), compiled once
+//! per driver by `#[path]` inclusion from `sqlite.rs` and `postgres.rs`, so
+//! the SQL is written once and the two cannot drift. What differs per driver
+//! is the handful of consts and type aliases in those two files (the store and
+//! row types, the backup snapshot statement, the table-list query, the
+//! substring test, the job claim's `SKIP LOCKED`), with the connection options
+//! and migrations. Each backend has its own plain-SQL `migrations/` folder with
 //! the same file names (a test checks it), run at start.
 //!
 //! Every query on a user's object matches on the owner's id.
@@ -16,12 +19,6 @@ use std::borrow::Cow;
 use backpack_domain::{Conflict, StoreError};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
-#[macro_use]
-mod automation_sql;
-#[macro_use]
-mod issuing_sql;
-#[macro_use]
-mod sql;
 mod postgres;
 mod sqlite;
 

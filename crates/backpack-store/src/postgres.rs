@@ -81,15 +81,28 @@ impl PgStore {
     }
 }
 
-// Backups read every table in one repeatable-read snapshot.
-sql_store!(
-    PgStore,
-    sqlx::Postgres,
-    sqlx::postgres::PgRow,
-    "postgres",
-    Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"),
-    "SELECT table_name::text AS name FROM information_schema.tables \
-     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%'",
-    "strpos(haystack, $2) > 0",
-    " FOR UPDATE SKIP LOCKED"
-);
+// The queries, written once for both drivers: this module includes them as
+// its own `queries` (so does `sqlite.rs`), compiled against the items
+// below. One file loaded as two modules is the design, hence the allow.
+#[allow(clippy::duplicate_mod)]
+#[path = "queries/mod.rs"]
+mod queries;
+
+type Store = PgStore;
+type Db = sqlx::Postgres;
+type R = sqlx::postgres::PgRow;
+
+/// The backend's name (`Store::backend`).
+const NAME: &str = "postgres";
+/// Run first in a backup's read transaction: backups read every table in one
+/// repeatable-read snapshot.
+const SNAPSHOT: Option<&str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+/// The database's own tables (the backup schema check compares them with the
+/// backup format): a column `name`.
+const TABLES_SQL: &str = "SELECT table_name::text AS name FROM information_schema.tables \
+     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%'";
+/// The item search's text condition: the lower-case haystack contains `$2`.
+const CONTAINS: &str = "strpos(haystack, $2) > 0";
+/// Appended to the job claim's inner `SELECT`: concurrent workers skip the
+/// rows another has locked instead of waiting for them.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";

@@ -88,15 +88,28 @@ impl SqliteStore {
     }
 }
 
-// A read transaction in WAL mode is a consistent snapshot from its first read.
-sql_store!(
-    SqliteStore,
-    sqlx::Sqlite,
-    sqlx::sqlite::SqliteRow,
-    "sqlite",
-    None,
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
-     AND name NOT LIKE '\\_sqlx%' ESCAPE '\\'",
-    "instr(haystack, $2) > 0",
-    ""
-);
+// The queries, written once for both drivers: this module includes them as
+// its own `queries` (so does `postgres.rs`), compiled against the items
+// below. One file loaded as two modules is the design, hence the allow.
+#[allow(clippy::duplicate_mod)]
+#[path = "queries/mod.rs"]
+mod queries;
+
+type Store = SqliteStore;
+type Db = sqlx::Sqlite;
+type R = sqlx::sqlite::SqliteRow;
+
+/// The backend's name (`Store::backend`).
+const NAME: &str = "sqlite";
+/// Run first in a backup's read transaction: none, as a read transaction in
+/// WAL mode is a consistent snapshot from its first read.
+const SNAPSHOT: Option<&str> = None;
+/// The database's own tables (the backup schema check compares them with the
+/// backup format): a column `name`.
+const TABLES_SQL: &str = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+     AND name NOT LIKE '\\_sqlx%' ESCAPE '\\'";
+/// The item search's text condition: the lower-case haystack contains `$2`.
+const CONTAINS: &str = "instr(haystack, $2) > 0";
+/// Appended to the job claim's inner `SELECT`: nothing, as SQLite has one
+/// writer at a time.
+const SKIP_LOCKED: &str = "";
