@@ -86,10 +86,33 @@ impl Health {
 
     /// Probe the database once; logs a change of state.
     pub async fn probe_database(&self) {
-        let result = match tokio::time::timeout(self.settings.timeout, self.store.ping()).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {:?}", self.settings.timeout)),
+        let mut pending = None;
+        self.probe_database_keeping(&mut pending).await;
+    }
+
+    /// The ping runs as a task of its own, never cancelled: dropping a
+    /// query half-way closes its connection (on SQLite, closing the last one
+    /// checkpoints and removes the journal), so a slow answer is waited for
+    /// in the next round (`pending`) instead of being cut off and asked again.
+    async fn probe_database_keeping(
+        &self,
+        pending: &mut Option<tokio::task::JoinHandle<Result<(), crate::StoreError>>>,
+    ) {
+        let mut ping = match pending.take() {
+            Some(ping) => ping,
+            None => {
+                let store = self.store.clone();
+                tokio::spawn(async move { store.ping().await })
+            }
+        };
+        let result = match tokio::time::timeout(self.settings.timeout, &mut ping).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => Err(e.to_string()),
+            Ok(Err(e)) => Err(format!("the probe failed: {e}")),
+            Err(_) => {
+                *pending = Some(ping);
+                Err(format!("no answer within {:?}", self.settings.timeout))
+            }
         };
         let now = self.clock.now();
         let mut p = self.probes.lock().unwrap_or_else(PoisonError::into_inner);
@@ -171,9 +194,10 @@ impl Health {
         let database = async move {
             let mut tick = tokio::time::interval(self.settings.database_every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut pending = None;
             loop {
                 tick.tick().await;
-                self.probe_database().await;
+                self.probe_database_keeping(&mut pending).await;
             }
         };
         tokio::join!(storage, database);

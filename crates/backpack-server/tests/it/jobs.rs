@@ -83,7 +83,7 @@ on_every_db!(
             &eu_achievement("Stop and go"),
         );
         let achievement = id_in(r.location());
-        const ROWS: usize = 3_000;
+        const ROWS: usize = 20_000;
         let mut csv = String::from("email,name\n");
         for i in 0..ROWS {
             csv.push_str(&format!("p{i}@cohort.example,P {i}\n"));
@@ -99,13 +99,14 @@ on_every_db!(
         let batch = id_in(r.location());
         let r = staff.post_form(&format!("/issuing/batches/{batch}/start"), &[]);
         assert_eq!(r.status, 303);
-        // Stop the server (as SIGTERM does) once the first chunk is in.
+        // Stop the server (as SIGTERM does) once chunks are in and their
+        // mails are going out.
         let mut issued = 0;
-        for _ in 0..1_200 {
+        for _ in 0..4_800 {
             issued = json(&mut staff, &format!("/issuing/batches/{batch}/progress"))["issued"]
                 .as_u64()
                 .unwrap();
-            if issued > 0 {
+            if issued >= 2_000 {
                 break;
             }
             #[allow(clippy::disallowed_methods)]
@@ -115,7 +116,7 @@ on_every_db!(
         let (dir, pg) = s.stop_keeping();
         // Another server on the same database and files carries on.
         let s = TestServer::start_in(dir, pg, &[]);
-        s.wait_for_jobs_within(240);
+        s.wait_for_jobs_within(400);
         let mut staff = s.login("ian@example.org", PW);
         let done = json(&mut staff, &format!("/issuing/batches/{batch}/progress"));
         assert_eq!(

@@ -90,14 +90,12 @@ fn mails_by_recipient(dir: &Path) -> BTreeMap<String, usize> {
         if path.extension().is_none_or(|e| e != "eml") {
             continue;
         }
-        let text = std::fs::read_to_string(&path).unwrap();
-        let to = text
-            .lines()
-            .find_map(|l| l.strip_prefix("To: "))
-            .unwrap_or_else(|| panic!("no To: in {}", path.display()))
-            .trim()
-            .trim_matches(|c| c == '<' || c == '>')
-            .to_owned();
+        // A mail being written has no `To:` yet: counted next time.
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let Some(to) = text.lines().find_map(|l| l.strip_prefix("To: ")) else {
+            continue;
+        };
+        let to = to.trim().trim_matches(|c| c == '<' || c == '>').to_owned();
         *out.entry(to).or_insert(0) += 1;
     }
     out
