@@ -492,6 +492,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0007_account_security.sql",
     "0008_issuing_security.sql",
     "0009_jobs.sql",
+    "0010_jobs_order.sql",
 ];
 
 pub(crate) fn backend_err(e: impl std::fmt::Display) -> StoreError {

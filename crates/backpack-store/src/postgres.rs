@@ -58,6 +58,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "jobs",
         include_str!("../migrations/postgres/0009_jobs.sql"),
     ),
+    (
+        10,
+        "jobs_order",
+        include_str!("../migrations/postgres/0010_jobs_order.sql"),
+    ),
 ];
 
 impl PgStore {

@@ -61,6 +61,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "jobs",
         include_str!("../migrations/sqlite/0009_jobs.sql"),
     ),
+    (
+        10,
+        "jobs_order",
+        include_str!("../migrations/sqlite/0010_jobs_order.sql"),
+    ),
 ];
 
 impl SqliteStore {

@@ -89,6 +89,10 @@ fn install_logging(config: &Config) -> anyhow::Result<()> {
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        // Blocking work (signing, document reading, file writes) on a few
+        // threads: each thread keeps an allocator heap of its own, so 512
+        // (tokio's default) let memory grow with the load.
+        .max_blocking_threads(16)
         .enable_all()
         .build()
         .context("cannot start the async runtime")
