@@ -404,16 +404,19 @@ pub const ACHIEVEMENT_TYPES: &[&str] = &[
     "License",
 ];
 
+/// The achievement-type rule: one of [`ACHIEVEMENT_TYPES`], or none. Forms
+/// call it while reading their fields (to show every error at once);
+/// [`check_spec`] calls it again when the achievement is saved.
+pub fn check_achievement_type(t: Option<&str>) -> Option<FieldError> {
+    t.is_some_and(|t| !ACHIEVEMENT_TYPES.contains(&t))
+        .then(|| FieldError::new("achievement_type", "bad_choice"))
+}
+
 /// Check an achievement definition (the form has filled the spec).
 pub fn check_spec(spec: &AchievementSpec) -> Result<(), DomainError> {
-    let mut errors = Vec::new();
-    if spec
-        .achievement_type
-        .as_deref()
-        .is_some_and(|t| !ACHIEVEMENT_TYPES.contains(&t))
-    {
-        errors.push(FieldError::new("achievement_type", "bad_choice"));
-    }
+    let mut errors: Vec<FieldError> = check_achievement_type(spec.achievement_type.as_deref())
+        .into_iter()
+        .collect();
     for (field, value, max, required) in [
         ("name", &spec.name, 200, true),
         ("description", &spec.description, 5000, true),

@@ -645,8 +645,10 @@ impl AchievementBody {
     /// not among the form's.
     fn spec(self) -> Result<AchievementSpec, ApiError> {
         let mut errors = Vec::new();
-        // The domain checks the choice (`check_spec`).
         let achievement_type = opt(self.achievement_type);
+        errors.extend(backpack_domain::issuing::check_achievement_type(
+            achievement_type.as_deref(),
+        ));
         let participation = match opt(self.participation) {
             None => None,
             Some(code) => match Participation::ALL.iter().find(|p| p.code() == code) {

@@ -581,8 +581,10 @@ impl AchievementForm {
                 }
             },
         };
-        // The domain checks the choice (`check_spec`).
         let achievement_type = opt(&self.achievement_type);
+        errors.extend(backpack_domain::issuing::check_achievement_type(
+            achievement_type.as_deref(),
+        ));
         let skills = lines(&self.skills)
             .map(|l| match l.split_once('|') {
                 Some((uri, name)) => Skill {
