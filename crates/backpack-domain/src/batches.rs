@@ -18,7 +18,7 @@ use sha2::Digest;
 use uuid::Uuid;
 
 use crate::entities::*;
-use crate::issuing::{Actor, Award, Issuing, RecipientTarget};
+use crate::issuing::{Actor, Award, Issuing, Prepared, RecipientTarget, Slots};
 use crate::jobs::{Job, Outcome};
 use crate::values::{Did, Email};
 use crate::{Conflict, DomainError, StoreError};
@@ -49,81 +49,151 @@ pub struct CsvRow {
 /// an unknown column, no rows, too many rows, too large) are an error on
 /// the field `file`; row-level problems are in each row's `check`.
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, DomainError> {
-    let bad = |code: &'static str| DomainError::field("file", code);
-    if bytes.len() > MAX_BATCH_BYTES {
-        return Err(DomainError::FileTooLarge {
-            max: MAX_BATCH_BYTES as u64,
-        });
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| bad("csv_not_utf8"))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|_| bad("csv_unreadable"))?
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
-    let mut columns: HashMap<&str, usize> = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let known = match h.as_str() {
-            "email" | "e-mail" | "mail" => "email",
-            "did" => "did",
-            "name" => "name",
-            "grade" => "grade",
-            "" => continue,
-            _ => return Err(bad("csv_unknown_column")),
-        };
-        if columns.insert(known, i).is_some() {
-            return Err(bad("csv_duplicate_column"));
-        }
-    }
-    if !columns.contains_key("email") && !columns.contains_key("did") {
-        return Err(bad("csv_no_recipient_column"));
-    }
-    let width = headers.len();
+    let mut reader = CsvRows::open(Bytes::copy_from_slice(bytes))?;
     let mut rows = Vec::new();
-    let mut seen: HashMap<String, i64> = HashMap::new();
-    for (i, record) in reader.records().enumerate() {
-        if rows.len() >= MAX_BATCH_ROWS {
-            return Err(bad("csv_too_many_rows"));
+    while let Some(row) = reader.next_row()? {
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return Err(DomainError::field("file", "csv_empty"));
+    }
+    Ok(rows)
+}
+
+/// A batch file read one row at a time, with the checks of [`parse_csv`]
+/// (a repeated recipient is refused on its second row): a batch run holds
+/// one chunk of rows, not the file's hundred thousand.
+pub struct CsvRows {
+    reader: csv::Reader<std::io::Cursor<Bytes>>,
+    /// Column of `email`, `did`, `name`, `grade`.
+    columns: [Option<usize>; 4],
+    width: usize,
+    /// Recipients met so far.
+    seen: std::collections::HashSet<String>,
+    /// Data records read (the next one's 1-based number is `read + 1`).
+    read: usize,
+    record: csv::StringRecord,
+}
+
+impl CsvRows {
+    /// Check the file's size, encoding and header row.
+    pub fn open(bytes: Bytes) -> Result<Self, DomainError> {
+        let bad = |code: &'static str| DomainError::field("file", code);
+        if bytes.len() > MAX_BATCH_BYTES {
+            return Err(DomainError::FileTooLarge {
+                max: MAX_BATCH_BYTES as u64,
+            });
         }
-        let row = i as i64 + 1;
-        let record = match record {
-            Ok(r) => r,
-            Err(_) => return Err(bad("csv_unreadable")),
+        let text = std::str::from_utf8(&bytes).map_err(|_| bad("csv_not_utf8"))?;
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let first_line = text[bom..].lines().next().unwrap_or("");
+        let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+            b';'
+        } else {
+            b','
         };
-        if record.iter().all(str::is_empty) {
-            continue;
+        let mut cursor = std::io::Cursor::new(bytes);
+        cursor.set_position(bom as u64);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(cursor);
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|_| bad("csv_unreadable"))?
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        let mut columns = [None; 4];
+        for (i, h) in headers.iter().enumerate() {
+            let slot = match h.as_str() {
+                "email" | "e-mail" | "mail" => 0,
+                "did" => 1,
+                "name" => 2,
+                "grade" => 3,
+                "" => continue,
+                _ => return Err(bad("csv_unknown_column")),
+            };
+            if columns[slot].replace(i).is_some() {
+                return Err(bad("csv_duplicate_column"));
+            }
         }
-        let cell = |name: &str| {
-            columns
-                .get(name)
-                .and_then(|&c| record.get(c))
+        if columns[0].is_none() && columns[1].is_none() {
+            return Err(bad("csv_no_recipient_column"));
+        }
+        Ok(CsvRows {
+            reader,
+            columns,
+            width: headers.len(),
+            seen: std::collections::HashSet::new(),
+            read: 0,
+            record: csv::StringRecord::new(),
+        })
+    }
+
+    /// The next non-blank data row, checked; `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<CsvRow>, DomainError> {
+        let bad = |code: &'static str| DomainError::field("file", code);
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(_) => return Err(bad("csv_unreadable")),
+            }
+            if self.read >= MAX_BATCH_ROWS {
+                return Err(bad("csv_too_many_rows"));
+            }
+            self.read += 1;
+            if self.record.iter().all(str::is_empty) {
+                continue;
+            }
+            return Ok(Some(self.check_row(self.read as i64)));
+        }
+    }
+
+    /// Up to `n` rows (fewer at the end).
+    pub fn take_rows(&mut self, n: usize) -> Result<Vec<CsvRow>, DomainError> {
+        let mut rows = Vec::with_capacity(n.min(CHUNK_ROWS));
+        while rows.len() < n {
+            match self.next_row()? {
+                Some(r) => rows.push(r),
+                None => break,
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Read (and check, so repeats are still found) the rows before `row`;
+    /// returns the first row from `row` on.
+    pub fn skip_to(&mut self, row: i64) -> Result<Option<CsvRow>, DomainError> {
+        while let Some(r) = self.next_row()? {
+            if r.row >= row {
+                return Ok(Some(r));
+            }
+        }
+        Ok(None)
+    }
+
+    fn check_row(&mut self, row: i64) -> CsvRow {
+        let record = &self.record;
+        let cell = |slot: usize| {
+            self.columns[slot]
+                .and_then(|c| record.get(c))
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        let (email, did) = (cell("email"), cell("did"));
+        let (email, did) = (cell(0), cell(1));
         let recipient_text: String = email
-            .clone()
-            .or_else(|| did.clone())
+            .as_deref()
+            .or(did.as_deref())
             .unwrap_or_default()
             .chars()
             .take(300)
             .collect();
-        let name = cell("name");
-        let grade = cell("grade");
-        let check = if record.len() != width {
+        let name = cell(2);
+        let grade = cell(3);
+        let check = if record.len() != self.width {
             Err("csv_row_width")
         } else {
             match (&email, &did) {
@@ -140,27 +210,23 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, DomainError> {
         let check = match check {
             Ok(_) if name.as_deref().is_some_and(|n| n.chars().count() > 200) => Err("too_long"),
             Ok(_) if grade.as_deref().is_some_and(|g| g.chars().count() > 100) => Err("too_long"),
-            Ok((kind, id)) => match seen.get(&id) {
-                Some(_) => Err("csv_duplicate_recipient"),
-                None => {
-                    seen.insert(id.clone(), row);
+            Ok((kind, id)) => {
+                if self.seen.insert(id.clone()) {
                     Ok((kind, id))
+                } else {
+                    Err("csv_duplicate_recipient")
                 }
-            },
+            }
             Err(e) => Err(e),
         };
-        rows.push(CsvRow {
+        CsvRow {
             row,
             recipient_text,
             check,
             name,
             grade,
-        });
+        }
     }
-    if rows.is_empty() {
-        return Err(bad("csv_empty"));
-    }
-    Ok(rows)
 }
 
 /// What an upload found.
@@ -232,10 +298,26 @@ impl Issuing {
                 new: false,
             });
         }
+        // Read row by row: the file's rows are counted and its invalid ones
+        // kept for the report, not all held at once.
         let parse_input = bytes.clone();
-        let rows = tokio::task::spawn_blocking(move || parse_csv(&parse_input))
-            .await
-            .map_err(DomainError::internal)??;
+        let (total, valid, invalid_rows) = tokio::task::spawn_blocking(move || {
+            let mut reader = CsvRows::open(parse_input)?;
+            let (mut total, mut valid, mut invalid) = (0i64, 0i64, Vec::new());
+            while let Some(r) = reader.next_row()? {
+                total += 1;
+                match r.check {
+                    Ok(_) => valid += 1,
+                    Err(code) => invalid.push((r.row, r.recipient_text, code)),
+                }
+            }
+            if total == 0 {
+                return Err(DomainError::field("file", "csv_empty"));
+            }
+            Ok((total, valid, invalid))
+        })
+        .await
+        .map_err(DomainError::internal)??;
         let id = Uuid::new_v4();
         let now = self.clock.unix();
         let batch = Batch {
@@ -246,8 +328,8 @@ impl Issuing {
             sha256: sha,
             blob_key: format!("batches/{}/{id}.csv", issuer.id),
             format: format_code(format).to_owned(),
-            total: rows.len() as i64,
-            valid: rows.iter().filter(|r| r.check.is_ok()).count() as i64,
+            total,
+            valid,
             state: BatchState::Preview,
             next_row: 1,
             issued: 0,
@@ -258,17 +340,15 @@ impl Issuing {
             created_at: now,
             finished_at: None,
         };
-        let invalid: Vec<BatchRow> = rows
-            .iter()
-            .filter_map(|r| {
-                r.check.as_ref().err().map(|code| BatchRow {
-                    batch_id: id,
-                    row_number: r.row,
-                    recipient: r.recipient_text.clone(),
-                    status: "invalid".into(),
-                    code: (*code).to_owned(),
-                    issued_id: None,
-                })
+        let invalid: Vec<BatchRow> = invalid_rows
+            .into_iter()
+            .map(|(row, recipient, code)| BatchRow {
+                batch_id: id,
+                row_number: row,
+                recipient,
+                status: "invalid".into(),
+                code: code.to_owned(),
+                issued_id: None,
             })
             .collect();
         self.blobs
@@ -439,107 +519,80 @@ impl Issuing {
             .await
             .map_err(DomainError::Internal)?
             .ok_or_else(|| DomainError::Internal("the batch's file is missing".into()))?;
-        let rows = tokio::task::spawn_blocking(move || parse_csv(&bytes))
-            .await
-            .map_err(DomainError::internal)??;
+        let next_row = batch.next_row;
+        let (mut reader, mut chunk) = tokio::task::spawn_blocking(move || {
+            let mut reader = CsvRows::open(bytes)?;
+            let mut chunk: Vec<CsvRow> = reader.skip_to(next_row)?.into_iter().collect();
+            chunk.extend(reader.take_rows(CHUNK_ROWS - chunk.len())?);
+            Ok::<_, DomainError>((reader, chunk))
+        })
+        .await
+        .map_err(DomainError::internal)??;
         let key = self.signing_key(&issuer).await?;
         let actor = Actor {
             user_id: batch.actor_id,
             name: batch.actor_name.clone(),
         };
         let format = format_of(&batch.format);
-        let total = rows.len();
-        let mut start = rows
-            .iter()
-            .position(|r| r.row >= batch.next_row)
-            .unwrap_or(total);
+        // A pipeline of two chunks: while one chunk is written, the next is
+        // read and signed (on the signing threads), so the cores sign all
+        // the time. A chunk signed but never written (a stop, another
+        // server took the batch) leaves only unused status slots behind.
+        let batch_id = batch.id;
+        // The awards of a chunk, with their status slots reserved (a short
+        // write, done before the previous chunk's write starts so the
+        // signing never waits for it).
+        let reserve = |chunk: &[CsvRow]| {
+            let (issuer, key) = (&issuer, &key);
+            let awards = chunk_awards(chunk, batch_id, format);
+            async move {
+                let awards = self.with_accounts(awards).await?;
+                let slots = self.reserve_slots(issuer, key, awards.len() as i64).await?;
+                Ok::<_, DomainError>((awards, slots))
+            }
+        };
+        let sign = |awards: Vec<Award>, slots: Option<Slots>| {
+            let (issuer, achievement, key, actor) = (&issuer, &achievement, &key, &actor);
+            async move {
+                match slots {
+                    Some(slots) => {
+                        self.prepare(issuer, achievement, key, actor, slots, &awards)
+                            .await
+                    }
+                    None => Ok(Vec::new()),
+                }
+            }
+        };
+        let (awards, slots) = reserve(&chunk).await?;
+        let mut prepared = sign(awards, slots).await?;
         loop {
             if *stopping.borrow() {
                 self.store.release_batch(id, self.clock.unix()).await?;
                 tracing::info!(batch = %id, next_row = batch.next_row, "stopping: the batch is released for another server");
                 return Ok(Outcome::Interrupted);
             }
-            let end = (start + CHUNK_ROWS).min(total);
-            let chunk = &rows[start..end];
-            let next_row = rows.get(end).map_or_else(
+            let (r, next_chunk) = tokio::task::spawn_blocking(move || {
+                let next = reader.take_rows(CHUNK_ROWS);
+                (reader, next)
+            })
+            .await
+            .map_err(DomainError::internal)?;
+            reader = r;
+            let next_chunk = next_chunk?;
+            let next_row = next_chunk.first().map_or_else(
                 || chunk.last().map_or(batch.next_row, |r| r.row + 1),
                 |r| r.row,
             );
-            let mut awards = Vec::new();
-            let addresses: Vec<String> = chunk
-                .iter()
-                .filter_map(|r| match &r.check {
-                    Ok((RecipientKind::Email, a)) => Some(a.clone()),
-                    _ => None,
-                })
-                .collect();
-            let accounts: HashMap<String, User> = self
-                .store
-                .accounts_with_emails(&addresses)
-                .await?
-                .into_iter()
-                .collect();
-            for r in chunk {
-                let Ok((kind, id)) = &r.check else { continue };
-                let account = match kind {
-                    RecipientKind::Email => accounts.get(id).cloned(),
-                    RecipientKind::Did => self.store.account_with_did(id).await?,
-                };
-                awards.push(Award {
-                    recipient: match kind {
-                        RecipientKind::Email => RecipientTarget::Email(id.clone()),
-                        RecipientKind::Did => RecipientTarget::Did(id.clone()),
-                    },
-                    account,
-                    name: r.name.clone(),
-                    grade: r.grade.clone(),
-                    format,
-                    source: "csv",
-                    batch: Some((batch.id, r.row)),
-                    key: None,
-                });
-            }
-            let done = end >= total;
-            let at = self.clock.unix();
-            let progress = ChunkProgress {
-                next_row,
-                done_at: done.then_some(at),
-                lease_until: at + self.lease_secs(),
-            };
-            let audit: Vec<AuditEntry> = if done {
-                vec![AuditEntry {
-                    id: Uuid::new_v4(),
-                    issuer_id: issuer.id,
-                    at,
-                    actor_id: batch.actor_id,
-                    actor_name: batch.actor_name.clone(),
-                    action: "batch.done".into(),
-                    subject: format!("urn:uuid:{}", batch.id),
-                    detail: format!(
-                        "{} · {} issued, {} not issued",
-                        batch.filename,
-                        batch.issued + awards.len() as i64,
-                        batch.total - batch.issued - awards.len() as i64
-                    ),
-                }]
+            let done = next_chunk.is_empty();
+            let write = self.write_chunk(&batch, &issuer, &prepared, next_row, done);
+            let (written, next) = if done {
+                (write.await, None)
             } else {
-                vec![]
+                let (awards, slots) = reserve(&next_chunk).await?;
+                let (w, n) = tokio::join!(write, sign(awards, slots));
+                (w, Some(n))
             };
-            let prepared = self
-                .sign_awards(&issuer, &achievement, &key, &actor, &awards)
-                .await?;
-            let credentials: Vec<IssuedCredential> =
-                prepared.iter().map(|p| p.issued.clone()).collect();
-            let claims: Vec<Claim> = prepared
-                .iter()
-                .filter_map(|p| p.claim.as_ref().map(|c| c.0.clone()))
-                .collect();
-            let jobs = self.award_jobs(&issuer, &prepared);
-            match self
-                .store
-                .insert_batch_chunk(&batch, &credentials, &claims, &[], &audit, &progress, &jobs)
-                .await
-            {
+            match written {
                 Ok(()) => {}
                 // Another job moved the batch (its lease ran out here and
                 // another server took it over): it carries on.
@@ -549,27 +602,110 @@ impl Issuing {
                 }
                 Err(e) => return Err(e.into()),
             }
-            let issued = credentials.len();
             self.signal.queued();
-            batch.issued += issued as i64;
+            batch.issued += prepared.len() as i64;
             batch.next_row = next_row;
-            if done {
+            let Some(next) = next else {
                 tracing::info!(batch = %id, issued = batch.issued, "batch done");
                 return Ok(Outcome::Done);
-            }
-            start = end;
+            };
+            prepared = next?;
+            chunk = next_chunk;
         }
+    }
+
+    /// Fill in the accounts the awards' recipients already have.
+    async fn with_accounts(&self, mut awards: Vec<Award>) -> Result<Vec<Award>, DomainError> {
+        let addresses: Vec<String> = awards
+            .iter()
+            .filter_map(|a| match &a.recipient {
+                RecipientTarget::Email(e) => Some(e.clone()),
+                RecipientTarget::Did(_) => None,
+            })
+            .collect();
+        let mut accounts: HashMap<String, User> = self
+            .store
+            .accounts_with_emails(&addresses)
+            .await?
+            .into_iter()
+            .collect();
+        for a in &mut awards {
+            a.account = match &a.recipient {
+                RecipientTarget::Email(e) => accounts.remove(e),
+                RecipientTarget::Did(d) => self.store.account_with_did(d).await?,
+            };
+        }
+        Ok(awards)
+    }
+
+    /// Write a signed chunk with its claims, jobs and the batch's progress
+    /// in one transaction (and the closing audit entry with the last one).
+    async fn write_chunk(
+        &self,
+        batch: &Batch,
+        issuer: &Issuer,
+        prepared: &[Prepared],
+        next_row: i64,
+        done: bool,
+    ) -> Result<(), StoreError> {
+        let at = self.clock.unix();
+        let progress = ChunkProgress {
+            next_row,
+            done_at: done.then_some(at),
+            lease_until: at + self.lease_secs(),
+        };
+        let audit: Vec<AuditEntry> = if done {
+            let issued = batch.issued + prepared.len() as i64;
+            vec![AuditEntry {
+                id: Uuid::new_v4(),
+                issuer_id: issuer.id,
+                at,
+                actor_id: batch.actor_id,
+                actor_name: batch.actor_name.clone(),
+                action: "batch.done".into(),
+                subject: format!("urn:uuid:{}", batch.id),
+                detail: format!(
+                    "{} · {} issued, {} not issued",
+                    batch.filename,
+                    issued,
+                    batch.total - issued
+                ),
+            }]
+        } else {
+            vec![]
+        };
+        let credentials: Vec<IssuedCredential> =
+            prepared.iter().map(|p| p.issued.clone()).collect();
+        let claims: Vec<Claim> = prepared
+            .iter()
+            .filter_map(|p| p.claim.as_ref().map(|c| c.0.clone()))
+            .collect();
+        let jobs = self.award_jobs(issuer, prepared);
+        self.store
+            .insert_batch_chunk(batch, &credentials, &claims, &[], &audit, &progress, &jobs)
+            .await
     }
 }
 
-/// Rows that failed a check, for the preview: (row, recipient, code).
-pub fn invalid_rows(rows: &[CsvRow]) -> Vec<(i64, String, &'static str)> {
-    rows.iter()
+/// The awards of a chunk's valid rows (accounts not looked up yet).
+fn chunk_awards(chunk: &[CsvRow], batch_id: Uuid, format: SignFormat) -> Vec<Award> {
+    chunk
+        .iter()
         .filter_map(|r| {
-            r.check
-                .as_ref()
-                .err()
-                .map(|c| (r.row, r.recipient_text.clone(), *c))
+            let (kind, id) = r.check.as_ref().ok()?;
+            Some(Award {
+                recipient: match kind {
+                    RecipientKind::Email => RecipientTarget::Email(id.clone()),
+                    RecipientKind::Did => RecipientTarget::Did(id.clone()),
+                },
+                account: None,
+                name: r.name.clone(),
+                grade: r.grade.clone(),
+                format,
+                source: "csv",
+                batch: Some((batch_id, r.row)),
+                key: None,
+            })
         })
         .collect()
 }
@@ -672,5 +808,41 @@ mod tests {
         ] {
             assert_eq!(safe_cell(raw), safe);
         }
+    }
+
+    #[test]
+    fn a_run_reads_the_file_a_chunk_at_a_time_and_resumes_at_its_row() {
+        let mut csv = String::from("\u{feff}email;name\n");
+        for i in 1..=7 {
+            csv.push_str(&format!("p{i}@example.org;P {i}\n"));
+            if i == 3 {
+                csv.push_str(";\n"); // a blank record: row 4, skipped
+            }
+        }
+        csv.push_str("p2@example.org;Again\n"); // row 9: a repeat of row 2
+        let whole = parse_csv(csv.as_bytes()).unwrap();
+        let mut reader = CsvRows::open(Bytes::from(csv.clone())).unwrap();
+        let mut streamed = Vec::new();
+        loop {
+            let chunk = reader.take_rows(3).unwrap();
+            if chunk.is_empty() {
+                break;
+            }
+            assert!(chunk.len() <= 3);
+            streamed.extend(chunk);
+        }
+        assert_eq!(streamed, whole);
+        let rows: Vec<i64> = whole.iter().map(|r| r.row).collect();
+        assert_eq!(rows, [1, 2, 3, 5, 6, 7, 8, 9]);
+        assert_eq!(whole[7].check, Err("csv_duplicate_recipient"));
+        // Resuming at row 4 (the blank one) starts at row 5; the rows before
+        // are still read, so the repeat at the end is still found.
+        let mut reader = CsvRows::open(Bytes::from(csv)).unwrap();
+        let first = reader.skip_to(4).unwrap().unwrap();
+        assert_eq!((first.row, first.name.as_deref()), (5, Some("P 4")));
+        let rest = reader.take_rows(100).unwrap();
+        assert_eq!(rest.len(), 4);
+        assert_eq!(rest[3].check, Err("csv_duplicate_recipient"));
+        assert!(reader.next_row().unwrap().is_none());
     }
 }

@@ -1427,20 +1427,25 @@ impl Issuing {
         if awards.is_empty() {
             return Ok(Vec::new());
         }
-        let slots = self.reserve_slots(issuer, key, awards.len() as i64).await?;
+        let Some(slots) = self.reserve_slots(issuer, key, awards.len() as i64).await? else {
+            return Ok(Vec::new());
+        };
         self.prepare(issuer, achievement, key, actor, slots, awards)
             .await
     }
 
     /// `n` consecutive slots of the issuer's newest status list, or of a new
     /// one when it has fewer left (two servers may both open one: each list
-    /// is valid, the newest is used next).
-    async fn reserve_slots(
+    /// is valid, the newest is used next); none for no credential.
+    pub(crate) async fn reserve_slots(
         &self,
         issuer: &Issuer,
         key: &IssuerKey,
         n: i64,
-    ) -> Result<Slots, DomainError> {
+    ) -> Result<Option<Slots>, DomainError> {
+        if n == 0 {
+            return Ok(None);
+        }
         if n > STATUS_LIST_SIZE {
             return Err(DomainError::Internal(
                 "batch larger than a status list".into(),
@@ -1452,10 +1457,10 @@ impl Issuing {
                 _ => self.open_list(issuer, key).await?,
             };
             if let Some(first) = self.store.reserve_status_slots(list.id, n).await? {
-                return Ok(Slots {
+                return Ok(Some(Slots {
                     list_id: list.id,
                     first,
-                });
+                }));
             }
         }
         Err(DomainError::Internal(
@@ -1547,7 +1552,7 @@ impl Issuing {
     }
 
     /// Build and sign the credentials of `awards` at the reserved slots.
-    async fn prepare(
+    pub(crate) async fn prepare(
         &self,
         issuer: &Issuer,
         achievement: &Achievement,
@@ -1601,9 +1606,7 @@ impl Issuing {
         };
         let formats: Vec<SignFormat> = awards.iter().map(|a| a.format).collect();
         let docs: Vec<Value> = jobs.iter().map(|j| j.2.clone()).collect();
-        let signed = tokio::task::spawn_blocking(move || sign_many(&docs, &formats, &key2, now))
-            .await
-            .map_err(DomainError::internal)??;
+        let signed = sign_many(docs, formats, Arc::new(key2), now).await?;
         let at = self.clock.unix();
         let mut out = Vec::with_capacity(awards.len());
         for ((award, (id, index, _)), secured) in awards.iter().zip(jobs).zip(signed) {
@@ -1945,45 +1948,61 @@ pub(crate) struct Award {
 }
 
 /// Sign documents on up to two threads (the caller is a blocking thread).
-fn sign_many(
-    docs: &[Value],
-    formats: &[SignFormat],
-    key: &IssuerKey,
+async fn sign_many(
+    docs: Vec<Value>,
+    formats: Vec<SignFormat>,
+    key: Arc<IssuerKey>,
     now: time::OffsetDateTime,
 ) -> Result<Vec<Secured>, DomainError> {
-    let one = |d: &Value, f: SignFormat| {
-        backpack_credentials::sign::sign(backpack_jsonld::Processor::shared(), d, key, f, now)
-            .map_err(|e| DomainError::Internal(format!("signing: {e}")))
-    };
-    if docs.len() < 64 {
-        return docs.iter().zip(formats).map(|(d, f)| one(d, *f)).collect();
-    }
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8);
-    let chunk = docs.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = docs
-            .chunks(chunk)
-            .zip(formats.chunks(chunk))
-            .map(|(ds, fs)| {
-                s.spawn(move || {
-                    ds.iter()
-                        .zip(fs)
-                        .map(|(d, f)| one(d, *f))
-                        .collect::<Result<Vec<_>, _>>()
-                })
+    fn sign_part(
+        docs: &[Value],
+        formats: &[SignFormat],
+        key: &IssuerKey,
+        now: time::OffsetDateTime,
+    ) -> Result<Vec<Secured>, DomainError> {
+        docs.iter()
+            .zip(formats)
+            .map(|(d, f)| {
+                backpack_credentials::sign::sign(
+                    backpack_jsonld::Processor::shared(),
+                    d,
+                    key,
+                    *f,
+                    now,
+                )
+                .map_err(|e| DomainError::Internal(format!("signing: {e}")))
             })
-            .collect();
-        let mut out = Vec::with_capacity(docs.len());
-        for h in handles {
-            out.extend(
-                h.join()
-                    .map_err(|_| DomainError::Internal("a signing thread panicked".into()))??,
-            );
-        }
-        Ok(out)
-    })
+            .collect()
+    }
+    // One part per core, each on a thread of the blocking pool (kept
+    // between chunks: no thread is made per chunk).
+    let parts = if docs.len() < 64 {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8)
+    };
+    let size = docs.len().div_ceil(parts).max(1);
+    let mut docs = docs;
+    let mut formats = formats;
+    let mut tasks = Vec::with_capacity(parts);
+    while !docs.is_empty() {
+        let rest_docs = docs.split_off(size.min(docs.len()));
+        let rest_formats = formats.split_off(size.min(formats.len()));
+        let (part_docs, part_formats) = (docs, formats);
+        let key = key.clone();
+        tasks.push(tokio::task::spawn_blocking(move || {
+            sign_part(&part_docs, &part_formats, &key, now)
+        }));
+        docs = rest_docs;
+        formats = rest_formats;
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.extend(t.await.map_err(DomainError::internal)??);
+    }
+    Ok(out)
 }
 
 /// Whether a credential carries a suspension status entry.

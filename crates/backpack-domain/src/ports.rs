@@ -157,8 +157,9 @@ pub trait JobStore: Send + Sync {
     ) -> StoreResult<Vec<JobRecord>>;
     /// Extend every lease `owner` holds (a long job's heartbeat).
     async fn extend_job_leases(&self, owner: &str, lease_until: i64) -> StoreResult<u64>;
-    /// The job is done: delete it (only while `owner` holds it).
-    async fn job_done(&self, id: Uuid, owner: &str) -> StoreResult<()>;
+    /// These jobs are done: delete them (only those `owner` still holds),
+    /// in one statement. Returns how many were deleted.
+    async fn jobs_done(&self, ids: &[Uuid], owner: &str) -> StoreResult<u64>;
     /// The attempt failed: try again at `run_at`.
     async fn job_retry_at(
         &self,

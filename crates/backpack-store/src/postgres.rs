@@ -10,6 +10,9 @@ use crate::{backend_err, migrator};
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// The same pool: PostgreSQL runs reads beside writes by itself (the
+    /// queries name `read` for what SQLite routes to its readers).
+    pub(crate) read: PgPool,
 }
 
 pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -76,7 +79,8 @@ impl PgStore {
             .await
             .map_err(backend_err)?;
         migrator(MIGRATIONS).run(&pool).await.map_err(backend_err)?;
-        let store = PgStore { pool };
+        let read = pool.clone();
+        let store = PgStore { pool, read };
         store.fill_items().await?;
         Ok(store)
     }

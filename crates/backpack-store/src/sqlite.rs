@@ -1,5 +1,13 @@
-//! SQLite: the embedded default. WAL journal, foreign keys on, a busy timeout
-//! so concurrent writers wait instead of failing.
+//! SQLite: the embedded default. WAL journal, foreign keys on.
+//!
+//! One writer connection, several readers. SQLite lets one transaction write
+//! at a time; with a pool of writers, the losers of each race sleep in
+//! SQLite's busy handler (1, 2, 5, 10 … ms) and a mail queue drained at
+//! hundreds of writes a second spent most of its time asleep. Writes queue
+//! for the one writer connection instead (in the process: an SQLite database
+//! belongs to one server), and reads, which WAL lets run beside a write, use
+//! their own pool. The busy timeout stays for the rare outside writer (the
+//! `backup` command on a live database).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,7 +20,10 @@ use sqlx::sqlite::{
 use crate::{backend_err, migrator};
 
 pub struct SqliteStore {
+    /// The writer: one connection. Every write and every transaction.
     pub(crate) pool: SqlitePool,
+    /// Readers: single `SELECT`s and read-only snapshots.
+    pub(crate) read: SqlitePool,
 }
 
 pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -78,17 +89,24 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+            .max_connections(1)
+            .connect_with(options.clone())
             .await
             .map_err(backend_err)?;
         migrator(MIGRATIONS).run(&pool).await.map_err(backend_err)?;
-        let store = SqliteStore { pool };
+        // Opened after the migrations, so a reader never sees an older schema.
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.pragma("query_only", "ON"))
+            .await
+            .map_err(backend_err)?;
+        let store = SqliteStore { pool, read };
         store.fill_items().await?;
         Ok(store)
     }
 
     pub async fn close(&self) {
+        self.read.close().await;
         self.pool.close().await;
     }
 }

@@ -166,7 +166,7 @@ impl UserStore for Store {
     async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>> {
         sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
             .bind(id.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.read)
             .await
             .map_err(map_err)?
             .as_ref()
@@ -180,7 +180,7 @@ impl UserStore for Store {
              WHERE e.address = $1 AND e.confirmed_at IS NOT NULL"
         ))
         .bind(address)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -190,7 +190,7 @@ impl UserStore for Store {
 
     async fn count_users(&self) -> StoreResult<i64> {
         let r = sqlx::query("SELECT COUNT(*) AS n FROM users")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.read)
             .await
             .map_err(map_err)?;
         int(&r, "n")
@@ -199,7 +199,7 @@ impl UserStore for Store {
     async fn count_admins(&self) -> StoreResult<i64> {
         let r =
             sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.read)
                 .await
                 .map_err(map_err)?;
         int(&r, "n")
@@ -213,7 +213,7 @@ impl UserStore for Store {
         )
         .bind(limit)
         .bind(offset)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(user_summary).collect()
@@ -373,7 +373,7 @@ impl EmailStore for Store {
              WHERE user_id = $1 ORDER BY is_primary DESC, created_at, address",
         )
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -402,7 +402,7 @@ impl EmailStore for Store {
         )
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -416,7 +416,7 @@ impl EmailStore for Store {
              WHERE address = $1 AND confirmed_at IS NOT NULL",
         )
         .bind(address)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -436,7 +436,7 @@ impl EmailStore for Store {
              ORDER BY e.created_at DESC, e.id LIMIT 1"
         ))
         .bind(address)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?;
         let Some(r) = row else { return Ok(None) };
@@ -528,7 +528,7 @@ impl EmailStore for Store {
              AND NOT EXISTS (SELECT 1 FROM emails e WHERE e.user_id = u.id) LIMIT 500",
         )
         .bind(before)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         for r in &orphans {
@@ -576,7 +576,7 @@ impl DidStore for Store {
             "SELECT id, user_id, did, challenge, confirmed_at, created_at FROM dids WHERE user_id = $1 ORDER BY created_at, did",
         )
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -606,7 +606,7 @@ impl DidStore for Store {
         )
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -655,7 +655,7 @@ impl SessionStore for Store {
         ))
         .bind(token_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?;
         let Some(r) = row else { return Ok(None) };
@@ -762,7 +762,7 @@ impl ThrottleStore for Store {
         let r = sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE key = $1 AND at > $2")
             .bind(key)
             .bind(since)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.read)
             .await
             .map_err(map_err)?;
         int(&r, "n")

@@ -140,7 +140,7 @@ impl AutomationStore for Store {
         ))
         .bind(issuer_id.to_string())
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(token_row).collect()
@@ -179,7 +179,7 @@ impl AutomationStore for Store {
             "SELECT {TOKEN_COLS} FROM api_tokens t JOIN users u ON u.id = t.created_by WHERE t.token_hash = $1"
         ))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -261,7 +261,7 @@ impl AutomationStore for Store {
         ))
         .bind(issuer_id.to_string())
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(xapi_rule_row).collect()
@@ -284,7 +284,7 @@ impl AutomationStore for Store {
                 list.push_bind(a.clone());
             }
             q.push(")");
-            let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+            let rows = q.build().fetch_all(&self.read).await.map_err(map_err)?;
             for r in &rows {
                 out.push(xapi_rule_row(r)?);
             }
@@ -305,7 +305,7 @@ impl AutomationStore for Store {
                 list.push_bind(id.to_string());
             }
             q.push(")");
-            let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+            let rows = q.build().fetch_all(&self.read).await.map_err(map_err)?;
             for r in &rows {
                 out.push(uuid(r, "statement_id")?);
             }
@@ -349,7 +349,7 @@ impl AutomationStore for Store {
         .bind(issuer_id.to_string())
         .bind(user_id.to_string())
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(statement_row).collect()
@@ -366,7 +366,7 @@ impl AutomationStore for Store {
                 list.push_bind(k.clone());
             }
             q.push(")");
-            let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+            let rows = q.build().fetch_all(&self.read).await.map_err(map_err)?;
             for r in &rows {
                 out.push(issued_row(r)?);
             }
@@ -459,7 +459,7 @@ impl AutomationStore for Store {
         ))
         .bind(issuer_id.to_string())
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         stack_rules_of(self, rows).await
@@ -470,7 +470,7 @@ impl AutomationStore for Store {
             "SELECT id, issuer_id, achievement_id, created_at FROM stack_rules WHERE id = $1",
         )
         .bind(id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         Ok(stack_rules_of(self, rows).await?.into_iter().next())
@@ -482,7 +482,7 @@ impl AutomationStore for Store {
              AND user_id IS NOT NULL ORDER BY user_id",
         )
         .bind(achievement_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(|r| uuid(r, "user_id")).collect()
@@ -509,7 +509,7 @@ impl AutomationStore for Store {
              AND NOT EXISTS (SELECT 1 FROM stack_consents k WHERE k.achievement_id = sc.achievement_id \
              AND k.issuer_id = stack_rules.issuer_id)) ORDER BY created_at, id",
         );
-        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows = q.build().fetch_all(&self.read).await.map_err(map_err)?;
         stack_rules_of(self, rows).await
     }
 
@@ -520,7 +520,7 @@ impl AutomationStore for Store {
         )
             .bind(achievement_id.to_string())
             .bind(issuer_id.to_string())
-            .fetch_one(&self.pool)
+            .fetch_one(&self.read)
             .await
             .map_err(map_err)?;
         Ok(int(&r, "n")? > 0)
@@ -539,7 +539,7 @@ impl AutomationStore for Store {
         ))
         .bind(achievement_id.to_string())
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter()

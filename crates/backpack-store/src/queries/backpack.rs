@@ -108,7 +108,7 @@ impl BadgeStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -129,7 +129,7 @@ impl BadgeStore for Store {
         .bind(user_id.to_string())
         .bind(sha256)
         .bind(content_sha256)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -142,7 +142,7 @@ impl BadgeStore for Store {
             "SELECT {BADGE_COLS} FROM badges WHERE user_id = $1 ORDER BY imported_at DESC, id"
         ))
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -233,7 +233,7 @@ impl NoteStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -258,7 +258,7 @@ impl NoteStore for Store {
         .bind(user_id.to_string())
         .bind(text_pattern)
         .bind(tag_pattern)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -504,7 +504,7 @@ impl BackpackStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -517,7 +517,7 @@ impl BackpackStore for Store {
             "SELECT {CERT_COLS} FROM certificates WHERE user_id = $1 ORDER BY created_at DESC, id"
         ))
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -607,7 +607,7 @@ impl BackpackStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -621,7 +621,7 @@ impl BackpackStore for Store {
         ))
         .bind(note_id.to_string())
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -685,7 +685,7 @@ impl BackpackStore for Store {
         sqlx::query("SELECT area, item_id FROM note_links WHERE note_id = $1 AND user_id = $2 ORDER BY area, item_id")
             .bind(note_id.to_string())
             .bind(user_id.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(map_err)?
             .iter()
@@ -699,7 +699,7 @@ impl BackpackStore for Store {
         )
         .bind(user_id.to_string())
         .bind(item_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -729,7 +729,7 @@ impl BackpackStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -744,7 +744,7 @@ impl BackpackStore for Store {
              FROM collections c WHERE c.user_id = $1 ORDER BY LOWER(c.name), c.id",
         )
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -835,7 +835,7 @@ impl BackpackStore for Store {
         )
         .bind(collection_id.to_string())
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -850,7 +850,7 @@ impl BackpackStore for Store {
         )
         .bind(user_id.to_string())
         .bind(item_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -861,7 +861,7 @@ impl BackpackStore for Store {
     async fn find_portfolio(&self, user_id: Uuid) -> StoreResult<Option<(String, i64)>> {
         sqlx::query("SELECT document, updated_at FROM portfolios WHERE user_id = $1")
             .bind(user_id.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.read)
             .await
             .map_err(map_err)?
             .as_ref()
@@ -918,7 +918,7 @@ impl BackpackStore for Store {
         .bind(q.to_unix.unwrap_or(i64::MAX))
         .bind(q.limit)
         .bind(q.offset)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -940,7 +940,7 @@ impl BackpackStore for Store {
             query = query.bind(id.to_string());
         }
         query
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(map_err)?
             .iter()
@@ -951,7 +951,7 @@ impl BackpackStore for Store {
     async fn count_items(&self, user_id: Uuid) -> StoreResult<Vec<(Area, i64)>> {
         sqlx::query("SELECT area, COUNT(*) AS n FROM items WHERE user_id = $1 GROUP BY area")
             .bind(user_id.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(map_err)?
             .iter()
@@ -968,7 +968,7 @@ impl BackpackStore for Store {
     async fn item_facets(&self, user_id: Uuid) -> StoreResult<(Vec<String>, Vec<String>)> {
         let tag_rows = sqlx::query("SELECT DISTINCT tags FROM items WHERE user_id = $1")
             .bind(user_id.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(map_err)?;
         let mut tags = std::collections::BTreeSet::new();
@@ -979,7 +979,7 @@ impl BackpackStore for Store {
             "SELECT DISTINCT issuer FROM items WHERE user_id = $1 AND issuer IS NOT NULL",
         )
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         let mut issuers = std::collections::BTreeSet::new();

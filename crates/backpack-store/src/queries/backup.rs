@@ -10,7 +10,8 @@ use crate::{Ty, TABLES};
 #[async_trait]
 impl BackupStore for Store {
     async fn export_all(&self) -> StoreResult<Vec<TableDump>> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        // A read transaction: a snapshot that does not hold the writer.
+        let mut tx = self.read.begin().await.map_err(map_err)?;
         let snapshot: Option<&str> = SNAPSHOT;
         if let Some(sql) = snapshot {
             sqlx::query(sql).execute(&mut *tx).await.map_err(map_err)?;
@@ -110,7 +111,7 @@ impl Store {
         let mut drift = Vec::new();
         // Every table of the database must be in the backup format.
         let live_tables = sqlx::query(TABLES_SQL)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(map_err)?;
         for r in &live_tables {
@@ -120,7 +121,7 @@ impl Store {
             }
         }
         for (table, cols) in TABLES {
-            let d = (&self.pool)
+            let d = (&self.read)
                 .describe(&format!("SELECT * FROM {table}"))
                 .await
                 .map_err(map_err)?;

@@ -47,7 +47,7 @@ impl FileStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -60,7 +60,7 @@ impl FileStore for Store {
             "SELECT {FILE_COLS} FROM files WHERE user_id = $1 ORDER BY created_at, id"
         ))
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?
         .iter()
@@ -126,7 +126,7 @@ impl FileStore for Store {
         sqlx::query("SELECT blob_key FROM blob_deletions WHERE delete_after <= $1 ORDER BY delete_after LIMIT $2")
             .bind(now)
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(map_err)?
             .iter()

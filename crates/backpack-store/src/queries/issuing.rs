@@ -375,7 +375,7 @@ impl IssuingStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -389,7 +389,7 @@ impl IssuingStore for Store {
             member("i.id", "$1")
         ))
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(issuer_row).collect()
@@ -400,7 +400,7 @@ impl IssuingStore for Store {
             "SELECT {ISSUER_COLS} FROM issuers i WHERE i.slug = $1"
         ))
         .bind(slug)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -413,7 +413,7 @@ impl IssuingStore for Store {
             "SELECT {ISSUER_COLS} FROM issuers i WHERE i.did = $1"
         ))
         .bind(did)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -426,7 +426,7 @@ impl IssuingStore for Store {
             "SELECT {ISSUER_COLS} FROM issuers i WHERE i.id = $1"
         ))
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -482,7 +482,7 @@ impl IssuingStore for Store {
         ))
         .bind(issuer_id.to_string())
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(user_summary).collect()
@@ -493,7 +493,7 @@ impl IssuingStore for Store {
             "SELECT {KEY_COLS} FROM issuer_keys WHERE issuer_id = $1 ORDER BY created_at, fragment"
         ))
         .bind(issuer_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         let mut keys = rows.iter().map(key_row).collect::<Result<Vec<_>, _>>()?;
@@ -514,7 +514,7 @@ impl IssuingStore for Store {
         sqlx::query(&format!(
             "SELECT {KEY_COLS} FROM issuer_keys ORDER BY created_at DESC, id LIMIT 1"
         ))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -602,7 +602,7 @@ impl IssuingStore for Store {
             "SELECT {LIST_COLS} FROM status_lists WHERE issuer_id = $1 ORDER BY created_at, id"
         ))
         .bind(issuer_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(list_row).collect()
@@ -678,7 +678,7 @@ impl IssuingStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -697,7 +697,7 @@ impl IssuingStore for Store {
         ))
         .bind(issuer_id.to_string())
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(achievement_row).collect()
@@ -708,7 +708,7 @@ impl IssuingStore for Store {
             "SELECT {ACH_COLS} FROM achievements a WHERE a.id = $1"
         ))
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -721,7 +721,7 @@ impl IssuingStore for Store {
             "SELECT {LIST_COLS} FROM status_lists WHERE issuer_id = $1 ORDER BY created_at DESC, used LIMIT 1"
         ))
         .bind(issuer_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -753,7 +753,7 @@ impl IssuingStore for Store {
             "SELECT {LIST_COLS} FROM status_lists WHERE id = $1"
         ))
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -795,7 +795,7 @@ impl IssuingStore for Store {
             "SELECT {ISSUED_COLS} FROM issued c WHERE c.id = $1"
         ))
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -810,7 +810,7 @@ impl IssuingStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -844,7 +844,7 @@ impl IssuingStore for Store {
         .bind(q.state.map(|s| s.code()))
         .bind(q.limit.clamp(1, 1000))
         .bind(q.offset.max(0))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(issued_row).collect()
@@ -857,7 +857,7 @@ impl IssuingStore for Store {
         ))
         .bind(issuer_id.to_string())
         .bind(user_id.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.read)
         .await
         .map_err(map_err)?;
         int(&r, "n")
@@ -925,7 +925,7 @@ impl IssuingStore for Store {
             "SELECT {ISSUED_COLS} FROM issued c WHERE c.user_id = $1 ORDER BY c.issued_at, c.id"
         ))
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(issued_row).collect()
@@ -937,7 +937,7 @@ impl IssuingStore for Store {
              FROM claims k JOIN issued c ON c.id = k.issued_id WHERE k.token_hash = $1"
         ))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?;
         let Some(r) = row else { return Ok(None) };
@@ -1020,7 +1020,7 @@ impl IssuingStore for Store {
         .bind(issuer_id.to_string())
         .bind(user_id.to_string())
         .bind(limit.clamp(1, 1000))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(audit_row).collect()
@@ -1074,7 +1074,7 @@ impl IssuingStore for Store {
             .bind(issuer_id.to_string())
             .bind(achievement_id.to_string())
             .bind(sha256)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.read)
             .await
             .map_err(map_err)?
             .as_ref()
@@ -1089,7 +1089,7 @@ impl IssuingStore for Store {
         ))
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -1104,7 +1104,7 @@ impl IssuingStore for Store {
         ))
         .bind(issuer_id.to_string())
         .bind(user_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(batch_row).collect()
@@ -1164,7 +1164,7 @@ impl IssuingStore for Store {
         }
         sqlx::query(&format!("SELECT {BATCH_COLS} FROM batches WHERE id = $1"))
             .bind(id.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.read)
             .await
             .map_err(map_err)?
             .as_ref()
@@ -1175,7 +1175,7 @@ impl IssuingStore for Store {
     async fn running_batches(&self) -> StoreResult<Vec<Uuid>> {
         let rows =
             sqlx::query("SELECT id FROM batches WHERE state = 'running' ORDER BY created_at")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.read)
                 .await
                 .map_err(map_err)?;
         rows.iter().map(|r| uuid(r, "id")).collect()
@@ -1242,7 +1242,7 @@ impl IssuingStore for Store {
         .bind(batch_id.to_string())
         .bind(after)
         .bind(limit.clamp(1, 10_000))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter()
@@ -1274,7 +1274,7 @@ impl IssuingStore for Store {
                 list.push_bind(a.clone());
             }
             q.push(")");
-            let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+            let rows = q.build().fetch_all(&self.read).await.map_err(map_err)?;
             for r in &rows {
                 out.push((text(r, "matched")?, user(r)?));
             }
@@ -1288,7 +1288,7 @@ impl IssuingStore for Store {
              WHERE e.address = $1 AND e.confirmed_at IS NOT NULL AND u.disabled = 0"
         ))
         .bind(address)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()
@@ -1302,7 +1302,7 @@ impl IssuingStore for Store {
              WHERE d.did = $1 AND d.confirmed_at IS NOT NULL AND u.disabled = 0 LIMIT 1"
         ))
         .bind(did)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(map_err)?
         .as_ref()

@@ -89,14 +89,26 @@ impl JobStore for Store {
         Ok(r.rows_affected())
     }
 
-    async fn job_done(&self, id: Uuid, owner: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM jobs WHERE id = $1 AND lease_owner = $2")
-            .bind(id.to_string())
-            .bind(owner)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+    async fn jobs_done(&self, ids: &[Uuid], owner: &str) -> StoreResult<u64> {
+        let mut deleted = 0;
+        // Within the bound-parameter limits of both databases.
+        for bite in ids.chunks(500) {
+            let params: Vec<String> = (0..bite.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "DELETE FROM jobs WHERE lease_owner = $1 AND id IN ({})",
+                params.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(owner);
+            for id in bite {
+                q = q.bind(id.to_string());
+            }
+            deleted += q
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+        }
+        Ok(deleted)
     }
 
     async fn job_retry_at(
@@ -131,7 +143,7 @@ impl JobStore for Store {
              ORDER BY CASE WHEN failed_at IS NULL THEN 1 ELSE 0 END, COALESCE(failed_at, run_at) DESC, id LIMIT $1"
         ))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
         rows.iter().map(job).collect()
@@ -161,7 +173,7 @@ impl JobStore for Store {
         )
         .bind(now)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.read)
         .await
         .map_err(map_err)?;
         Ok(JobCounts {

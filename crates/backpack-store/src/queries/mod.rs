@@ -54,7 +54,7 @@ impl ports::Store for Store {
     }
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&self.read)
             .await
             .map_err(map_err)?;
         Ok(())

@@ -43,9 +43,9 @@ story!(
         let counts = s.job_counts(40).await.unwrap();
         assert_eq!((counts.queued, counts.running, counts.failed), (0, 2, 0));
         // Only the holder finishes a job.
-        s.job_done(j2.id, "a").await.unwrap();
+        assert_eq!(s.jobs_done(&[j2.id], "a").await.unwrap(), 0);
         assert_eq!(s.job_counts(40).await.unwrap().running, 2);
-        s.job_done(j2.id, "b").await.unwrap();
+        assert_eq!(s.jobs_done(&[j2.id], "b").await.unwrap(), 1);
         // j1 failed: tried again at 200, not before.
         s.job_retry_at(j1.id, "a", 200, "SMTP: 451").await.unwrap();
         assert!(s.claim_jobs("c", 100, 160, 10).await.unwrap().is_empty());
@@ -60,9 +60,9 @@ story!(
         let got = s.claim_jobs("d", 301, 361, 10).await.unwrap();
         assert_eq!((got[0].id, got[0].attempts), (j1.id, 3));
         // The old holder can no longer record a result.
-        s.job_done(j1.id, "c").await.unwrap();
+        assert_eq!(s.jobs_done(&[j1.id], "c").await.unwrap(), 0);
         assert_eq!(s.job_counts(301).await.unwrap().running, 1);
-        s.job_done(j1.id, "d").await.unwrap();
+        assert_eq!(s.jobs_done(&[j1.id], "d").await.unwrap(), 1);
         assert_eq!(s.job_counts(301).await.unwrap(), JobCounts::default());
     }
 );
@@ -158,9 +158,13 @@ story!(one_queued_job_per_dedupe_key, |b: Backend| async move {
     assert_eq!(s.job_counts(3).await.unwrap().queued, 3);
     // Once done, the same work may be queued again.
     let got = s.claim_jobs("a", 3, 60, 10).await.unwrap();
-    for j in &got {
-        s.job_done(j.id, "a").await.unwrap();
-    }
+    let ids: Vec<Uuid> = got.iter().map(|j| j.id).collect();
+    // Done in one statement; a job not held (or gone) is left alone.
+    let mut with_stranger = ids.clone();
+    with_stranger.push(Uuid::new_v4());
+    assert_eq!(s.jobs_done(&with_stranger, "b").await.unwrap(), 0);
+    assert_eq!(s.jobs_done(&with_stranger, "a").await.unwrap(), 3);
+    assert_eq!(s.jobs_done(&[], "a").await.unwrap(), 0);
     s.enqueue_jobs(&[job.queue(4)]).await.unwrap();
     assert_eq!(s.job_counts(4).await.unwrap().queued, 1);
 });
@@ -230,3 +234,14 @@ story!(
         assert_eq!(unique.len(), 200, "no job claimed twice");
     }
 );
+
+story!(a_thousand_jobs_are_done_in_bites, |b: Backend| async move {
+    let s = b.store;
+    let jobs: Vec<NewJob> = (0..1_100).map(batch_job).collect();
+    s.enqueue_jobs(&jobs).await.unwrap();
+    let got = s.claim_jobs("a", 2_000, 3_000, 2_000).await.unwrap();
+    assert_eq!(got.len(), 1_100);
+    let ids: Vec<Uuid> = got.iter().map(|j| j.id).collect();
+    assert_eq!(s.jobs_done(&ids, "a").await.unwrap(), 1_100);
+    assert_eq!(s.job_counts(2_000).await.unwrap(), JobCounts::default());
+});

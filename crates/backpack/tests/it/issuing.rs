@@ -846,8 +846,9 @@ fn a_batch_killed_mid_way_resumes_after_restart_without_duplicates_or_gaps() {
     assert_eq!(issued_list.matches("/issuing/credentials/").count(), 1);
     // Every recipient gets their mail: the mails of the chunks committed
     // before the kill were jobs in the database, sent after the restart. A
-    // mail twice only for the jobs running at the kill (at most the
-    // runner's 4 at a time), and the test counts them.
+    // mail twice only for the jobs in flight at the kill: running, or
+    // finished and not yet deleted (together at most the runner's 16
+    // places), and the test counts them.
     let mail_dir = dir.join("data/mail");
     let waited = std::time::Instant::now();
     let mails = loop {
@@ -872,7 +873,7 @@ fn a_batch_killed_mid_way_resumes_after_restart_without_duplicates_or_gaps() {
     };
     let duplicates: usize = mails.values().map(|n| n - 1).sum();
     eprintln!("batch crash: {ROWS} rows, every recipient mailed, {duplicates} mail(s) twice (in flight at the kill)");
-    assert!(duplicates <= 4, "{duplicates} mails sent twice");
+    assert!(duplicates <= 16, "{duplicates} mails sent twice");
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }
