@@ -141,6 +141,8 @@ impl CsvRows {
                 Ok(false) => return Ok(None),
                 Err(_) => return Err(bad("csv_unreadable")),
             }
+            // The budget counts records read, blank ones included: each
+            // costs the same work.
             if self.read >= MAX_BATCH_ROWS {
                 return Err(bad("csv_too_many_rows"));
             }
