@@ -513,9 +513,20 @@ fn health_reports_a_broken_store() {
     let files = s.data_dir.join("files");
     std::fs::remove_dir_all(&files).unwrap();
     std::fs::write(&files, b"not a folder").unwrap();
-    let h = s.client().get("/healthz");
+    // The file store is probed in the background every 5 s: the next
+    // probe must turn the answer to 503 (two rounds at most).
+    let mut c = s.client();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(12);
+    let h = loop {
+        let h = c.get("/healthz");
+        if h.status == 503 || std::time::Instant::now() > deadline {
+            break h;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     assert_eq!(h.status, 503, "{}", h.body);
     assert!(h.body.contains(r#""storage":"unavailable""#));
+    assert!(h.body.contains(r#""database":"ok""#), "{}", h.body);
 }
 
 #[test]
