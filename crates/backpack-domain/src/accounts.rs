@@ -301,7 +301,7 @@ impl Accounts {
 
     /// How long to hold a login from `client` before looking at it: nothing
     /// until the client has `login_attempts` failures in the window (on any
-    /// accounts), then 1, 2, 4… seconds, at most [`MAX_LOGIN_DELAY_SECS`].
+    /// accounts), then 1, 2, 4… seconds, at most `MAX_LOGIN_DELAY_SECS`.
     /// A slow-down, never a refusal: other people behind the same address
     /// (a proxy without `client_ip_header`) still log in.
     pub async fn login_delay_secs(&self, client: &str) -> Result<u64, DomainError> {

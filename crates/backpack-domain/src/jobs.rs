@@ -437,7 +437,10 @@ impl JobRunner {
                 credential_id,
                 user_id,
             } => {
-                self.issuing.deliver_job(*credential_id, *user_id).await?;
+                self.issuing
+                    .core
+                    .deliver_job(*credential_id, *user_id)
+                    .await?;
                 Ok(Outcome::Done)
             }
             Job::CheckStacks {
@@ -445,17 +448,18 @@ impl JobRunner {
                 achievement_id,
             } => {
                 self.issuing
+                    .core
                     .award_stacks(&[(*user_id, *achievement_id)])
                     .await?;
                 Ok(Outcome::Done)
             }
             Job::ApplyStackRule { rule_id } => {
-                self.issuing.apply_stack_rule(*rule_id).await?;
+                self.issuing.core.apply_stack_rule(*rule_id).await?;
                 Ok(Outcome::Done)
             }
             Job::RunBatch { batch_id } => {
                 let stopping = self.stopping.subscribe();
-                self.issuing.run_batch(*batch_id, &stopping).await
+                self.issuing.batches.run_batch(*batch_id, &stopping).await
             }
         }
     }

@@ -14,11 +14,9 @@
 
 pub mod accounts;
 pub mod archive;
-pub mod automation;
 pub mod backpack;
 pub mod backup;
 pub mod badges;
-pub mod batches;
 pub mod certificates;
 pub mod entities;
 pub mod error;

@@ -227,21 +227,19 @@ impl App {
             Badges::new(store.clone(), blobs.clone(), check, clock.clone(), grace)
                 .with_local_issuers(Arc::new(LocalIssuers::new(store.clone(), public_url))),
         );
-        let issuing = Arc::new(
-            Issuing::new(
-                store.clone(),
-                blobs.clone(),
-                clock.clone(),
-                badges.clone(),
-                IssuingSettings {
-                    public_url: public_url.to_owned(),
-                    vault,
-                    batch_lease_secs: config.issuing.batch_lease_secs,
-                },
-            )
-            .with_job_signal(signal.clone()),
-        );
-        match issuing.vault_opens_stored_keys().await {
+        let issuing = Arc::new(Issuing::new(
+            store.clone(),
+            blobs.clone(),
+            clock.clone(),
+            badges.clone(),
+            IssuingSettings {
+                public_url: public_url.to_owned(),
+                vault,
+                batch_lease_secs: config.issuing.batch_lease_secs,
+            },
+            signal.clone(),
+        ));
+        match issuing.issuers.vault_opens_stored_keys().await {
             Ok(true) => tracing::info!("the key-encryption key opens the stored issuer keys"),
             Ok(false) => {}
             Err(DomainError::Internal(m)) => return Err(m),
@@ -510,7 +508,7 @@ impl Server {
             }
         });
         // Batches started before jobs existed get theirs (once).
-        match self.app.issuing.resume_batches().await {
+        match self.app.issuing.batches.resume_batches().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(batches = n, "running batches are queued"),
             Err(e) => tracing::warn!(error = %e, "queueing running batches failed"),

@@ -432,6 +432,7 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
     use backpack_domain::issuing::{AwardRequest, IssuerInput, RecipientInput};
     let issuing = &app.issuing;
     let issuer = issuing
+        .issuers
         .create_issuer(
             staff,
             &IssuerInput {
@@ -449,6 +450,7 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
         .await
         .map_err(err)?;
     let security = issuing
+        .achievements
         .save_achievement(
             staff,
             issuer.id,
@@ -492,6 +494,7 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
         .await
         .map_err(err)?;
     let teamwork = issuing
+        .achievements
         .save_achievement(
             staff,
             issuer.id,
@@ -517,10 +520,12 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
     };
     let di = SignFormat::DataIntegrity(backpack_credentials::proof::SignSuite::EddsaRdfc2022);
     issuing
+        .awards
         .award(staff, issuer.id, &award(security.id, learner, di))
         .await
         .map_err(err)?;
     issuing
+        .awards
         .award(
             staff,
             issuer.id,
@@ -529,6 +534,7 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
         .await
         .map_err(err)?;
     issuing
+        .awards
         .award(
             staff,
             issuer.id,
@@ -537,6 +543,7 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
         .await
         .map_err(err)?;
     let revoked = issuing
+        .awards
         .award(
             staff,
             issuer.id,
@@ -545,6 +552,7 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
         .await
         .map_err(err)?;
     issuing
+        .status
         .set_state(
             staff,
             revoked.id,
@@ -577,6 +585,7 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
         ..Default::default()
     };
     let data = issuing
+        .achievements
         .save_achievement(
             staff,
             issuer.id,
@@ -590,7 +599,7 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
         .await
         .map_err(err)?;
     let pathway = issuing
-        .save_achievement(
+        .achievements.save_achievement(
             staff,
             issuer.id,
             None,
@@ -609,10 +618,12 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
         .await
         .map_err(err)?;
     issuing
+        .xapi
         .save_xapi_rule(staff, issuer.id, DEMO_ACTIVITY, Some(data.id), Some("70"))
         .await
         .map_err(err)?;
     issuing
+        .stacking
         .save_stack_rule(
             staff,
             issuer.id,
@@ -626,6 +637,7 @@ pub async fn fill_issuer(app: &App, staff: &User, learner: &str) -> Result<Strin
         .await
         .map_err(err)?;
     let (_, token) = issuing
+        .tokens
         .create_token(staff, issuer.id, "Demo LMS", "xapi")
         .await
         .map_err(err)?;
@@ -676,6 +688,7 @@ pub async fn bench_batch(
         .map_err(err)?;
     let issuer = app
         .issuing
+        .issuers
         .create_issuer(
             &staff,
             &IssuerInput {
@@ -690,6 +703,7 @@ pub async fn bench_batch(
     let spec = backpack_credentials::samples::eu_achievement();
     let achievement = app
         .issuing
+        .achievements
         .save_achievement(&staff, issuer.id, None, spec)
         .await
         .map_err(err)?;
@@ -701,6 +715,7 @@ pub async fn bench_batch(
     let started = std::time::Instant::now();
     let uploaded = app
         .issuing
+        .batches
         .upload_batch(
             &staff,
             issuer.id,
@@ -717,6 +732,7 @@ pub async fn bench_batch(
     // mails and deliveries, are jobs.
     let runner = tokio::spawn(app.jobs.clone().run());
     app.issuing
+        .batches
         .start_batch(&staff, uploaded.batch.id)
         .await
         .map_err(err)?;
@@ -725,6 +741,7 @@ pub async fn bench_batch(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let b = app
             .issuing
+            .batches
             .batch(&staff, uploaded.batch.id)
             .await
             .map_err(err)?;

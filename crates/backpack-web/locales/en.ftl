@@ -123,6 +123,7 @@ done-logged-out = You are logged out.
 ## Errors
 error-title = Something went wrong
 error-home = Go to the home page
+error-retry = Try again
 err-required = This field is required.
 err-email-invalid = Enter an e-mail address like name@example.org.
 err-password-too-short = The password must have at least 10 characters.

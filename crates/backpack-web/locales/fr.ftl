@@ -123,6 +123,7 @@ done-logged-out = Vous êtes déconnecté.
 ## Erreurs
 error-title = Un problème est survenu
 error-home = Aller à l'accueil
+error-retry = Réessayer
 err-required = Ce champ est obligatoire.
 err-email-invalid = Saisissez une adresse électronique comme nom@example.org.
 err-password-too-short = Le mot de passe doit comporter au moins 10 caractères.

@@ -403,13 +403,20 @@ struct ErrorTemplate {
     p: Page,
     title: String,
     text: String,
+    /// The one action is to load the page again (it answered 503).
+    retry: bool,
 }
 
 pub fn error_page(st: &AppState, ctx: &Ctx, status: StatusCode, code: &str) -> Response {
-    let p = Page::new(st, ctx, None);
+    let mut p = Page::new(st, ctx, None);
+    let retry = status == StatusCode::SERVICE_UNAVAILABLE;
+    // Who is signed in could not be read: offer no account links, neither
+    // "Log in" to a signed-in person nor pages that answer 503 too.
+    p.neutral = retry;
     let t = ErrorTemplate {
         title: p.t("error-title"),
         text: p.t(&field_key(code)),
+        retry,
         p,
     };
     match t.render() {

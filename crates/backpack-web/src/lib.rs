@@ -495,7 +495,7 @@ pub fn routes(max_upload_bytes: u64) -> Vec<Route> {
             "/issuing/{id}/batches",
             Staff,
             post(issuing::upload_batch).layer(DefaultBodyLimit::max(
-                backpack_domain::batches::MAX_BATCH_BYTES + 64 * 1024,
+                backpack_domain::issuing::batches::MAX_BATCH_BYTES + 64 * 1024,
             )),
         ),
         r(

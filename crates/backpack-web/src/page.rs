@@ -30,6 +30,9 @@ pub struct Page {
     pub user: Option<UserBrief>,
     pub locales: Vec<LocaleOption>,
     pub notice: Option<String>,
+    /// The header shows no account links (a page answered while who is
+    /// signed in could not be read, such as the 503 page).
+    pub neutral: bool,
     locale: Locale,
     st: AppState,
 }
@@ -44,6 +47,7 @@ impl Page {
             dir: ctx.locale.dir(),
             csrf: ctx.csrf.clone(),
             path: ctx.path.clone(),
+            neutral: false,
             user: ctx.user.as_ref().map(|u| UserBrief {
                 name: u.display_name.clone(),
                 is_admin: u.role == Role::Admin,

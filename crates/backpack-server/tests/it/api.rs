@@ -1038,7 +1038,7 @@ on_every_db!(the_issuer_api_end_to_end, |s: TestServer| {
         csv.as_bytes(),
     );
     assert_eq!((status, v["error"].as_str()), (400, Some("bad_request")));
-    let big = vec![b'a'; backpack_domain::batches::MAX_BATCH_BYTES + 1];
+    let big = vec![b'a'; backpack_domain::issuing::batches::MAX_BATCH_BYTES + 1];
     let (status, v, _) = api.send(&ta, "POST", &upload, "text/csv", &big);
     assert_eq!(
         (status, v["error"].as_str()),

@@ -522,6 +522,7 @@ fn health_reports_a_broken_store() {
         if h.status == 503 || std::time::Instant::now() > deadline {
             break h;
         }
+        #[allow(clippy::disallowed_methods)]
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert_eq!(h.status, 503, "{}", h.body);

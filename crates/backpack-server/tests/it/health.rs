@@ -145,6 +145,16 @@ fn a_lost_database_shows_as_503_within_two_seconds_and_pages_do_not_send_users_t
     assert!(r.header("location").is_none());
     assert!(r.body.contains("briefly unavailable"), "{}", r.body);
     assert_eq!(r.header("retry-after"), Some("30"));
+    // Its one action loads the same page again; the header offers neither
+    // "Log in" to a signed-in person nor pages that would answer 503 too.
+    assert!(
+        r.body
+            .contains(r#"<a class="button" href="/backpack">Try again</a>"#),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains(r#"href="/login""#), "{}", r.body);
+    assert!(!r.body.contains(r#"href="/backpack/badges""#), "{}", r.body);
 
     // Back: healthy again within seconds, the session still good.
     proxy.restore();

@@ -15,8 +15,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use backpack_domain::automation::ApiCaller;
 use backpack_domain::entities::TokenScope;
+use backpack_domain::issuing::ApiCaller;
 use backpack_domain::DomainError;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -153,7 +153,7 @@ pub async fn caller(
     scope: TokenScope,
 ) -> Result<ApiCaller, ApiError> {
     let token = token_of(headers).ok_or_else(|| ApiError::unauthorized(scope))?;
-    match st.issuing.authenticate(&token, scope).await {
+    match st.issuing.tokens.authenticate(&token, scope).await {
         Ok(c) => Ok(c),
         Err(DomainError::InvalidCredentials) => Err(ApiError::unauthorized(scope)),
         Err(e) => Err(e.into()),

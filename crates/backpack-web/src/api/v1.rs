@@ -22,12 +22,12 @@ use axum::Json;
 use backpack_credentials::eu::{AchievementSpec, Participation, Skill, Translation};
 use backpack_credentials::proof::SignSuite;
 use backpack_credentials::sign::SignFormat;
-use backpack_domain::automation::{ApiCaller, StackConsent, StackRuleView};
-use backpack_domain::batches::MAX_BATCH_BYTES;
 use backpack_domain::entities::{
     Achievement, AuditEntry, Batch, CredentialState, IssuedCredential, IssuedQuery, Issuer,
     IssuerKeyRecord, XapiRule, XapiStatementRecord,
 };
+use backpack_domain::issuing::batches::MAX_BATCH_BYTES;
+use backpack_domain::issuing::{ApiCaller, StackConsent, StackRuleView};
 use backpack_domain::issuing::{AwardRequest, IssuerInput, Issuing, RecipientInput};
 use backpack_domain::{DomainError, FieldError};
 use bytes::Bytes;
@@ -470,7 +470,7 @@ fn items(list: Vec<Value>) -> Json<Value> {
 // ── issuer and keys ───────────────────────────────────────────────────
 
 async fn my_issuer(st: &AppState, c: &ApiCaller) -> Result<Issuer, ApiError> {
-    Ok(st.issuing.issuer(c.user(), c.issuer_id()).await?)
+    Ok(st.issuing.issuers.issuer(c.user(), c.issuer_id()).await?)
 }
 
 /// `GET /api/v1/issuer`.
@@ -526,6 +526,7 @@ async fn put_issuer(
 ) -> Result<Json<Value>, ApiError> {
     let issuer = st
         .issuing
+        .issuers
         .update_issuer(c.user(), c.issuer_id(), &body.input())
         .await?;
     Ok(Json(issuer_json(&st, &issuer)))
@@ -534,7 +535,7 @@ async fn put_issuer(
 /// `GET /api/v1/keys`: oldest first, public parts only.
 async fn list_keys(State(st): State<AppState>, Api(c): Api) -> Result<Json<Value>, ApiError> {
     let issuer = my_issuer(&st, &c).await?;
-    let keys = st.issuing.keys(c.user(), issuer.id).await?;
+    let keys = st.issuing.issuers.keys(c.user(), issuer.id).await?;
     Ok(items(keys.iter().map(|k| key_json(&issuer, k)).collect()))
 }
 
@@ -542,7 +543,7 @@ async fn list_keys(State(st): State<AppState>, Api(c): Api) -> Result<Json<Value
 /// DID document).
 async fn rotate_key(State(st): State<AppState>, Api(c): Api) -> Result<Response, ApiError> {
     let issuer = my_issuer(&st, &c).await?;
-    let key = st.issuing.rotate_key(c.user(), issuer.id).await?;
+    let key = st.issuing.issuers.rotate_key(c.user(), issuer.id).await?;
     Ok(created("/api/v1/keys".into(), key_json(&issuer, &key)))
 }
 
@@ -556,7 +557,11 @@ async fn revoke_key(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let issuer = my_issuer(&st, &c).await?;
-    let key = st.issuing.revoke_key(c.user(), issuer.id, &id, "").await?;
+    let key = st
+        .issuing
+        .issuers
+        .revoke_key(c.user(), issuer.id, &id, "")
+        .await?;
     Ok(Json(key_json(&issuer, &key)))
 }
 
@@ -719,7 +724,11 @@ impl AchievementBody {
 
 /// The token's issuer's achievement with this id.
 async fn my_achievement(st: &AppState, c: &ApiCaller, id: &str) -> Result<Achievement, ApiError> {
-    let a = st.issuing.achievement(c.user(), object_id(id)?).await?;
+    let a = st
+        .issuing
+        .achievements
+        .achievement(c.user(), object_id(id)?)
+        .await?;
     Ok(c.scoped(a)?)
 }
 
@@ -729,7 +738,11 @@ async fn list_achievements(
     Api(c): Api,
 ) -> Result<Json<Value>, ApiError> {
     let issuer = my_issuer(&st, &c).await?;
-    let list = st.issuing.achievements(c.user(), issuer.id).await?;
+    let list = st
+        .issuing
+        .achievements
+        .achievements(c.user(), issuer.id)
+        .await?;
     Ok(items(
         list.iter()
             .map(|a| achievement_json(&st, &issuer, a))
@@ -747,6 +760,7 @@ async fn create_achievement(
     let issuer = my_issuer(&st, &c).await?;
     let a = st
         .issuing
+        .achievements
         .save_achievement(c.user(), issuer.id, None, body.spec()?)
         .await?;
     Ok(created(
@@ -777,6 +791,7 @@ async fn update_achievement(
     let issuer = my_issuer(&st, &c).await?;
     let a = st
         .issuing
+        .achievements
         .save_achievement(c.user(), issuer.id, Some(a.id), body.spec()?)
         .await?;
     Ok(Json(achievement_json(&st, &issuer, &a)))
@@ -792,7 +807,7 @@ async fn list_stack_consents(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let a = my_achievement(&st, &c, &id).await?;
-    let list = st.issuing.stack_consents(c.user(), a.id).await?;
+    let list = st.issuing.stacking.stack_consents(c.user(), a.id).await?;
     Ok(items(list.iter().map(consent_json).collect()))
 }
 
@@ -813,6 +828,7 @@ async fn allow_stacking(
     let a = my_achievement(&st, &c, &id).await?;
     let consent = st
         .issuing
+        .stacking
         .allow_stacking(c.user(), a.id, &body.issuer)
         .await?;
     Ok(created(
@@ -829,6 +845,7 @@ async fn disallow_stacking(
 ) -> Result<Response, ApiError> {
     let a = my_achievement(&st, &c, &id).await?;
     st.issuing
+        .stacking
         .disallow_stacking(c.user(), a.id, object_id(&issuer)?)
         .await?;
     Ok(no_content())
@@ -886,6 +903,7 @@ async fn award(
     };
     let issued = st
         .issuing
+        .awards
         .award_from(c.user(), c.issuer_id(), &request, "api")
         .await?;
     Ok(created(
@@ -951,7 +969,11 @@ async fn list_credentials(
         limit: per_page + 1,
         offset: page * per_page,
     };
-    let mut list = st.issuing.issued(c.user(), c.issuer_id(), &query).await?;
+    let mut list = st
+        .issuing
+        .awards
+        .issued(c.user(), c.issuer_id(), &query)
+        .await?;
     let has_next = list.len() as i64 > per_page;
     list.truncate(per_page as usize);
     Ok(Json(json!({
@@ -967,7 +989,11 @@ async fn my_credential(
     c: &ApiCaller,
     id: &str,
 ) -> Result<IssuedCredential, ApiError> {
-    let issued = st.issuing.issued_one(c.user(), object_id(id)?).await?;
+    let issued = st
+        .issuing
+        .awards
+        .issued_one(c.user(), object_id(id)?)
+        .await?;
     Ok(c.scoped(issued)?)
 }
 
@@ -1002,6 +1028,7 @@ async fn set_state(
         CredentialState::parse(body.state.trim()).ok_or_else(|| invalid("state", "bad_choice"))?;
     let issued = st
         .issuing
+        .status
         .set_state(c.user(), issued.id, target, &body.reason)
         .await?;
     Ok(Json(credential_json(&issued, true)))
@@ -1043,6 +1070,7 @@ async fn upload_batch(
     let filename = opt(q.filename).unwrap_or_else(|| "batch.csv".into());
     let uploaded = st
         .issuing
+        .batches
         .upload_batch(
             c.user(),
             c.issuer_id(),
@@ -1060,6 +1088,7 @@ async fn upload_batch(
     'scan: loop {
         let rows = st
             .issuing
+            .batches
             .batch_report(c.user(), b.id, after, 5_000)
             .await?;
         if rows.is_empty() {
@@ -1096,7 +1125,7 @@ async fn upload_batch(
 }
 
 async fn my_batch(st: &AppState, c: &ApiCaller, id: &str) -> Result<Batch, ApiError> {
-    let b = st.issuing.batch(c.user(), object_id(id)?).await?;
+    let b = st.issuing.batches.batch(c.user(), object_id(id)?).await?;
     Ok(c.scoped(b)?)
 }
 
@@ -1121,7 +1150,7 @@ async fn start_batch(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let b = my_batch(&st, &c, &id).await?;
-    let b = st.issuing.start_batch(c.user(), b.id).await?;
+    let b = st.issuing.batches.start_batch(c.user(), b.id).await?;
     Ok((StatusCode::ACCEPTED, Json(batch_json(&b))).into_response())
 }
 
@@ -1133,7 +1162,7 @@ async fn batch_report(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let b = my_batch(&st, &c, &id).await?;
-    let bytes = st.issuing.batch_report_csv(c.user(), b.id).await?;
+    let bytes = st.issuing.batches.batch_report_csv(c.user(), b.id).await?;
     let mut r = bytes.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -1155,7 +1184,7 @@ struct XapiRuleBody {
 
 /// `GET /api/v1/xapi-rules`.
 async fn list_xapi_rules(State(st): State<AppState>, Api(c): Api) -> Result<Json<Value>, ApiError> {
-    let rules = st.issuing.xapi_rules(c.user(), c.issuer_id()).await?;
+    let rules = st.issuing.xapi.xapi_rules(c.user(), c.issuer_id()).await?;
     Ok(items(rules.iter().map(xapi_rule_json).collect()))
 }
 
@@ -1169,6 +1198,7 @@ async fn create_xapi_rule(
     let min_score = body.min_score.map(|m| m.to_string());
     let rule = st
         .issuing
+        .xapi
         .save_xapi_rule(
             c.user(),
             c.issuer_id(),
@@ -1190,6 +1220,7 @@ async fn delete_xapi_rule(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     st.issuing
+        .xapi
         .delete_xapi_rule(c.user(), c.issuer_id(), object_id(&id)?)
         .await?;
     Ok(no_content())
@@ -1219,6 +1250,7 @@ async fn list_statements(
     let limit = limit_of(&q, 50)?;
     let list = st
         .issuing
+        .xapi
         .statements(c.user(), c.issuer_id(), limit)
         .await?;
     Ok(items(list.iter().map(statement_json).collect()))
@@ -1239,7 +1271,11 @@ async fn list_stack_rules(
     State(st): State<AppState>,
     Api(c): Api,
 ) -> Result<Json<Value>, ApiError> {
-    let rules = st.issuing.stack_rules(c.user(), c.issuer_id()).await?;
+    let rules = st
+        .issuing
+        .stacking
+        .stack_rules(c.user(), c.issuer_id())
+        .await?;
     Ok(items(rules.iter().map(stack_rule_json).collect()))
 }
 
@@ -1251,6 +1287,7 @@ async fn create_stack_rule(
 ) -> Result<Response, ApiError> {
     let rule = st
         .issuing
+        .stacking
         .save_stack_rule(
             c.user(),
             c.issuer_id(),
@@ -1260,6 +1297,7 @@ async fn create_stack_rule(
         .await?;
     let view = st
         .issuing
+        .stacking
         .stack_rules(c.user(), c.issuer_id())
         .await?
         .into_iter()
@@ -1278,6 +1316,7 @@ async fn delete_stack_rule(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     st.issuing
+        .stacking
         .delete_stack_rule(c.user(), c.issuer_id(), object_id(&id)?)
         .await?;
     Ok(no_content())
@@ -1292,7 +1331,11 @@ async fn audit(
     ApiQuery(q): ApiQuery<LimitQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = limit_of(&q, 100)?;
-    let list = st.issuing.audit_log(c.user(), c.issuer_id(), limit).await?;
+    let list = st
+        .issuing
+        .issuers
+        .audit_log(c.user(), c.issuer_id(), limit)
+        .await?;
     Ok(items(list.iter().map(audit_json).collect()))
 }
 

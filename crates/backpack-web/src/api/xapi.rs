@@ -60,6 +60,7 @@ pub async fn statements(
     let parsed = xapi::parse(&body).map_err(problems)?;
     let outcomes = st
         .issuing
+        .xapi
         .receive_statements(&caller, parsed)
         .await?
         .map_err(problems)?;

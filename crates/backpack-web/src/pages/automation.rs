@@ -101,6 +101,7 @@ async fn tokens_page(
 ) -> Result<Response, PageError> {
     let rows = st
         .issuing
+        .tokens
         .tokens(user, issuer.id)
         .await?
         .into_iter()
@@ -139,7 +140,7 @@ pub async fn tokens(
     Query(n): Query<Notice>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let f = TokenForm {
         scope: "xapi".into(),
         ..Default::default()
@@ -168,9 +169,10 @@ pub async fn create_token(
     Form(f): Form<TokenForm>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     match st
         .issuing
+        .tokens
         .create_token(user, issuer.id, &f.name, &f.scope)
         .await
     {
@@ -217,6 +219,7 @@ pub async fn revoke_token(
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
     st.issuing
+        .tokens
         .revoke_token(user, id, object_id(&token)?)
         .await?;
     Ok(see_other(&format!(
@@ -342,13 +345,18 @@ async fn automation_page(
     forms: Forms,
     done: Option<&str>,
 ) -> Result<Response, PageError> {
-    let achievements = st.issuing.achievements(user, issuer.id).await?;
+    let achievements = st
+        .issuing
+        .achievements
+        .achievements(user, issuer.id)
+        .await?;
     let names: HashMap<Uuid, String> = achievements
         .iter()
         .map(|a| (a.id, a.spec.name.clone()))
         .collect();
     let xapi_rules = st
         .issuing
+        .xapi
         .xapi_rules(user, issuer.id)
         .await?
         .into_iter()
@@ -362,6 +370,7 @@ async fn automation_page(
         .collect();
     let stack_rules = st
         .issuing
+        .stacking
         .stack_rules(user, issuer.id)
         .await?
         .into_iter()
@@ -378,6 +387,7 @@ async fn automation_page(
         .collect();
     let statements = st
         .issuing
+        .xapi
         .statements(user, issuer.id, STATEMENTS_SHOWN)
         .await?
         .into_iter()
@@ -427,7 +437,7 @@ pub async fn automation(
     Query(n): Query<Notice>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     automation_page(
         &st,
         &ctx,
@@ -472,10 +482,11 @@ pub async fn create_xapi_rule(
     Form(f): Form<XapiRuleForm>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let achievement = Uuid::parse_str(f.achievement_id.trim()).ok();
     match st
         .issuing
+        .xapi
         .save_xapi_rule(
             user,
             issuer.id,
@@ -516,6 +527,7 @@ pub async fn delete_xapi_rule(
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
     st.issuing
+        .xapi
         .delete_xapi_rule(user, id, object_id(&rule)?)
         .await?;
     Ok(see_other(&format!(
@@ -533,11 +545,12 @@ pub async fn create_stack_rule(
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let f = StackRuleForm::parse(&body);
     let target = Uuid::parse_str(f.target.trim()).ok();
     match st
         .issuing
+        .stacking
         .save_stack_rule(user, issuer.id, target, &f.all())
         .await
     {
@@ -572,6 +585,7 @@ pub async fn delete_stack_rule(
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
     st.issuing
+        .stacking
         .delete_stack_rule(user, id, object_id(&rule)?)
         .await?;
     Ok(see_other(&format!(

@@ -84,6 +84,7 @@ async fn list_page(
         .collect();
     let stacks = if source == BadgeSource::Portal {
         st.issuing
+            .stacking
             .stack_progress(user)
             .await?
             .into_iter()

@@ -142,6 +142,7 @@ async fn home_page(
 ) -> Result<Response, PageError> {
     let issuers = st
         .issuing
+        .issuers
         .issuers(user)
         .await?
         .into_iter()
@@ -182,7 +183,7 @@ pub async fn create_issuer(
     Form(f): Form<ProfileForm>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    match st.issuing.create_issuer(user, &f.input()).await {
+    match st.issuing.issuers.create_issuer(user, &f.input()).await {
         Ok(i) => Ok(see_other(&format!("/issuing/{}?done=issuer_created", i.id))),
         Err(e) => {
             let (status, errs) = invalid(e)?;
@@ -245,6 +246,7 @@ async fn issuer_page(
 ) -> Result<Response, PageError> {
     let keys = st
         .issuing
+        .issuers
         .keys(user, issuer.id)
         .await?
         .into_iter()
@@ -259,13 +261,19 @@ async fn issuer_page(
         .collect();
     let members = st
         .issuing
+        .issuers
         .members(user, issuer.id)
         .await?
         .into_iter()
         .map(|m| (m.display_name, m.primary_email))
         .collect();
-    let achievements = st.issuing.achievements(user, issuer.id).await?.len();
-    let issued = st.issuing.count_issued(user, issuer.id).await?;
+    let achievements = st
+        .issuing
+        .achievements
+        .achievements(user, issuer.id)
+        .await?
+        .len();
+    let issued = st.issuing.awards.count_issued(user, issuer.id).await?;
     render(
         status,
         &IssuerTemplate {
@@ -294,7 +302,7 @@ pub async fn show_issuer(
     Query(n): Query<Notice>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     issuer_page(
         &st,
         &ctx,
@@ -317,11 +325,11 @@ pub async fn update_issuer(
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
-    match st.issuing.update_issuer(user, id, &f.input()).await {
+    match st.issuing.issuers.update_issuer(user, id, &f.input()).await {
         Ok(i) => Ok(see_other(&format!("/issuing/{}?done=issuer_saved", i.id))),
         Err(e) => {
             let (status, errs) = invalid(e)?;
-            let issuer = st.issuing.issuer(user, id).await?;
+            let issuer = st.issuing.issuers.issuer(user, id).await?;
             let errors = FieldErrors::new(&st, ctx.locale, &errs);
             issuer_page(
                 &st,
@@ -347,7 +355,7 @@ pub async fn upload_logo(
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
-    let issuer = st.issuing.issuer(user, id).await?;
+    let issuer = st.issuing.issuers.issuer(user, id).await?;
     let upload = read_upload(form).await?;
     let Some((_, bytes)) = upload.file else {
         let errors = FieldErrors::one(&st, ctx.locale, "file", "file_empty");
@@ -364,7 +372,7 @@ pub async fn upload_logo(
         )
         .await;
     };
-    match st.issuing.set_logo(user, id, bytes).await {
+    match st.issuing.issuers.set_logo(user, id, bytes).await {
         Ok(_) => Ok(see_other(&format!("/issuing/{id}?done=issuer_saved"))),
         Err(e) => {
             let (status, errs) = invalid(e)?;
@@ -392,7 +400,7 @@ pub async fn rotate_key(
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
-    st.issuing.rotate_key(user, id).await?;
+    st.issuing.issuers.rotate_key(user, id).await?;
     Ok(see_other(&format!("/issuing/{id}?done=key_rotated")))
 }
 
@@ -414,6 +422,7 @@ pub async fn revoke_key(
     let id = object_id(&id)?;
     let key = object_id(&key)?;
     st.issuing
+        .issuers
         .revoke_key(user, id, &key.to_string(), &f.reason)
         .await?;
     Ok(see_other(&format!("/issuing/{id}?done=key_revoked")))
@@ -433,11 +442,11 @@ pub async fn add_member(
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
-    match st.issuing.add_member(user, id, &f.email).await {
+    match st.issuing.issuers.add_member(user, id, &f.email).await {
         Ok(()) => Ok(see_other(&format!("/issuing/{id}?done=member_added"))),
         Err(e) => {
             let (status, errs) = invalid(e)?;
-            let issuer = st.issuing.issuer(user, id).await?;
+            let issuer = st.issuing.issuers.issuer(user, id).await?;
             let errors = FieldErrors::new(&st, ctx.locale, &errs);
             issuer_page(&st, &ctx, user, issuer, status, errors, None, f.email, None).await
         }
@@ -476,10 +485,11 @@ pub async fn achievements(
     Query(n): Query<Notice>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let p = Page::new(&st, &ctx, n.done.as_deref());
     let rows = st
         .issuing
+        .achievements
         .achievements(user, issuer.id)
         .await?
         .iter()
@@ -726,6 +736,7 @@ async fn consent_rows(
     };
     Ok(st
         .issuing
+        .stacking
         .stack_consents(user, a.id)
         .await?
         .into_iter()
@@ -783,7 +794,7 @@ pub async fn new_achievement(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let f = AchievementForm {
         eu: Some("on".into()),
         achievement_type: "MicroCredential".into(),
@@ -811,10 +822,11 @@ pub async fn create_achievement(
     Form(f): Form<AchievementForm>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let result = match f.spec() {
         Ok(spec) => {
             st.issuing
+                .achievements
                 .save_achievement(user, issuer.id, None, spec)
                 .await
         }
@@ -851,8 +863,12 @@ pub async fn show_achievement(
     Query(n): Query<Notice>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let a = st.issuing.achievement(user, object_id(&id)?).await?;
-    let issuer = st.issuing.issuer(user, a.issuer_id).await?;
+    let a = st
+        .issuing
+        .achievements
+        .achievement(user, object_id(&id)?)
+        .await?;
+    let issuer = st.issuing.issuers.issuer(user, a.issuer_id).await?;
     let f = AchievementForm::of(&a.spec);
     let consents = consent_rows(&st, user, Some(&a)).await?;
     achievement_page(
@@ -876,11 +892,16 @@ pub async fn update_achievement(
     Form(f): Form<AchievementForm>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let a = st.issuing.achievement(user, object_id(&id)?).await?;
-    let issuer = st.issuing.issuer(user, a.issuer_id).await?;
+    let a = st
+        .issuing
+        .achievements
+        .achievement(user, object_id(&id)?)
+        .await?;
+    let issuer = st.issuing.issuers.issuer(user, a.issuer_id).await?;
     let result = match f.spec() {
         Ok(spec) => {
             st.issuing
+                .achievements
                 .save_achievement(user, issuer.id, Some(a.id), spec)
                 .await
         }
@@ -918,11 +939,20 @@ pub async fn upload_achievement_image(
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let a = st.issuing.achievement(user, object_id(&id)?).await?;
-    let issuer = st.issuing.issuer(user, a.issuer_id).await?;
+    let a = st
+        .issuing
+        .achievements
+        .achievement(user, object_id(&id)?)
+        .await?;
+    let issuer = st.issuing.issuers.issuer(user, a.issuer_id).await?;
     let upload = read_upload(form).await?;
     let result = match upload.file {
-        Some((_, bytes)) => st.issuing.set_achievement_image(user, a.id, bytes).await,
+        Some((_, bytes)) => {
+            st.issuing
+                .achievements
+                .set_achievement_image(user, a.id, bytes)
+                .await
+        }
         None => Err(DomainError::field("file", "file_empty")),
     };
     match result {
@@ -968,15 +998,24 @@ pub async fn allow_stacking(
     Form(f): Form<ConsentForm>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let a = st.issuing.achievement(user, object_id(&id)?).await?;
-    match st.issuing.allow_stacking(user, a.id, &f.issuer).await {
+    let a = st
+        .issuing
+        .achievements
+        .achievement(user, object_id(&id)?)
+        .await?;
+    match st
+        .issuing
+        .stacking
+        .allow_stacking(user, a.id, &f.issuer)
+        .await
+    {
         Ok(_) => Ok(see_other(&format!(
             "/issuing/achievements/{}?done=stack_consent_granted#stacking-h",
             a.id
         ))),
         Err(e) => {
             let (status, errs) = invalid(e)?;
-            let issuer = st.issuing.issuer(user, a.issuer_id).await?;
+            let issuer = st.issuing.issuers.issuer(user, a.issuer_id).await?;
             let errors = FieldErrors::new(&st, ctx.locale, &errs);
             let consents = consent_rows(&st, user, Some(&a)).await?;
             achievement_page(
@@ -1004,6 +1043,7 @@ pub async fn disallow_stacking(
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
     st.issuing
+        .stacking
         .disallow_stacking(user, id, object_id(&issuer)?)
         .await?;
     Ok(see_other(&format!(
@@ -1047,8 +1087,13 @@ async fn award_page(
     f: AwardForm,
     done: Option<&str>,
 ) -> Result<Response, PageError> {
-    let achievements =
-        achievement_choices(issuer, &st.issuing.achievements(user, issuer.id).await?);
+    let achievements = achievement_choices(
+        issuer,
+        &st.issuing
+            .achievements
+            .achievements(user, issuer.id)
+            .await?,
+    );
     render(
         status,
         &AwardTemplate {
@@ -1069,7 +1114,7 @@ pub async fn award_form(
     Query(n): Query<Notice>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let f = AwardForm {
         recipient_kind: "email".into(),
         format: "json".into(),
@@ -1095,7 +1140,7 @@ pub async fn award(
     Form(f): Form<AwardForm>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let request = (|| {
         use backpack_domain::FieldError;
         let achievement_id = Uuid::parse_str(f.achievement_id.trim())
@@ -1122,7 +1167,7 @@ pub async fn award(
         })
     })();
     let result = match request {
-        Ok(req) => st.issuing.award(user, issuer.id, &req).await,
+        Ok(req) => st.issuing.awards.award(user, issuer.id, &req).await,
         Err(e) => Err(DomainError::Invalid(vec![e])),
     };
     match result {
@@ -1216,7 +1261,7 @@ pub async fn issued_list(
     Query(f): Query<IssuedFilter>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let page = f.page.clamp(0, 100_000);
     let query = IssuedQuery {
         text: opt(&f.q).map(|t| t.chars().take(200).collect()),
@@ -1225,11 +1270,12 @@ pub async fn issued_list(
         limit: ISSUED_PAGE + 1,
         offset: page * ISSUED_PAGE,
     };
-    let mut list = st.issuing.issued(user, issuer.id, &query).await?;
+    let mut list = st.issuing.awards.issued(user, issuer.id, &query).await?;
     let has_next = list.len() as i64 > ISSUED_PAGE;
     list.truncate(ISSUED_PAGE as usize);
     let achievements = st
         .issuing
+        .achievements
         .achievements(user, issuer.id)
         .await?
         .into_iter()
@@ -1290,7 +1336,7 @@ async fn issued_page(
     errors: FieldErrors,
     done: Option<&str>,
 ) -> Result<Response, PageError> {
-    let issuer = st.issuing.issuer(user, c.issuer_id).await?;
+    let issuer = st.issuing.issuers.issuer(user, c.issuer_id).await?;
     let pretty = if c.format == "json" {
         serde_json::from_str::<serde_json::Value>(&c.credential)
             .ok()
@@ -1329,7 +1375,7 @@ pub async fn show_issued(
     Query(n): Query<Notice>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let c = st.issuing.issued_one(user, object_id(&id)?).await?;
+    let c = st.issuing.awards.issued_one(user, object_id(&id)?).await?;
     issued_page(
         &st,
         &ctx,
@@ -1348,7 +1394,7 @@ pub async fn download_issued(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let c = st.issuing.issued_one(user, object_id(&id)?).await?;
+    let c = st.issuing.awards.issued_one(user, object_id(&id)?).await?;
     let (media, ext) = if c.format == "jwt" {
         ("application/vc+jwt", "jwt")
     } else {
@@ -1376,9 +1422,14 @@ pub async fn set_state(
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
-    let c = st.issuing.issued_one(user, id).await?;
+    let c = st.issuing.awards.issued_one(user, id).await?;
     let result = match CredentialState::parse(&f.state) {
-        Some(target) => st.issuing.set_state(user, id, target, &f.reason).await,
+        Some(target) => {
+            st.issuing
+                .status
+                .set_state(user, id, target, &f.reason)
+                .await
+        }
         None => Err(DomainError::field("state", "bad_choice")),
     };
     match result {
@@ -1403,14 +1454,14 @@ pub async fn resend_claim(
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
-    match st.issuing.resend_claim(user, id).await {
+    match st.issuing.claims.resend_claim(user, id).await {
         Ok(c) => Ok(see_other(&format!(
             "/issuing/credentials/{}?done=claim_resent",
             c.id
         ))),
         Err(e) => {
             let (status, errs) = invalid(e)?;
-            let c = st.issuing.issued_one(user, id).await?;
+            let c = st.issuing.awards.issued_one(user, id).await?;
             let errors = FieldErrors::new(&st, ctx.locale, &errs);
             issued_page(&st, &ctx, user, c, status, errors, None).await
         }
@@ -1433,9 +1484,10 @@ pub async fn audit(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let rows = st
         .issuing
+        .issuers
         .audit_log(user, issuer.id, 500)
         .await?
         .into_iter()
@@ -1494,10 +1546,10 @@ async fn claim_view(
     token: &str,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let c = st.issuing.claim_info(token).await?;
+    let c = st.issuing.claims.claim_info(token).await?;
     let (may_claim, pending) = match &ctx.user {
         Some(user) => {
-            let may = st.issuing.may_claim(user, &c).await?;
+            let may = st.issuing.claims.may_claim(user, &c).await?;
             let pending = !may
                 && c.recipient_kind == backpack_domain::entities::RecipientKind::Email
                 && st
@@ -1552,7 +1604,7 @@ pub async fn claim(
     Form(f): Form<ClaimForm>,
 ) -> Result<Response, PageError> {
     let user = ctx.require_user()?;
-    match st.issuing.claim(user, f.token.trim()).await {
+    match st.issuing.claims.claim(user, f.token.trim()).await {
         Ok(_) => Ok(see_other("/backpack/portal?done=credential_claimed")),
         // Not this account's address or DID: the page says which to confirm.
         Err(DomainError::Invalid(_)) => {
@@ -1593,7 +1645,7 @@ pub async fn did_document(
     State(st): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let doc = st.issuing.did_document(&slug).await?;
+    let doc = st.issuing.issuers.did_document(&slug).await?;
     Ok(public_json(doc.to_string(), "application/did+json"))
 }
 
@@ -1602,7 +1654,7 @@ pub async fn logo(
     State(st): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let (bytes, media) = st.issuing.logo(&slug).await?;
+    let (bytes, media) = st.issuing.issuers.logo(&slug).await?;
     Ok(public_image(bytes, &media))
 }
 
@@ -1611,7 +1663,11 @@ pub async fn status_list(
     State(st): State<AppState>,
     Path((id, purpose)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let list = st.issuing.status_list(object_id(&id)?, &purpose).await?;
+    let list = st
+        .issuing
+        .status
+        .status_list(object_id(&id)?, &purpose)
+        .await?;
     let mut r = public_json(list, "application/vc+ld+json");
     // Verifiers must see a revocation within a minute.
     r.headers_mut().insert(
@@ -1626,7 +1682,11 @@ pub async fn public_achievement(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (_, doc) = st.issuing.public_achievement(object_id(&id)?).await?;
+    let (_, doc) = st
+        .issuing
+        .achievements
+        .public_achievement(object_id(&id)?)
+        .await?;
     Ok(public_json(doc.to_string(), "application/json"))
 }
 
@@ -1635,7 +1695,11 @@ pub async fn achievement_image(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (bytes, media) = st.issuing.achievement_image(object_id(&id)?).await?;
+    let (bytes, media) = st
+        .issuing
+        .achievements
+        .achievement_image(object_id(&id)?)
+        .await?;
     Ok(public_image(bytes, &media))
 }
 
@@ -1689,13 +1753,18 @@ async fn batches_page(
     achievement_id: String,
     format: String,
 ) -> Result<Response, PageError> {
-    let achievements: Vec<Achievement> = st.issuing.achievements(user, issuer.id).await?;
+    let achievements: Vec<Achievement> = st
+        .issuing
+        .achievements
+        .achievements(user, issuer.id)
+        .await?;
     let names: std::collections::HashMap<Uuid, String> = achievements
         .iter()
         .map(|a| (a.id, a.spec.name.clone()))
         .collect();
     let batches = st
         .issuing
+        .batches
         .batches(user, issuer.id)
         .await?
         .into_iter()
@@ -1730,7 +1799,7 @@ pub async fn batches(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     batches_page(
         &st,
         &ctx,
@@ -1751,7 +1820,7 @@ pub async fn upload_batch(
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let issuer = st.issuing.issuer(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, object_id(&id)?).await?;
     let upload = read_upload(form).await?;
     let achievement_id = upload.text("achievement_id");
     let format_text = upload.text("format");
@@ -1765,6 +1834,7 @@ pub async fn upload_batch(
                 SignFormat::DataIntegrity(backpack_credentials::proof::SignSuite::EddsaRdfc2022)
             };
             st.issuing
+                .batches
                 .upload_batch(user, issuer.id, a, format, &filename, bytes)
                 .await
         }
@@ -1827,16 +1897,24 @@ pub async fn show_batch(
     Query(n): Query<Notice>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let b = st.issuing.batch(user, object_id(&id)?).await?;
-    let issuer = st.issuing.issuer(user, b.issuer_id).await?;
-    let achievement = st.issuing.achievement(user, b.achievement_id).await?;
+    let b = st.issuing.batches.batch(user, object_id(&id)?).await?;
+    let issuer = st.issuing.issuers.issuer(user, b.issuer_id).await?;
+    let achievement = st
+        .issuing
+        .achievements
+        .achievement(user, b.achievement_id)
+        .await?;
     let p = Page::new(&st, &ctx, n.done.as_deref());
     // Invalid rows first (they were recorded at upload).
     let mut problems = Vec::new();
     let mut after = 0;
     let mut more = false;
     'scan: loop {
-        let rows = st.issuing.batch_report(user, b.id, after, 5_000).await?;
+        let rows = st
+            .issuing
+            .batches
+            .batch_report(user, b.id, after, 5_000)
+            .await?;
         if rows.is_empty() {
             break;
         }
@@ -1891,7 +1969,11 @@ pub async fn start_batch(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let b = st.issuing.start_batch(user, object_id(&id)?).await?;
+    let b = st
+        .issuing
+        .batches
+        .start_batch(user, object_id(&id)?)
+        .await?;
     Ok(see_other(&format!(
         "/issuing/batches/{}?done=batch_started",
         b.id
@@ -1906,7 +1988,7 @@ pub async fn batch_progress(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let b = st.issuing.batch(user, object_id(&id)?).await?;
+    let b = st.issuing.batches.batch(user, object_id(&id)?).await?;
     let body = serde_json::json!({
         "state": b.state.code(),
         "total": b.total,
@@ -1931,8 +2013,8 @@ pub async fn batch_report(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
-    let b = st.issuing.batch(user, object_id(&id)?).await?;
-    let bytes = st.issuing.batch_report_csv(user, b.id).await?;
+    let b = st.issuing.batches.batch(user, object_id(&id)?).await?;
+    let bytes = st.issuing.batches.batch_report_csv(user, b.id).await?;
     let name = format!("report-{}.csv", b.filename.trim_end_matches(".csv"));
     Ok(attachment(bytes, "text/csv; charset=utf-8", &name))
 }

@@ -18,7 +18,9 @@ use sha2::Digest;
 use uuid::Uuid;
 
 use crate::entities::*;
-use crate::issuing::{Actor, Award, Issuing, Prepared, RecipientTarget, Slots};
+use std::sync::Arc;
+
+use super::{Actor, Award, Core, Issuing, Prepared, RecipientTarget, Slots};
 use crate::jobs::{Job, Outcome};
 use crate::values::{Did, Email};
 use crate::{Conflict, DomainError, StoreError};
@@ -264,9 +266,14 @@ pub fn safe_cell(value: &str) -> String {
     }
 }
 
-impl Issuing {
+/// Batch awards from CSV files.
+pub struct Batches {
+    pub(super) core: Arc<Core>,
+}
+
+impl Batches {
     fn lease_secs(&self) -> i64 {
-        i64::try_from(self.settings.batch_lease_secs).unwrap_or(30)
+        i64::try_from(self.core.settings.batch_lease_secs).unwrap_or(30)
     }
 
     /// Check an uploaded CSV and keep it as a batch in preview.
@@ -279,8 +286,9 @@ impl Issuing {
         filename: &str,
         bytes: Bytes,
     ) -> Result<Uploaded, DomainError> {
-        let issuer = self.issuer(user, issuer_id).await?;
+        let issuer = self.core.issuer(user, issuer_id).await?;
         let achievement = self
+            .core
             .achievement(user, achievement_id)
             .await
             .ok()
@@ -291,6 +299,7 @@ impl Issuing {
         }
         let sha = crate::tokens::hex(&sha2::Sha256::digest(&bytes));
         if let Some(existing) = self
+            .core
             .store
             .find_batch_by_file(issuer.id, achievement.id, &sha)
             .await?
@@ -321,7 +330,7 @@ impl Issuing {
         .await
         .map_err(DomainError::internal)??;
         let id = Uuid::new_v4();
-        let now = self.clock.unix();
+        let now = self.core.clock.unix();
         let batch = Batch {
             id,
             issuer_id: issuer.id,
@@ -353,7 +362,8 @@ impl Issuing {
                 issued_id: None,
             })
             .collect();
-        self.blobs
+        self.core
+            .blobs
             .put(&batch.blob_key, bytes)
             .await
             .map_err(DomainError::Internal)?;
@@ -370,11 +380,12 @@ impl Issuing {
                 batch.filename, batch.total, batch.valid
             ),
         };
-        match self.store.insert_batch(&batch, &invalid, &audit).await {
+        match self.core.store.insert_batch(&batch, &invalid, &audit).await {
             Ok(()) => Ok(Uploaded { batch, new: true }),
             Err(StoreError::Conflict(_)) => {
-                let _ = self.blobs.delete(&batch.blob_key).await;
+                let _ = self.core.blobs.delete(&batch.blob_key).await;
                 let existing = self
+                    .core
                     .store
                     .find_batch_by_file(issuer.id, achievement.id, &batch.sha256)
                     .await?
@@ -385,22 +396,23 @@ impl Issuing {
                 })
             }
             Err(e) => {
-                let _ = self.blobs.delete(&batch.blob_key).await;
+                let _ = self.core.blobs.delete(&batch.blob_key).await;
                 Err(e.into())
             }
         }
     }
 
     pub async fn batch(&self, user: &User, id: Uuid) -> Result<Batch, DomainError> {
-        self.store
+        self.core
+            .store
             .find_batch(user.id, id)
             .await?
             .ok_or(DomainError::NotFound)
     }
 
     pub async fn batches(&self, user: &User, issuer_id: Uuid) -> Result<Vec<Batch>, DomainError> {
-        self.issuer(user, issuer_id).await?;
-        Ok(self.store.list_batches(user.id, issuer_id).await?)
+        self.core.issuer(user, issuer_id).await?;
+        Ok(self.core.store.list_batches(user.id, issuer_id).await?)
     }
 
     /// The per-row report of a batch (`after` and `limit` page it).
@@ -412,7 +424,7 @@ impl Issuing {
         limit: i64,
     ) -> Result<Vec<BatchRow>, DomainError> {
         let batch = self.batch(user, id).await?;
-        Ok(self.store.batch_rows(batch.id, after, limit).await?)
+        Ok(self.core.store.batch_rows(batch.id, after, limit).await?)
     }
 
     /// The per-row report as CSV (`row,recipient,status,credential_or_error`),
@@ -425,7 +437,7 @@ impl Issuing {
             .map_err(DomainError::internal)?;
         let mut after = 0;
         loop {
-            let rows = self.store.batch_rows(batch.id, after, 5_000).await?;
+            let rows = self.core.store.batch_rows(batch.id, after, 5_000).await?;
             if rows.is_empty() {
                 break;
             }
@@ -451,7 +463,7 @@ impl Issuing {
     /// changes nothing). The batch's job is queued with its start.
     pub async fn start_batch(&self, user: &User, id: Uuid) -> Result<Batch, DomainError> {
         let batch = self.batch(user, id).await?;
-        let now = self.clock.unix();
+        let now = self.core.clock.unix();
         let audit = AuditEntry {
             id: Uuid::new_v4(),
             issuer_id: batch.issuer_id,
@@ -463,8 +475,13 @@ impl Issuing {
             detail: format!("{} · {} valid rows", batch.filename, batch.valid),
         };
         let job = Job::RunBatch { batch_id: id }.queue(now);
-        if self.store.start_batch(user.id, id, &audit, &job).await? {
-            self.signal.queued();
+        if self
+            .core
+            .store
+            .start_batch(user.id, id, &audit, &job)
+            .await?
+        {
+            self.core.signal.queued();
         }
         self.batch(user, id).await
     }
@@ -472,13 +489,13 @@ impl Issuing {
     /// Queue a job for every running batch that has none (batches started
     /// before jobs existed; a job already queued is kept). Run at start.
     pub async fn resume_batches(&self) -> Result<usize, DomainError> {
-        let ids = self.store.running_batches().await?;
-        let now = self.clock.unix();
+        let ids = self.core.store.running_batches().await?;
+        let now = self.core.clock.unix();
         let jobs: Vec<NewJob> = ids
             .iter()
             .map(|id| Job::RunBatch { batch_id: *id }.queue(now))
             .collect();
-        self.store.enqueue_jobs(&jobs).await?;
+        self.core.store.enqueue_jobs(&jobs).await?;
         Ok(ids.len())
     }
 
@@ -493,8 +510,9 @@ impl Issuing {
         id: Uuid,
         stopping: &tokio::sync::watch::Receiver<bool>,
     ) -> Result<Outcome, DomainError> {
-        let now = self.clock.unix();
+        let now = self.core.clock.unix();
         let Some(mut batch) = self
+            .core
             .store
             .lease_batch(id, now, now + self.lease_secs())
             .await?
@@ -506,16 +524,19 @@ impl Issuing {
             tracing::info!(batch = %id, next_row = batch.next_row, issued = batch.issued, "taking over a batch where it stopped");
         }
         let issuer = self
+            .core
             .store
             .find_issuer_public(batch.issuer_id)
             .await?
             .ok_or(DomainError::NotFound)?;
         let achievement = self
+            .core
             .store
             .public_achievement(batch.achievement_id)
             .await?
             .ok_or(DomainError::NotFound)?;
         let bytes = self
+            .core
             .blobs
             .get(&batch.blob_key)
             .await
@@ -530,7 +551,7 @@ impl Issuing {
         })
         .await
         .map_err(DomainError::internal)??;
-        let key = self.signing_key(&issuer).await?;
+        let key = self.core.signing_key(&issuer).await?;
         let actor = Actor {
             user_id: batch.actor_id,
             name: batch.actor_name.clone(),
@@ -549,27 +570,29 @@ impl Issuing {
             let awards = chunk_awards(chunk, batch_id, format);
             async move {
                 let awards = self.with_accounts(awards).await?;
-                let slots = self.reserve_slots(issuer, key, awards.len() as i64).await?;
+                let slots = self
+                    .core
+                    .reserve_slots(issuer, key, awards.len() as i64)
+                    .await?;
                 Ok::<_, DomainError>((awards, slots))
             }
         };
         let sign = |awards: Vec<Award>, slots: Option<Slots>| {
             let (issuer, achievement, key, actor) = (&issuer, &achievement, &key, &actor);
             async move {
-                match slots {
-                    Some(slots) => {
-                        self.prepare(issuer, achievement, key, actor, slots, &awards)
-                            .await
-                    }
-                    None => Ok(Vec::new()),
-                }
+                self.core
+                    .prepare(issuer, achievement, key, actor, slots, &awards)
+                    .await
             }
         };
         let (awards, slots) = reserve(&chunk).await?;
         let mut prepared = sign(awards, slots).await?;
         loop {
             if *stopping.borrow() {
-                self.store.release_batch(id, self.clock.unix()).await?;
+                self.core
+                    .store
+                    .release_batch(id, self.core.clock.unix())
+                    .await?;
                 tracing::info!(batch = %id, next_row = batch.next_row, "stopping: the batch is released for another server");
                 return Ok(Outcome::Interrupted);
             }
@@ -604,7 +627,7 @@ impl Issuing {
                 }
                 Err(e) => return Err(e.into()),
             }
-            self.signal.queued();
+            self.core.signal.queued();
             batch.issued += prepared.len() as i64;
             batch.next_row = next_row;
             let Some(next) = next else {
@@ -626,6 +649,7 @@ impl Issuing {
             })
             .collect();
         let mut accounts: HashMap<String, User> = self
+            .core
             .store
             .accounts_with_emails(&addresses)
             .await?
@@ -634,7 +658,7 @@ impl Issuing {
         for a in &mut awards {
             a.account = match &a.recipient {
                 RecipientTarget::Email(e) => accounts.remove(e),
-                RecipientTarget::Did(d) => self.store.account_with_did(d).await?,
+                RecipientTarget::Did(d) => self.core.store.account_with_did(d).await?,
             };
         }
         Ok(awards)
@@ -650,7 +674,7 @@ impl Issuing {
         next_row: i64,
         done: bool,
     ) -> Result<(), StoreError> {
-        let at = self.clock.unix();
+        let at = self.core.clock.unix();
         let progress = ChunkProgress {
             next_row,
             done_at: done.then_some(at),
@@ -682,8 +706,9 @@ impl Issuing {
             .iter()
             .filter_map(|p| p.claim.as_ref().map(|c| c.0.clone()))
             .collect();
-        let jobs = self.award_jobs(issuer, prepared);
-        self.store
+        let jobs = self.core.award_jobs(issuer, prepared);
+        self.core
+            .store
             .insert_batch_chunk(batch, &credentials, &claims, &[], &audit, &progress, &jobs)
             .await
     }
