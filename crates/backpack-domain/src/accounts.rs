@@ -12,7 +12,7 @@ use crate::jobs::{Job, JobSignal};
 use crate::ports::{BlobStore, Clock, Notification, Store};
 use crate::tokens::{hex, random_token, token_hash};
 use crate::values::{Did, DisplayName, Email, Locale, NewPassword, Role};
-use crate::{passwords, DomainError, StoreError};
+use crate::{passwords, DomainError, StoreError, UserId};
 
 /// Settings of the account use cases (from the server's configuration).
 #[derive(Debug, Clone)]
@@ -247,7 +247,7 @@ impl Accounts {
     ) -> Result<(User, EmailAddress), DomainError> {
         let now = self.now();
         let user = User {
-            id: Uuid::new_v4(),
+            id: UserId::new(),
             display_name: name.as_str().to_owned(),
             role,
             locale,
@@ -403,7 +403,7 @@ impl Accounts {
     }
 
     /// Start a session for an account (after login or registration).
-    pub async fn start_session(&self, user_id: Uuid) -> Result<NewSession, DomainError> {
+    pub async fn start_session(&self, user_id: UserId) -> Result<NewSession, DomainError> {
         let token = random_token();
         let now = self.now();
         let expires_at = now + self.policy.session_ttl_secs;
@@ -1023,7 +1023,7 @@ impl Accounts {
     pub async fn find_user_as_admin(
         &self,
         admin: &User,
-        id: Uuid,
+        id: UserId,
     ) -> Result<AccountView, DomainError> {
         require_admin(admin)?;
         let user = self
@@ -1039,7 +1039,7 @@ impl Accounts {
     pub async fn update_user(
         &self,
         admin: &User,
-        id: Uuid,
+        id: UserId,
         role: &str,
         disabled: bool,
     ) -> Result<(), DomainError> {
@@ -1197,7 +1197,7 @@ mod tests {
     #[test]
     fn only_admins_administer() {
         let mut u = User {
-            id: Uuid::nil(),
+            id: UserId::from_uuid(Uuid::nil()),
             display_name: "x".into(),
             role: Role::Learner,
             locale: None,

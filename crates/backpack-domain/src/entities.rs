@@ -2,12 +2,13 @@
 
 use uuid::Uuid;
 
+use crate::ids::UserId;
 use crate::values::{Locale, Role};
 
 /// An account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     pub display_name: String,
     pub role: Role,
     /// The interface language the person chose; `None` follows the browser.
@@ -22,7 +23,7 @@ pub struct User {
 /// One line of the administrator's user list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSummary {
-    pub id: Uuid,
+    pub id: UserId,
     pub display_name: String,
     pub role: Role,
     pub primary_email: String,
@@ -35,7 +36,7 @@ pub struct UserSummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailAddress {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub address: String,
     pub confirmed_at: Option<i64>,
     pub is_primary: bool,
@@ -46,7 +47,7 @@ pub struct EmailAddress {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DidEntry {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub did: String,
     pub challenge: String,
     pub confirmed_at: Option<i64>,
@@ -57,7 +58,7 @@ pub struct DidEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub token_hash: String,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -90,7 +91,7 @@ impl TokenPurpose {
 pub struct OneTimeToken {
     pub token_hash: String,
     pub purpose: TokenPurpose,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// The object the token acts on (the e-mail address row for a confirmation).
     pub subject_id: Option<Uuid>,
     pub expires_at: i64,
@@ -146,7 +147,7 @@ pub struct JobCounts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub purpose: String,
     pub filename: String,
     pub content_type: String,
@@ -162,7 +163,7 @@ pub struct StoredFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Badge {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub blob_key: String,
     pub sha256: String,
     /// SHA-256 of the credential document inside (JSON as parsed), so the
@@ -311,7 +312,7 @@ pub struct ItemQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub blob_key: String,
     /// A PNG preview (first page or the image), when one could be made.
     pub preview_key: Option<String>,
@@ -339,7 +340,7 @@ pub struct Certificate {
 pub struct NoteFile {
     pub id: Uuid,
     pub note_id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub blob_key: String,
     pub filename: String,
     pub content_type: String,
@@ -352,7 +353,7 @@ pub struct NoteFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Collection {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub name: String,
     pub description: String,
     pub created_at: i64,
@@ -363,7 +364,7 @@ pub struct Collection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub title: String,
     pub body: String,
     /// Normalised tags (lower-case, trimmed, unique, in order).
@@ -519,7 +520,7 @@ pub struct IssuedCredential {
     pub recipient: String,
     pub recipient_name: Option<String>,
     /// The account it was delivered to.
-    pub user_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
     /// `json` (Data Integrity) or `jwt`.
     pub format: String,
     /// The signed credential (JSON or compact JWT), as issued.
@@ -556,7 +557,7 @@ pub struct AuditEntry {
     pub id: Uuid,
     pub issuer_id: Uuid,
     pub at: i64,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor_name: String,
     /// `issuer.create`, `issuer.update`, `key.rotate`, `achievement.create`,
     /// `achievement.update`, `credential.issue`, `credential.revoke`,
@@ -627,7 +628,7 @@ pub struct Batch {
     pub failed: i64,
     /// Unix time until which a job holds the batch.
     pub lease_until: i64,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor_name: String,
     pub created_at: i64,
     pub finished_at: Option<i64>,
@@ -693,7 +694,7 @@ pub struct ApiToken {
     pub token_hash: String,
     /// The token's last four characters, to tell tokens apart.
     pub hint: String,
-    pub created_by: Uuid,
+    pub created_by: UserId,
     /// The creator's display name (read with the token).
     pub created_by_name: String,
     pub created_at: i64,

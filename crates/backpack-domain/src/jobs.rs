@@ -30,7 +30,7 @@ use crate::accounts::{decode_notification, encode_notification};
 use crate::entities::{JobCounts, JobRecord, NewJob};
 use crate::issuing::Issuing;
 use crate::ports::{Clock, Notification, Notifier, Store};
-use crate::DomainError;
+use crate::{DomainError, UserId};
 
 /// Attempts before a job gives up and waits for an administrator.
 pub const MAX_ATTEMPTS: i64 = 12;
@@ -45,9 +45,15 @@ pub enum Job {
     SendMail(Notification),
     /// Put an issued credential in its recipient's backpack, then award the
     /// stacked achievements it completes.
-    DeliverCredential { credential_id: Uuid, user_id: Uuid },
+    DeliverCredential {
+        credential_id: Uuid,
+        user_id: UserId,
+    },
     /// Award the stacked achievements a learner now holds every part of.
-    CheckStacks { user_id: Uuid, achievement_id: Uuid },
+    CheckStacks {
+        user_id: UserId,
+        achievement_id: Uuid,
+    },
     /// Award a new stacking rule to the learners who already qualify.
     ApplyStackRule { rule_id: Uuid },
     /// Issue a running CSV batch to its end.
@@ -98,10 +104,10 @@ impl Job {
         Some(match kind {
             "deliver_credential" => Job::DeliverCredential {
                 credential_id: id("credential_id")?,
-                user_id: id("user_id")?,
+                user_id: UserId::from_uuid(id("user_id")?),
             },
             "check_stacks" => Job::CheckStacks {
-                user_id: id("user_id")?,
+                user_id: UserId::from_uuid(id("user_id")?),
                 achievement_id: id("achievement_id")?,
             },
             "apply_stack_rule" => Job::ApplyStackRule {
@@ -504,10 +510,10 @@ mod tests {
             }),
             Job::DeliverCredential {
                 credential_id: id,
-                user_id: other,
+                user_id: UserId::from_uuid(other),
             },
             Job::CheckStacks {
-                user_id: id,
+                user_id: UserId::from_uuid(id),
                 achievement_id: other,
             },
             Job::ApplyStackRule { rule_id: id },

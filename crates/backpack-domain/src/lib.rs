@@ -22,6 +22,7 @@ pub mod entities;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod ids;
 pub mod issuing;
 pub mod jobs;
 pub mod notes;
@@ -34,3 +35,4 @@ pub mod values;
 pub mod xapi;
 
 pub use error::{Conflict, DomainError, FieldError, StoreError};
+pub use ids::UserId;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::backup::TableDump;
 use crate::entities::*;
 use crate::values::{Locale, Role};
-use crate::StoreError;
+use crate::{StoreError, UserId};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -26,7 +26,7 @@ pub trait UserStore: Send + Sync {
     /// any account that holds it unconfirmed. `Conflict` when the primary is
     /// confirmed and another account has it confirmed.
     async fn insert_user(&self, user: &User, primary: &EmailAddress) -> StoreResult<()>;
-    async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>>;
+    async fn find_user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// The account that may log in with this address: the one holding it
     /// confirmed (an unconfirmed address never logs in).
     async fn find_user_by_login(&self, address: &str) -> StoreResult<Option<User>>;
@@ -35,26 +35,26 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self, offset: i64, limit: i64) -> StoreResult<Vec<UserSummary>>;
     async fn update_profile(
         &self,
-        id: Uuid,
+        id: UserId,
         display_name: &str,
         locale: Option<Locale>,
     ) -> StoreResult<()>;
     /// Replace the password hash and end every session of the account.
-    async fn update_password(&self, id: Uuid, password_hash: &str) -> StoreResult<()>;
-    async fn update_role(&self, id: Uuid, role: Role, disabled: bool) -> StoreResult<()>;
+    async fn update_password(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
+    async fn update_role(&self, id: UserId, role: Role, disabled: bool) -> StoreResult<()>;
     /// Delete the account and every row that belongs to it (one
     /// transaction); the blobs of its files and badges are queued for
     /// deletion at `delete_after`. Returns how many blobs were queued.
-    async fn delete_user(&self, id: Uuid, delete_after: i64) -> StoreResult<u64>;
+    async fn delete_user(&self, id: UserId, delete_after: i64) -> StoreResult<u64>;
 }
 
 #[async_trait]
 pub trait EmailStore: Send + Sync {
-    async fn list_emails(&self, user_id: Uuid) -> StoreResult<Vec<EmailAddress>>;
+    async fn list_emails(&self, user_id: UserId) -> StoreResult<Vec<EmailAddress>>;
     /// Add an unconfirmed address. `Conflict` when this account already has
     /// it (an address is unique across accounts only once confirmed).
     async fn insert_email(&self, email: &EmailAddress) -> StoreResult<()>;
-    async fn find_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<EmailAddress>>;
+    async fn find_email(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<EmailAddress>>;
     /// The confirmed row of an address, whoever holds it.
     async fn find_confirmed_email(&self, address: &str) -> StoreResult<Option<EmailAddress>>;
     /// An account still being registered: it holds `address` as its
@@ -66,7 +66,7 @@ pub trait EmailStore: Send + Sync {
     /// Confirm the address, and delete every other account's unconfirmed row
     /// of it, in one transaction. False when the row is gone or another
     /// account confirmed the address first.
-    async fn confirm_email(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool>;
+    async fn confirm_email(&self, user_id: UserId, id: Uuid, at: i64) -> StoreResult<bool>;
     /// A password reset through the address `email_id`: set the password,
     /// confirm that address, delete the account's other unconfirmed addresses
     /// (and other accounts' unconfirmed rows of this address), every session
@@ -74,7 +74,7 @@ pub trait EmailStore: Send + Sync {
     /// address is gone or confirmed by another account.
     async fn reset_through_email(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         email_id: Uuid,
         password_hash: &str,
         at: i64,
@@ -85,20 +85,20 @@ pub trait EmailStore: Send + Sync {
     /// `delete_after` is for the blobs of deleted accounts.
     async fn expire_unconfirmed_emails(&self, before: i64, delete_after: i64) -> StoreResult<u64>;
     /// Delete a non-primary address; false when absent, not owned or primary.
-    async fn delete_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    async fn delete_email(&self, user_id: UserId, id: Uuid) -> StoreResult<bool>;
     /// Make a confirmed address the primary one; false when absent, not owned
     /// or unconfirmed.
-    async fn set_primary_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    async fn set_primary_email(&self, user_id: UserId, id: Uuid) -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait DidStore: Send + Sync {
-    async fn list_dids(&self, user_id: Uuid) -> StoreResult<Vec<DidEntry>>;
+    async fn list_dids(&self, user_id: UserId) -> StoreResult<Vec<DidEntry>>;
     /// `Conflict` when the account already claims the DID.
     async fn insert_did(&self, did: &DidEntry) -> StoreResult<()>;
-    async fn find_did(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<DidEntry>>;
-    async fn confirm_did(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool>;
-    async fn delete_did(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    async fn find_did(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<DidEntry>>;
+    async fn confirm_did(&self, user_id: UserId, id: Uuid, at: i64) -> StoreResult<bool>;
+    async fn delete_did(&self, user_id: UserId, id: Uuid) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -186,19 +186,19 @@ pub trait JobStore: Send + Sync {
 #[async_trait]
 pub trait FileStore: Send + Sync {
     async fn insert_file(&self, file: &StoredFile) -> StoreResult<()>;
-    async fn find_file(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<StoredFile>>;
-    async fn list_files(&self, user_id: Uuid) -> StoreResult<Vec<StoredFile>>;
+    async fn find_file(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<StoredFile>>;
+    async fn list_files(&self, user_id: UserId) -> StoreResult<Vec<StoredFile>>;
     /// Set (or clear) the account's photo; the previous photo file, if any,
     /// is deleted as by [`FileStore::delete_file`].
     async fn set_photo(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         file_id: Option<Uuid>,
         delete_after: i64,
     ) -> StoreResult<()>;
     /// Delete the row and queue its blob for deletion after `delete_after`
     /// (a grace period, so that a backup taken meanwhile stays complete).
-    async fn delete_file(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool>;
+    async fn delete_file(&self, user_id: UserId, id: Uuid, delete_after: i64) -> StoreResult<bool>;
     /// Blob keys whose deletion is due; the caller deletes each blob, then
     /// calls [`FileStore::forget_blob_deletion`].
     async fn due_blob_deletions(&self, now: i64, limit: i64) -> StoreResult<Vec<String>>;
@@ -209,35 +209,36 @@ pub trait FileStore: Send + Sync {
 pub trait BadgeStore: Send + Sync {
     /// `Conflict` when the account already holds the same bytes.
     async fn insert_badge(&self, badge: &Badge) -> StoreResult<()>;
-    async fn find_badge(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Badge>>;
+    async fn find_badge(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Badge>>;
     /// The account's badge with these bytes, or with the same credential
     /// document in another container (a JSON file and its baked PNG).
     async fn find_same_badge(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         sha256: &str,
         content_sha256: &str,
     ) -> StoreResult<Option<Badge>>;
     /// Newest first.
-    async fn list_badges(&self, user_id: Uuid) -> StoreResult<Vec<Badge>>;
+    async fn list_badges(&self, user_id: UserId) -> StoreResult<Vec<Badge>>;
     /// Delete the row and queue its blob for deletion after `delete_after`.
-    async fn delete_badge(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool>;
+    async fn delete_badge(&self, user_id: UserId, id: Uuid, delete_after: i64)
+        -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait NoteStore: Send + Sync {
     async fn insert_note(&self, note: &Note) -> StoreResult<()>;
-    async fn find_note(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Note>>;
+    async fn find_note(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Note>>;
     /// The account's notes, newest change first; `text` matches title, body
     /// or tags (case-insensitive), `tag` one tag exactly.
     async fn list_notes(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         text: Option<&str>,
         tag: Option<&str>,
     ) -> StoreResult<Vec<Note>>;
     async fn update_note(&self, note: &Note) -> StoreResult<bool>;
-    async fn delete_note(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool>;
+    async fn delete_note(&self, user_id: UserId, id: Uuid, delete_after: i64) -> StoreResult<bool>;
 }
 
 /// Whole-database export and import for backups: every table, in an order
@@ -248,74 +249,79 @@ pub trait NoteStore: Send + Sync {
 #[async_trait]
 pub trait BackpackStore: Send + Sync {
     async fn insert_certificate(&self, c: &Certificate) -> StoreResult<()>;
-    async fn find_certificate(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Certificate>>;
-    async fn list_certificates(&self, user_id: Uuid) -> StoreResult<Vec<Certificate>>;
+    async fn find_certificate(&self, user_id: UserId, id: Uuid)
+        -> StoreResult<Option<Certificate>>;
+    async fn list_certificates(&self, user_id: UserId) -> StoreResult<Vec<Certificate>>;
     /// Metadata only (the file stays).
     async fn update_certificate(&self, c: &Certificate) -> StoreResult<bool>;
     /// Deletes the row, queues its blobs, and forgets links and collection
     /// entries that point at it, in one transaction.
     async fn delete_certificate(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         id: Uuid,
         delete_after: i64,
     ) -> StoreResult<bool>;
 
     async fn insert_note_file(&self, f: &NoteFile) -> StoreResult<()>;
-    async fn find_note_file(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<NoteFile>>;
-    async fn list_note_files(&self, user_id: Uuid, note_id: Uuid) -> StoreResult<Vec<NoteFile>>;
+    async fn find_note_file(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<NoteFile>>;
+    async fn list_note_files(&self, user_id: UserId, note_id: Uuid) -> StoreResult<Vec<NoteFile>>;
     async fn delete_note_file(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         id: Uuid,
         delete_after: i64,
     ) -> StoreResult<bool>;
     /// Replace the items a note links to.
     async fn set_note_links(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         note_id: Uuid,
         items: &[ItemRef],
     ) -> StoreResult<()>;
-    async fn list_note_links(&self, user_id: Uuid, note_id: Uuid) -> StoreResult<Vec<ItemRef>>;
+    async fn list_note_links(&self, user_id: UserId, note_id: Uuid) -> StoreResult<Vec<ItemRef>>;
     /// Notes that link to an item.
-    async fn notes_linking(&self, user_id: Uuid, item_id: Uuid) -> StoreResult<Vec<Uuid>>;
+    async fn notes_linking(&self, user_id: UserId, item_id: Uuid) -> StoreResult<Vec<Uuid>>;
 
     async fn insert_collection(&self, c: &Collection) -> StoreResult<()>;
-    async fn find_collection(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Collection>>;
-    async fn list_collections(&self, user_id: Uuid) -> StoreResult<Vec<(Collection, i64)>>;
+    async fn find_collection(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Collection>>;
+    async fn list_collections(&self, user_id: UserId) -> StoreResult<Vec<(Collection, i64)>>;
     async fn update_collection(&self, c: &Collection) -> StoreResult<bool>;
-    async fn delete_collection(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    async fn delete_collection(&self, user_id: UserId, id: Uuid) -> StoreResult<bool>;
     /// False when the collection is not the user's; adding twice is a no-op.
     async fn add_to_collection(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         collection_id: Uuid,
         item: ItemRef,
         at: i64,
     ) -> StoreResult<bool>;
     async fn remove_from_collection(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         collection_id: Uuid,
         item: ItemRef,
     ) -> StoreResult<bool>;
-    async fn collection_items(&self, user_id: Uuid, collection_id: Uuid) -> StoreResult<Vec<Item>>;
+    async fn collection_items(
+        &self,
+        user_id: UserId,
+        collection_id: Uuid,
+    ) -> StoreResult<Vec<Item>>;
     /// Collections holding an item.
-    async fn collections_of(&self, user_id: Uuid, item_id: Uuid) -> StoreResult<Vec<Collection>>;
+    async fn collections_of(&self, user_id: UserId, item_id: Uuid) -> StoreResult<Vec<Collection>>;
 
     /// The portfolio document (JSON) and when it changed.
-    async fn find_portfolio(&self, user_id: Uuid) -> StoreResult<Option<(String, i64)>>;
-    async fn put_portfolio(&self, user_id: Uuid, document: &str, at: i64) -> StoreResult<()>;
+    async fn find_portfolio(&self, user_id: UserId) -> StoreResult<Option<(String, i64)>>;
+    async fn put_portfolio(&self, user_id: UserId, document: &str, at: i64) -> StoreResult<()>;
 
     /// Items across areas, newest first, filtered.
-    async fn search_items(&self, user_id: Uuid, q: &ItemQuery) -> StoreResult<Vec<Item>>;
+    async fn search_items(&self, user_id: UserId, q: &ItemQuery) -> StoreResult<Vec<Item>>;
     /// The items with these ids that the user owns (any area).
-    async fn find_items(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Item>>;
+    async fn find_items(&self, user_id: UserId, ids: &[Uuid]) -> StoreResult<Vec<Item>>;
     /// How many items each area holds.
-    async fn count_items(&self, user_id: Uuid) -> StoreResult<Vec<(Area, i64)>>;
+    async fn count_items(&self, user_id: UserId) -> StoreResult<Vec<(Area, i64)>>;
     /// Every tag and every issuer in the backpack (for the search filters).
-    async fn item_facets(&self, user_id: Uuid) -> StoreResult<(Vec<String>, Vec<String>)>;
+    async fn item_facets(&self, user_id: UserId) -> StoreResult<(Vec<String>, Vec<String>)>;
 }
 
 /// Issuing: issuers and their staff, keys, achievements, status lists,
@@ -330,19 +336,19 @@ pub trait IssuingStore: Send + Sync {
     async fn insert_issuer(
         &self,
         issuer: &Issuer,
-        member: Uuid,
+        member: UserId,
         key: &IssuerKeyRecord,
         audit: &AuditEntry,
     ) -> StoreResult<()>;
     async fn update_issuer(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer: &Issuer,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Only when `user_id` is a member.
-    async fn find_issuer(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Issuer>>;
-    async fn list_issuers(&self, user_id: Uuid) -> StoreResult<Vec<Issuer>>;
+    async fn find_issuer(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Issuer>>;
+    async fn list_issuers(&self, user_id: UserId) -> StoreResult<Vec<Issuer>>;
     async fn issuer_by_slug(&self, slug: &str) -> StoreResult<Option<Issuer>>;
     async fn issuer_by_did(&self, did: &str) -> StoreResult<Option<Issuer>>;
     /// Public: the issuer of a public object (an achievement).
@@ -350,14 +356,15 @@ pub trait IssuingStore: Send + Sync {
     /// Adds `member` when `user_id` is a member; false otherwise.
     async fn add_member(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
-        member: Uuid,
+        member: UserId,
         at: i64,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// The members' display names and primary addresses.
-    async fn list_members(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<UserSummary>>;
+    async fn list_members(&self, user_id: UserId, issuer_id: Uuid)
+        -> StoreResult<Vec<UserSummary>>;
 
     /// Every key of the issuer, oldest first (public parts are public: the
     /// DID document lists them).
@@ -368,7 +375,7 @@ pub trait IssuingStore: Send + Sync {
     /// Retire the current key and add `key`, when `user_id` is a member.
     async fn rotate_key(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         key: &IssuerKeyRecord,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
@@ -381,7 +388,7 @@ pub trait IssuingStore: Send + Sync {
     #[allow(clippy::too_many_arguments)]
     async fn revoke_key(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         key_id: Uuid,
         at: i64,
@@ -393,21 +400,22 @@ pub trait IssuingStore: Send + Sync {
 
     async fn insert_achievement(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         a: &Achievement,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     async fn update_achievement(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         a: &Achievement,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Only when `user_id` is a member of its issuer.
-    async fn find_achievement(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Achievement>>;
+    async fn find_achievement(&self, user_id: UserId, id: Uuid)
+        -> StoreResult<Option<Achievement>>;
     async fn list_achievements(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
     ) -> StoreResult<Vec<Achievement>>;
     /// Public: an achievement by id (its id URL and image are public).
@@ -441,28 +449,29 @@ pub trait IssuingStore: Send + Sync {
     /// Any issued credential, by id (background jobs; no membership check).
     async fn find_issued_by_id(&self, id: Uuid) -> StoreResult<Option<IssuedCredential>>;
     /// Only when `user_id` is a member of its issuer.
-    async fn find_issued(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<IssuedCredential>>;
+    async fn find_issued(&self, user_id: UserId, id: Uuid)
+        -> StoreResult<Option<IssuedCredential>>;
     async fn list_issued(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         q: &IssuedQuery,
     ) -> StoreResult<Vec<IssuedCredential>>;
-    async fn count_issued(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<i64>;
+    async fn count_issued(&self, user_id: UserId, issuer_id: Uuid) -> StoreResult<i64>;
     /// Change a credential's state and its status list (from `list.version
     /// - 1` to `list.version`) with its audit line, in one transaction:
     /// `Conflict` when the list moved meanwhile; false when not a member's.
     async fn set_issued_state(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issued: &IssuedCredential,
         list: &StatusList,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Record delivery to an account.
-    async fn set_issued_user(&self, id: Uuid, user_id: Uuid) -> StoreResult<()>;
+    async fn set_issued_user(&self, id: Uuid, user_id: UserId) -> StoreResult<()>;
     /// The credentials delivered to an account.
-    async fn issued_to(&self, user_id: Uuid) -> StoreResult<Vec<IssuedCredential>>;
+    async fn issued_to(&self, user_id: UserId) -> StoreResult<Vec<IssuedCredential>>;
 
     async fn find_claim(&self, token_hash: &str) -> StoreResult<Option<(Claim, IssuedCredential)>>;
     /// Replace the unclaimed claim link of `claim.issued_id` with `claim`,
@@ -471,7 +480,7 @@ pub trait IssuingStore: Send + Sync {
     /// of the credential's issuer or no unclaimed link exists.
     async fn replace_claim(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         claim: &Claim,
         audit: &AuditEntry,
         mail: &NewJob,
@@ -481,14 +490,14 @@ pub trait IssuingStore: Send + Sync {
     async fn mark_claimed(
         &self,
         token_hash: &str,
-        user_id: Uuid,
+        user_id: UserId,
         at: i64,
         job: &NewJob,
     ) -> StoreResult<bool>;
 
     async fn audit_log(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>>;
@@ -508,13 +517,13 @@ pub trait IssuingStore: Send + Sync {
         sha256: &str,
     ) -> StoreResult<Option<Batch>>;
     /// Only when `user_id` is a member of its issuer.
-    async fn find_batch(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Batch>>;
-    async fn list_batches(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<Batch>>;
+    async fn find_batch(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Batch>>;
+    async fn list_batches(&self, user_id: UserId, issuer_id: Uuid) -> StoreResult<Vec<Batch>>;
     /// Preview → running, when `user_id` is a member, queueing `job` (the
     /// batch's run) in the same transaction.
     async fn start_batch(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         id: Uuid,
         audit: &AuditEntry,
         job: &NewJob,
@@ -567,16 +576,17 @@ pub trait AutomationStore: Send + Sync {
     /// False when `user_id` is not a member of the token's issuer.
     async fn insert_api_token(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         token: &ApiToken,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Newest first, revoked ones included.
-    async fn list_api_tokens(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<ApiToken>>;
+    async fn list_api_tokens(&self, user_id: UserId, issuer_id: Uuid)
+        -> StoreResult<Vec<ApiToken>>;
     /// False when absent, not the member's issuer's, or already revoked.
     async fn revoke_api_token(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         id: Uuid,
         at: i64,
@@ -590,18 +600,19 @@ pub trait AutomationStore: Send + Sync {
     /// not a member.
     async fn insert_xapi_rule(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         rule: &XapiRule,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     async fn delete_xapi_rule(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         id: Uuid,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
-    async fn list_xapi_rules(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<XapiRule>>;
+    async fn list_xapi_rules(&self, user_id: UserId, issuer_id: Uuid)
+        -> StoreResult<Vec<XapiRule>>;
     /// The issuer's rules for these activities (after token authentication).
     async fn xapi_rules_for(
         &self,
@@ -615,7 +626,7 @@ pub trait AutomationStore: Send + Sync {
     /// Newest first.
     async fn list_xapi_statements(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         limit: i64,
     ) -> StoreResult<Vec<XapiStatementRecord>>;
@@ -627,7 +638,7 @@ pub trait AutomationStore: Send + Sync {
     /// `job` (applying the rule to past awards) is queued with it.
     async fn insert_stack_rule(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         rule: &StackRule,
         audit: &AuditEntry,
         job: &NewJob,
@@ -636,15 +647,18 @@ pub trait AutomationStore: Send + Sync {
     async fn find_stack_rule(&self, id: Uuid) -> StoreResult<Option<StackRule>>;
     async fn delete_stack_rule(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         id: Uuid,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
-    async fn list_stack_rules(&self, user_id: Uuid, issuer_id: Uuid)
-        -> StoreResult<Vec<StackRule>>;
+    async fn list_stack_rules(
+        &self,
+        user_id: UserId,
+        issuer_id: Uuid,
+    ) -> StoreResult<Vec<StackRule>>;
     /// Accounts holding an active credential of the achievement.
-    async fn holders_of(&self, achievement_id: Uuid) -> StoreResult<Vec<Uuid>>;
+    async fn holders_of(&self, achievement_id: Uuid) -> StoreResult<Vec<UserId>>;
     /// Every rule (of any issuer) with one of these achievements as a
     /// component, and whose every component is usable by the rule's issuer:
     /// its own, or another issuer's that consented (`stack_consents`). A
@@ -661,7 +675,7 @@ pub trait AutomationStore: Send + Sync {
     /// `user_id` is a member of the achievement's issuer (else empty).
     async fn stack_consents(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         achievement_id: Uuid,
     ) -> StoreResult<Vec<(Issuer, i64)>>;
     /// Allow (`Some(at)`) or withdraw (`None`) an issuer's use of the
@@ -669,7 +683,7 @@ pub trait AutomationStore: Send + Sync {
     /// `user_id` is a member of the achievement's issuer; false otherwise.
     async fn set_stack_consent(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         achievement_id: Uuid,
         issuer_id: Uuid,
         granted_at: Option<i64>,

@@ -12,7 +12,7 @@ impl Core {
     pub(crate) async fn deliver_job(
         &self,
         credential_id: Uuid,
-        user_id: Uuid,
+        user_id: UserId,
     ) -> Result<(), DomainError> {
         let Some(issued) = self.store.find_issued_by_id(credential_id).await? else {
             return Ok(());

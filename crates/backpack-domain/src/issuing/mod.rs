@@ -76,7 +76,7 @@ use crate::jobs::{Job, JobSignal};
 use crate::ports::{BlobStore, Clock, Notification, Store};
 use crate::tokens::{random_token, token_hash};
 use crate::values::{Email, Role};
-use crate::{Conflict, DomainError, FieldError, StoreError};
+use crate::{Conflict, DomainError, FieldError, StoreError, UserId};
 
 /// Entries per status list (the W3C minimum, 16 KB: herd privacy).
 pub const STATUS_LIST_SIZE: i64 = 131_072;
@@ -122,7 +122,7 @@ pub struct AwardRequest {
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// `None` for the system.
-    pub user_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
     pub name: String,
 }
 

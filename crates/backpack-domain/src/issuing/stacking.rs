@@ -63,7 +63,7 @@ impl Core {
     /// An account's confirmed primary address (or another confirmed one).
     pub(crate) async fn primary_address(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
     ) -> Result<Option<String>, DomainError> {
         let Some(user) = self.store.find_user(user_id).await? else {
             return Ok(None);
@@ -89,7 +89,7 @@ impl Core {
         };
         let holders = self.store.holders_of(first).await?;
         for part in holders.chunks(200) {
-            let delivered: Vec<(Uuid, Uuid)> = part.iter().map(|u| (*u, first)).collect();
+            let delivered: Vec<(UserId, Uuid)> = part.iter().map(|u| (*u, first)).collect();
             self.award_stacks(&delivered).await?;
         }
         Ok(())
@@ -97,7 +97,7 @@ impl Core {
 
     /// Achievements the account holds: credentials of this instance
     /// delivered to it and neither revoked nor suspended.
-    pub(crate) async fn held(&self, user_id: Uuid) -> Result<HashSet<Uuid>, DomainError> {
+    pub(crate) async fn held(&self, user_id: UserId) -> Result<HashSet<Uuid>, DomainError> {
         Ok(self
             .store
             .issued_to(user_id)
@@ -112,7 +112,10 @@ impl Core {
     /// whose components they now all hold. Each award is keyed, so it is
     /// made once; its own delivery is a job, which checks the rules again
     /// (a stack of stacks ends because every award is made once).
-    pub(crate) async fn award_stacks(&self, delivered: &[(Uuid, Uuid)]) -> Result<(), DomainError> {
+    pub(crate) async fn award_stacks(
+        &self,
+        delivered: &[(UserId, Uuid)],
+    ) -> Result<(), DomainError> {
         let mut achievements: Vec<Uuid> = delivered.iter().map(|d| d.1).collect();
         achievements.sort();
         achievements.dedup();
@@ -123,7 +126,7 @@ impl Core {
         if rules.is_empty() {
             return Ok(());
         }
-        let mut users: Vec<Uuid> = delivered.iter().map(|d| d.0).collect();
+        let mut users: Vec<UserId> = delivered.iter().map(|d| d.0).collect();
         users.sort();
         users.dedup();
         for user_id in users {

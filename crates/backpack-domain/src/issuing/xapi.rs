@@ -361,7 +361,7 @@ impl Xapi {
                         "account name {name:?} is not an account id of this instance"
                     ))));
                 };
-                match self.core.primary_address(id).await? {
+                match self.core.primary_address(UserId::from_uuid(id)).await? {
                     Some(a) => Ok(Ok(a)),
                     None => Ok(Err(unmapped(format!(
                         "no account {id} with a confirmed address on this instance"

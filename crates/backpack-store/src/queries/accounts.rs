@@ -11,7 +11,7 @@ pub(super) const USER_COLS: &str =
 pub(super) fn user(r: &R) -> Result<User, StoreError> {
     let role = text(r, "role")?;
     Ok(User {
-        id: uuid(r, "id")?,
+        id: user_id(r, "id")?,
         display_name: text(r, "display_name")?,
         role: Role::parse(&role).ok_or_else(|| backend_err(format!("bad role {role:?}")))?,
         locale: opt_text(r, "locale")?.as_deref().and_then(Locale::parse),
@@ -29,7 +29,7 @@ pub(super) fn user(r: &R) -> Result<User, StoreError> {
 pub(super) fn user_summary(r: &R) -> Result<UserSummary, StoreError> {
     let role = text(r, "role")?;
     Ok(UserSummary {
-        id: uuid(r, "id")?,
+        id: user_id(r, "id")?,
         display_name: text(r, "display_name")?,
         role: Role::parse(&role).ok_or_else(|| backend_err(format!("bad role {role:?}")))?,
         primary_email: text(r, "address")?,
@@ -41,7 +41,7 @@ pub(super) fn user_summary(r: &R) -> Result<UserSummary, StoreError> {
 fn email(r: &R) -> Result<EmailAddress, StoreError> {
     Ok(EmailAddress {
         id: uuid(r, "id")?,
-        user_id: uuid(r, "user_id")?,
+        user_id: user_id(r, "user_id")?,
         address: text(r, "address")?,
         confirmed_at: opt_int(r, "confirmed_at")?,
         is_primary: int(r, "is_primary")? != 0,
@@ -52,7 +52,7 @@ fn email(r: &R) -> Result<EmailAddress, StoreError> {
 fn did(r: &R) -> Result<DidEntry, StoreError> {
     Ok(DidEntry {
         id: uuid(r, "id")?,
-        user_id: uuid(r, "user_id")?,
+        user_id: user_id(r, "user_id")?,
         did: text(r, "did")?,
         challenge: text(r, "challenge")?,
         confirmed_at: opt_int(r, "confirmed_at")?,
@@ -99,7 +99,7 @@ async fn fix_primary(tx: &mut sqlx::Transaction<'_, Db>, user_id: &str) -> Store
 /// gone or another account has confirmed the address.
 async fn confirm_in_tx(
     tx: &mut sqlx::Transaction<'_, Db>,
-    user_id: Uuid,
+    user_id: UserId,
     id: Uuid,
     at: i64,
 ) -> StoreResult<bool> {
@@ -163,7 +163,7 @@ impl UserStore for Store {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>> {
+    async fn find_user(&self, id: UserId) -> StoreResult<Option<User>> {
         sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
             .bind(id.to_string())
             .fetch_optional(&self.read)
@@ -221,7 +221,7 @@ impl UserStore for Store {
 
     async fn update_profile(
         &self,
-        id: Uuid,
+        id: UserId,
         display_name: &str,
         locale: Option<Locale>,
     ) -> StoreResult<()> {
@@ -235,7 +235,7 @@ impl UserStore for Store {
         Ok(())
     }
 
-    async fn update_password(&self, id: Uuid, password_hash: &str) -> StoreResult<()> {
+    async fn update_password(&self, id: UserId, password_hash: &str) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
@@ -258,7 +258,7 @@ impl UserStore for Store {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn update_role(&self, id: Uuid, role: Role, disabled: bool) -> StoreResult<()> {
+    async fn update_role(&self, id: UserId, role: Role, disabled: bool) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query("UPDATE users SET role = $1, disabled = $2 WHERE id = $3")
             .bind(role.as_str())
@@ -277,7 +277,7 @@ impl UserStore for Store {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn delete_user(&self, id: Uuid, delete_after: i64) -> StoreResult<u64> {
+    async fn delete_user(&self, id: UserId, delete_after: i64) -> StoreResult<u64> {
         self.delete_user_in_tx(id, delete_after).await
     }
 }
@@ -290,7 +290,7 @@ impl Store {
         &self,
         table: &str,
         extra: &str,
-        user_id: Uuid,
+        user_id: UserId,
         id: Uuid,
     ) -> StoreResult<bool> {
         let r = sqlx::query(&format!(
@@ -304,7 +304,7 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn delete_user_in_tx(&self, id: Uuid, delete_after: i64) -> StoreResult<u64> {
+    async fn delete_user_in_tx(&self, id: UserId, delete_after: i64) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let mut queued = 0;
         for (table, column) in [
@@ -367,7 +367,7 @@ impl Store {
 
 #[async_trait]
 impl EmailStore for Store {
-    async fn list_emails(&self, user_id: Uuid) -> StoreResult<Vec<EmailAddress>> {
+    async fn list_emails(&self, user_id: UserId) -> StoreResult<Vec<EmailAddress>> {
         sqlx::query(
             "SELECT id, user_id, address, confirmed_at, is_primary, created_at FROM emails \
              WHERE user_id = $1 ORDER BY is_primary DESC, created_at, address",
@@ -396,7 +396,7 @@ impl EmailStore for Store {
         Ok(())
     }
 
-    async fn find_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<EmailAddress>> {
+    async fn find_email(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<EmailAddress>> {
         sqlx::query(
             "SELECT id, user_id, address, confirmed_at, is_primary, created_at FROM emails WHERE id = $1 AND user_id = $2",
         )
@@ -452,7 +452,7 @@ impl EmailStore for Store {
         Ok(Some((u, e)))
     }
 
-    async fn confirm_email(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool> {
+    async fn confirm_email(&self, user_id: UserId, id: Uuid, at: i64) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         if !confirm_in_tx(&mut tx, user_id, id, at).await? {
             // Now, not when the pool reuses the connection: a
@@ -466,7 +466,7 @@ impl EmailStore for Store {
 
     async fn reset_through_email(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         email_id: Uuid,
         password_hash: &str,
         at: i64,
@@ -532,17 +532,18 @@ impl EmailStore for Store {
         .await
         .map_err(map_err)?;
         for r in &orphans {
-            self.delete_user_in_tx(uuid(r, "id")?, delete_after).await?;
+            self.delete_user_in_tx(user_id(r, "id")?, delete_after)
+                .await?;
         }
         Ok(u64::try_from(rows.len()).unwrap_or(u64::MAX))
     }
 
-    async fn delete_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    async fn delete_email(&self, user_id: UserId, id: Uuid) -> StoreResult<bool> {
         self.delete_owned("emails", " AND is_primary = 0", user_id, id)
             .await
     }
 
-    async fn set_primary_email(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    async fn set_primary_email(&self, user_id: UserId, id: Uuid) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let ok = sqlx::query(
             "SELECT id FROM emails WHERE id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL",
@@ -571,7 +572,7 @@ impl EmailStore for Store {
 
 #[async_trait]
 impl DidStore for Store {
-    async fn list_dids(&self, user_id: Uuid) -> StoreResult<Vec<DidEntry>> {
+    async fn list_dids(&self, user_id: UserId) -> StoreResult<Vec<DidEntry>> {
         sqlx::query(
             "SELECT id, user_id, did, challenge, confirmed_at, created_at FROM dids WHERE user_id = $1 ORDER BY created_at, did",
         )
@@ -600,7 +601,7 @@ impl DidStore for Store {
         Ok(())
     }
 
-    async fn find_did(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<DidEntry>> {
+    async fn find_did(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<DidEntry>> {
         sqlx::query(
             "SELECT id, user_id, did, challenge, confirmed_at, created_at FROM dids WHERE id = $1 AND user_id = $2",
         )
@@ -614,7 +615,7 @@ impl DidStore for Store {
         .transpose()
     }
 
-    async fn confirm_did(&self, user_id: Uuid, id: Uuid, at: i64) -> StoreResult<bool> {
+    async fn confirm_did(&self, user_id: UserId, id: Uuid, at: i64) -> StoreResult<bool> {
         let r = sqlx::query("UPDATE dids SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2 AND user_id = $3")
             .bind(at)
             .bind(id.to_string())
@@ -625,7 +626,7 @@ impl DidStore for Store {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn delete_did(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    async fn delete_did(&self, user_id: UserId, id: Uuid) -> StoreResult<bool> {
         self.delete_owned("dids", "", user_id, id).await
     }
 }
@@ -735,7 +736,7 @@ impl TokenStore for Store {
         let t = OneTimeToken {
             token_hash: text(&r, "token_hash")?,
             purpose,
-            user_id: uuid(&r, "user_id")?,
+            user_id: user_id(&r, "user_id")?,
             subject_id: opt_text(&r, "subject_id")?
                 .as_deref()
                 .map(parse_uuid)

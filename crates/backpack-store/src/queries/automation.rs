@@ -20,7 +20,7 @@ fn token_row(r: &R) -> Result<ApiToken, StoreError> {
             .ok_or_else(|| backend_err(format!("bad token scope {scope:?}")))?,
         token_hash: text(r, "token_hash")?,
         hint: text(r, "hint")?,
-        created_by: uuid(r, "created_by")?,
+        created_by: user_id(r, "created_by")?,
         created_by_name: text(r, "created_by_name")?,
         created_at: int(r, "created_at")?,
         last_used_at: opt_int(r, "last_used_at")?,
@@ -103,7 +103,7 @@ async fn stack_rules_of(store: &Store, rows: Vec<R>) -> StoreResult<Vec<StackRul
 impl AutomationStore for Store {
     async fn insert_api_token(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         t: &ApiToken,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
@@ -132,7 +132,11 @@ impl AutomationStore for Store {
         Ok(true)
     }
 
-    async fn list_api_tokens(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<ApiToken>> {
+    async fn list_api_tokens(
+        &self,
+        user_id: UserId,
+        issuer_id: Uuid,
+    ) -> StoreResult<Vec<ApiToken>> {
         let rows = sqlx::query(&format!(
             "SELECT {TOKEN_COLS} FROM api_tokens t JOIN users u ON u.id = t.created_by \
              WHERE t.issuer_id = $1 AND {} ORDER BY t.created_at DESC, t.id",
@@ -148,7 +152,7 @@ impl AutomationStore for Store {
 
     async fn revoke_api_token(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         id: Uuid,
         at: i64,
@@ -199,7 +203,7 @@ impl AutomationStore for Store {
 
     async fn insert_xapi_rule(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         x: &XapiRule,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
@@ -230,7 +234,7 @@ impl AutomationStore for Store {
 
     async fn delete_xapi_rule(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         id: Uuid,
         audit: &AuditEntry,
@@ -254,7 +258,11 @@ impl AutomationStore for Store {
         Ok(true)
     }
 
-    async fn list_xapi_rules(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<XapiRule>> {
+    async fn list_xapi_rules(
+        &self,
+        user_id: UserId,
+        issuer_id: Uuid,
+    ) -> StoreResult<Vec<XapiRule>> {
         let rows = sqlx::query(&format!(
             "SELECT {XAPI_RULE_COLS} FROM xapi_rules x WHERE x.issuer_id = $1 AND {} ORDER BY x.activity",
             member("x.issuer_id", "$2")
@@ -337,7 +345,7 @@ impl AutomationStore for Store {
 
     async fn list_xapi_statements(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         limit: i64,
     ) -> StoreResult<Vec<XapiStatementRecord>> {
@@ -376,7 +384,7 @@ impl AutomationStore for Store {
 
     async fn insert_stack_rule(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         rule: &StackRule,
         audit: &AuditEntry,
         job: &NewJob,
@@ -423,7 +431,7 @@ impl AutomationStore for Store {
 
     async fn delete_stack_rule(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         id: Uuid,
         audit: &AuditEntry,
@@ -449,7 +457,7 @@ impl AutomationStore for Store {
 
     async fn list_stack_rules(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
     ) -> StoreResult<Vec<StackRule>> {
         let rows = sqlx::query(&format!(
@@ -476,7 +484,7 @@ impl AutomationStore for Store {
         Ok(stack_rules_of(self, rows).await?.into_iter().next())
     }
 
-    async fn holders_of(&self, achievement_id: Uuid) -> StoreResult<Vec<Uuid>> {
+    async fn holders_of(&self, achievement_id: Uuid) -> StoreResult<Vec<UserId>> {
         let rows = sqlx::query(
             "SELECT DISTINCT user_id FROM issued WHERE achievement_id = $1 AND state = 'active' \
              AND user_id IS NOT NULL ORDER BY user_id",
@@ -485,7 +493,7 @@ impl AutomationStore for Store {
         .fetch_all(&self.read)
         .await
         .map_err(map_err)?;
-        rows.iter().map(|r| uuid(r, "user_id")).collect()
+        rows.iter().map(|r| user_id(r, "user_id")).collect()
     }
 
     async fn stack_rules_with_components(
@@ -528,7 +536,7 @@ impl AutomationStore for Store {
 
     async fn stack_consents(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         achievement_id: Uuid,
     ) -> StoreResult<Vec<(Issuer, i64)>> {
         let rows = sqlx::query(&format!(
@@ -549,7 +557,7 @@ impl AutomationStore for Store {
 
     async fn set_stack_consent(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         achievement_id: Uuid,
         issuer_id: Uuid,
         granted_at: Option<i64>,

@@ -10,7 +10,7 @@ const BADGE_COLS: &str = "id, user_id, blob_key, sha256, content_sha256, media_t
 fn badge(r: &R) -> Result<Badge, StoreError> {
     Ok(Badge {
         id: uuid(r, "id")?,
-        user_id: uuid(r, "user_id")?,
+        user_id: user_id(r, "user_id")?,
         blob_key: text(r, "blob_key")?,
         sha256: text(r, "sha256")?,
         content_sha256: text(r, "content_sha256")?,
@@ -40,7 +40,7 @@ pub(super) async fn delete_with_blobs(
     tx: &mut sqlx::Transaction<'_, Db>,
     table: &str,
     blob_columns: &[&str],
-    user_id: Uuid,
+    user_id: UserId,
     id: &str,
     delete_after: i64,
 ) -> StoreResult<bool> {
@@ -102,7 +102,7 @@ impl BadgeStore for Store {
         Ok(())
     }
 
-    async fn find_badge(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Badge>> {
+    async fn find_badge(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Badge>> {
         sqlx::query(&format!(
             "SELECT {BADGE_COLS} FROM badges WHERE id = $1 AND user_id = $2"
         ))
@@ -118,7 +118,7 @@ impl BadgeStore for Store {
 
     async fn find_same_badge(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         sha256: &str,
         content_sha256: &str,
     ) -> StoreResult<Option<Badge>> {
@@ -137,7 +137,7 @@ impl BadgeStore for Store {
         .transpose()
     }
 
-    async fn list_badges(&self, user_id: Uuid) -> StoreResult<Vec<Badge>> {
+    async fn list_badges(&self, user_id: UserId) -> StoreResult<Vec<Badge>> {
         sqlx::query(&format!(
             "SELECT {BADGE_COLS} FROM badges WHERE user_id = $1 ORDER BY imported_at DESC, id"
         ))
@@ -150,7 +150,12 @@ impl BadgeStore for Store {
         .collect()
     }
 
-    async fn delete_badge(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
+    async fn delete_badge(
+        &self,
+        user_id: UserId,
+        id: Uuid,
+        delete_after: i64,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         if !delete_with_blobs(
             &mut tx,
@@ -175,7 +180,7 @@ const NOTE_COLS: &str = "id, user_id, title, body, tags, created_at, updated_at"
 fn note(r: &R) -> Result<Note, StoreError> {
     Ok(Note {
         id: uuid(r, "id")?,
-        user_id: uuid(r, "user_id")?,
+        user_id: user_id(r, "user_id")?,
         title: text(r, "title")?,
         body: text(r, "body")?,
         tags: split_tags(&text(r, "tags")?),
@@ -227,7 +232,7 @@ impl NoteStore for Store {
         Ok(())
     }
 
-    async fn find_note(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Note>> {
+    async fn find_note(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Note>> {
         sqlx::query(&format!(
             "SELECT {NOTE_COLS} FROM notes WHERE id = $1 AND user_id = $2"
         ))
@@ -243,7 +248,7 @@ impl NoteStore for Store {
 
     async fn list_notes(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         text_q: Option<&str>,
         tag: Option<&str>,
     ) -> StoreResult<Vec<Note>> {
@@ -285,7 +290,7 @@ impl NoteStore for Store {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn delete_note(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
+    async fn delete_note(&self, user_id: UserId, id: Uuid, delete_after: i64) -> StoreResult<bool> {
         // The note's attachments go with it: queue their blobs first.
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query(
@@ -317,7 +322,7 @@ const CERT_COLS: &str = "id, user_id, blob_key, preview_key, sha256, media_type,
 fn certificate(r: &R) -> Result<Certificate, StoreError> {
     Ok(Certificate {
         id: uuid(r, "id")?,
-        user_id: uuid(r, "user_id")?,
+        user_id: user_id(r, "user_id")?,
         blob_key: text(r, "blob_key")?,
         preview_key: opt_text(r, "preview_key")?,
         sha256: text(r, "sha256")?,
@@ -344,7 +349,7 @@ fn note_file(r: &R) -> Result<NoteFile, StoreError> {
     Ok(NoteFile {
         id: uuid(r, "id")?,
         note_id: uuid(r, "note_id")?,
-        user_id: uuid(r, "user_id")?,
+        user_id: user_id(r, "user_id")?,
         blob_key: text(r, "blob_key")?,
         filename: text(r, "filename")?,
         content_type: text(r, "content_type")?,
@@ -359,7 +364,7 @@ const COLLECTION_COLS: &str = "id, user_id, name, description, created_at, updat
 fn collection(r: &R) -> Result<Collection, StoreError> {
     Ok(Collection {
         id: uuid(r, "id")?,
-        user_id: uuid(r, "user_id")?,
+        user_id: user_id(r, "user_id")?,
         name: text(r, "name")?,
         description: text(r, "description")?,
         created_at: int(r, "created_at")?,
@@ -443,7 +448,7 @@ fn item(r: &R) -> Result<Item, StoreError> {
 /// being deleted.
 async fn forget_item(
     tx: &mut sqlx::Transaction<'_, Db>,
-    user_id: Uuid,
+    user_id: UserId,
     item_id: Uuid,
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM items WHERE user_id = $1 AND id = $2")
@@ -498,7 +503,11 @@ impl BackpackStore for Store {
         Ok(())
     }
 
-    async fn find_certificate(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Certificate>> {
+    async fn find_certificate(
+        &self,
+        user_id: UserId,
+        id: Uuid,
+    ) -> StoreResult<Option<Certificate>> {
         sqlx::query(&format!(
             "SELECT {CERT_COLS} FROM certificates WHERE id = $1 AND user_id = $2"
         ))
@@ -512,7 +521,7 @@ impl BackpackStore for Store {
         .transpose()
     }
 
-    async fn list_certificates(&self, user_id: Uuid) -> StoreResult<Vec<Certificate>> {
+    async fn list_certificates(&self, user_id: UserId) -> StoreResult<Vec<Certificate>> {
         sqlx::query(&format!(
             "SELECT {CERT_COLS} FROM certificates WHERE user_id = $1 ORDER BY created_at DESC, id"
         ))
@@ -554,7 +563,7 @@ impl BackpackStore for Store {
 
     async fn delete_certificate(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         id: Uuid,
         delete_after: i64,
     ) -> StoreResult<bool> {
@@ -601,7 +610,7 @@ impl BackpackStore for Store {
         }
     }
 
-    async fn find_note_file(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<NoteFile>> {
+    async fn find_note_file(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<NoteFile>> {
         sqlx::query(&format!(
             "SELECT {NOTE_FILE_COLS} FROM note_files WHERE id = $1 AND user_id = $2"
         ))
@@ -615,7 +624,7 @@ impl BackpackStore for Store {
         .transpose()
     }
 
-    async fn list_note_files(&self, user_id: Uuid, note_id: Uuid) -> StoreResult<Vec<NoteFile>> {
+    async fn list_note_files(&self, user_id: UserId, note_id: Uuid) -> StoreResult<Vec<NoteFile>> {
         sqlx::query(&format!(
             "SELECT {NOTE_FILE_COLS} FROM note_files WHERE note_id = $1 AND user_id = $2 ORDER BY created_at, id"
         ))
@@ -631,7 +640,7 @@ impl BackpackStore for Store {
 
     async fn delete_note_file(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         id: Uuid,
         delete_after: i64,
     ) -> StoreResult<bool> {
@@ -654,7 +663,7 @@ impl BackpackStore for Store {
 
     async fn set_note_links(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         note_id: Uuid,
         items: &[ItemRef],
     ) -> StoreResult<()> {
@@ -681,7 +690,7 @@ impl BackpackStore for Store {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn list_note_links(&self, user_id: Uuid, note_id: Uuid) -> StoreResult<Vec<ItemRef>> {
+    async fn list_note_links(&self, user_id: UserId, note_id: Uuid) -> StoreResult<Vec<ItemRef>> {
         sqlx::query("SELECT area, item_id FROM note_links WHERE note_id = $1 AND user_id = $2 ORDER BY area, item_id")
             .bind(note_id.to_string())
             .bind(user_id.to_string())
@@ -693,7 +702,7 @@ impl BackpackStore for Store {
             .collect()
     }
 
-    async fn notes_linking(&self, user_id: Uuid, item_id: Uuid) -> StoreResult<Vec<Uuid>> {
+    async fn notes_linking(&self, user_id: UserId, item_id: Uuid) -> StoreResult<Vec<Uuid>> {
         sqlx::query(
             "SELECT note_id FROM note_links WHERE user_id = $1 AND item_id = $2 ORDER BY note_id",
         )
@@ -723,7 +732,7 @@ impl BackpackStore for Store {
         Ok(())
     }
 
-    async fn find_collection(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Collection>> {
+    async fn find_collection(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Collection>> {
         sqlx::query(&format!(
             "SELECT {COLLECTION_COLS} FROM collections WHERE id = $1 AND user_id = $2"
         ))
@@ -737,7 +746,7 @@ impl BackpackStore for Store {
         .transpose()
     }
 
-    async fn list_collections(&self, user_id: Uuid) -> StoreResult<Vec<(Collection, i64)>> {
+    async fn list_collections(&self, user_id: UserId) -> StoreResult<Vec<(Collection, i64)>> {
         sqlx::query(
             "SELECT c.id, c.user_id, c.name, c.description, c.created_at, c.updated_at, \
              (SELECT COUNT(*) FROM collection_items i WHERE i.collection_id = c.id) AS n \
@@ -765,13 +774,13 @@ impl BackpackStore for Store {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn delete_collection(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    async fn delete_collection(&self, user_id: UserId, id: Uuid) -> StoreResult<bool> {
         self.delete_owned("collections", "", user_id, id).await
     }
 
     async fn add_to_collection(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         collection_id: Uuid,
         it: ItemRef,
         at: i64,
@@ -801,7 +810,7 @@ impl BackpackStore for Store {
 
     async fn remove_from_collection(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         collection_id: Uuid,
         it: ItemRef,
     ) -> StoreResult<bool> {
@@ -827,7 +836,11 @@ impl BackpackStore for Store {
         Ok(true)
     }
 
-    async fn collection_items(&self, user_id: Uuid, collection_id: Uuid) -> StoreResult<Vec<Item>> {
+    async fn collection_items(
+        &self,
+        user_id: UserId,
+        collection_id: Uuid,
+    ) -> StoreResult<Vec<Item>> {
         sqlx::query(
             "SELECT items.area, items.id, items.title, items.issuer, items.tags, items.day, items.at \
              FROM collection_items ci JOIN items ON items.id = ci.item_id AND items.user_id = ci.user_id \
@@ -843,7 +856,7 @@ impl BackpackStore for Store {
         .collect()
     }
 
-    async fn collections_of(&self, user_id: Uuid, item_id: Uuid) -> StoreResult<Vec<Collection>> {
+    async fn collections_of(&self, user_id: UserId, item_id: Uuid) -> StoreResult<Vec<Collection>> {
         sqlx::query(
             "SELECT c.id, c.user_id, c.name, c.description, c.created_at, c.updated_at FROM collections c \
              JOIN collection_items i ON i.collection_id = c.id WHERE c.user_id = $1 AND i.item_id = $2 ORDER BY LOWER(c.name), c.id",
@@ -858,7 +871,7 @@ impl BackpackStore for Store {
         .collect()
     }
 
-    async fn find_portfolio(&self, user_id: Uuid) -> StoreResult<Option<(String, i64)>> {
+    async fn find_portfolio(&self, user_id: UserId) -> StoreResult<Option<(String, i64)>> {
         sqlx::query("SELECT document, updated_at FROM portfolios WHERE user_id = $1")
             .bind(user_id.to_string())
             .fetch_optional(&self.read)
@@ -869,7 +882,7 @@ impl BackpackStore for Store {
             .transpose()
     }
 
-    async fn put_portfolio(&self, user_id: Uuid, document: &str, at: i64) -> StoreResult<()> {
+    async fn put_portfolio(&self, user_id: UserId, document: &str, at: i64) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO portfolios (user_id, document, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
@@ -883,7 +896,7 @@ impl BackpackStore for Store {
         Ok(())
     }
 
-    async fn search_items(&self, user_id: Uuid, q: &ItemQuery) -> StoreResult<Vec<Item>> {
+    async fn search_items(&self, user_id: UserId, q: &ItemQuery) -> StoreResult<Vec<Item>> {
         // The haystack and the text are both lower-case: a plain
         // substring test (instr/strpos), several times faster than LIKE.
         let text_pattern = q.text.clone();
@@ -926,7 +939,7 @@ impl BackpackStore for Store {
         .collect()
     }
 
-    async fn find_items(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Item>> {
+    async fn find_items(&self, user_id: UserId, ids: &[Uuid]) -> StoreResult<Vec<Item>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -948,7 +961,7 @@ impl BackpackStore for Store {
             .collect()
     }
 
-    async fn count_items(&self, user_id: Uuid) -> StoreResult<Vec<(Area, i64)>> {
+    async fn count_items(&self, user_id: UserId) -> StoreResult<Vec<(Area, i64)>> {
         sqlx::query("SELECT area, COUNT(*) AS n FROM items WHERE user_id = $1 GROUP BY area")
             .bind(user_id.to_string())
             .fetch_all(&self.read)
@@ -965,7 +978,7 @@ impl BackpackStore for Store {
             .collect()
     }
 
-    async fn item_facets(&self, user_id: Uuid) -> StoreResult<(Vec<String>, Vec<String>)> {
+    async fn item_facets(&self, user_id: UserId) -> StoreResult<(Vec<String>, Vec<String>)> {
         let tag_rows = sqlx::query("SELECT DISTINCT tags FROM items WHERE user_id = $1")
             .bind(user_id.to_string())
             .fetch_all(&self.read)

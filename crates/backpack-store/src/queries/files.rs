@@ -6,7 +6,7 @@ use super::*;
 fn file(r: &R) -> Result<StoredFile, StoreError> {
     Ok(StoredFile {
         id: uuid(r, "id")?,
-        user_id: uuid(r, "user_id")?,
+        user_id: user_id(r, "user_id")?,
         purpose: text(r, "purpose")?,
         filename: text(r, "filename")?,
         content_type: text(r, "content_type")?,
@@ -41,7 +41,7 @@ impl FileStore for Store {
         Ok(())
     }
 
-    async fn find_file(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<StoredFile>> {
+    async fn find_file(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<StoredFile>> {
         sqlx::query(&format!(
             "SELECT {FILE_COLS} FROM files WHERE id = $1 AND user_id = $2"
         ))
@@ -55,7 +55,7 @@ impl FileStore for Store {
         .transpose()
     }
 
-    async fn list_files(&self, user_id: Uuid) -> StoreResult<Vec<StoredFile>> {
+    async fn list_files(&self, user_id: UserId) -> StoreResult<Vec<StoredFile>> {
         sqlx::query(&format!(
             "SELECT {FILE_COLS} FROM files WHERE user_id = $1 ORDER BY created_at, id"
         ))
@@ -70,7 +70,7 @@ impl FileStore for Store {
 
     async fn set_photo(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         file_id: Option<Uuid>,
         delete_after: i64,
     ) -> StoreResult<()> {
@@ -98,7 +98,7 @@ impl FileStore for Store {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn delete_file(&self, user_id: Uuid, id: Uuid, delete_after: i64) -> StoreResult<bool> {
+    async fn delete_file(&self, user_id: UserId, id: Uuid, delete_after: i64) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         if !delete_with_blobs(
             &mut tx,

@@ -100,7 +100,8 @@ pub(super) fn issued_row(r: &R) -> Result<IssuedCredential, StoreError> {
         user_id: opt_text(r, "user_id")?
             .as_deref()
             .map(parse_uuid)
-            .transpose()?,
+            .transpose()?
+            .map(UserId::from_uuid),
         format: text(r, "format")?,
         credential: text(r, "credential")?,
         list_id: uuid(r, "list_id")?,
@@ -131,7 +132,8 @@ fn audit_row(r: &R) -> Result<AuditEntry, StoreError> {
         actor_id: opt_text(r, "actor_id")?
             .as_deref()
             .map(parse_uuid)
-            .transpose()?,
+            .transpose()?
+            .map(UserId::from_uuid),
         actor_name: text(r, "actor_name")?,
         action: text(r, "action")?,
         subject: text(r, "subject")?,
@@ -213,7 +215,8 @@ fn batch_row(r: &R) -> Result<Batch, StoreError> {
         actor_id: opt_text(r, "actor_id")?
             .as_deref()
             .map(parse_uuid)
-            .transpose()?,
+            .transpose()?
+            .map(UserId::from_uuid),
         actor_name: text(r, "actor_name")?,
         created_at: int(r, "created_at")?,
         finished_at: opt_int(r, "finished_at")?,
@@ -303,7 +306,7 @@ impl IssuingStore for Store {
     async fn insert_issuer(
         &self,
         i: &Issuer,
-        member: Uuid,
+        member: UserId,
         key: &IssuerKeyRecord,
         audit: &AuditEntry,
     ) -> StoreResult<()> {
@@ -340,7 +343,7 @@ impl IssuingStore for Store {
 
     async fn update_issuer(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         i: &Issuer,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
@@ -368,7 +371,7 @@ impl IssuingStore for Store {
         Ok(true)
     }
 
-    async fn find_issuer(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Issuer>> {
+    async fn find_issuer(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Issuer>> {
         sqlx::query(&format!(
             "SELECT {ISSUER_COLS} FROM issuers i WHERE i.id = $1 AND {}",
             member("i.id", "$2")
@@ -383,7 +386,7 @@ impl IssuingStore for Store {
         .transpose()
     }
 
-    async fn list_issuers(&self, user_id: Uuid) -> StoreResult<Vec<Issuer>> {
+    async fn list_issuers(&self, user_id: UserId) -> StoreResult<Vec<Issuer>> {
         let rows = sqlx::query(&format!(
             "SELECT {ISSUER_COLS} FROM issuers i WHERE {} ORDER BY i.name, i.id",
             member("i.id", "$1")
@@ -436,9 +439,9 @@ impl IssuingStore for Store {
 
     async fn add_member(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
-        new_member: Uuid,
+        new_member: UserId,
         at: i64,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
@@ -472,7 +475,11 @@ impl IssuingStore for Store {
         Ok(ok)
     }
 
-    async fn list_members(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<UserSummary>> {
+    async fn list_members(
+        &self,
+        user_id: UserId,
+        issuer_id: Uuid,
+    ) -> StoreResult<Vec<UserSummary>> {
         let rows = sqlx::query(&format!(
             "SELECT u.id, u.display_name, u.role, u.disabled, u.created_at, e.address \
              FROM issuer_members im JOIN users u ON u.id = im.user_id \
@@ -524,7 +531,7 @@ impl IssuingStore for Store {
 
     async fn rotate_key(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         key: &IssuerKeyRecord,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
@@ -550,7 +557,7 @@ impl IssuingStore for Store {
 
     async fn revoke_key(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         key_id: Uuid,
         at: i64,
@@ -610,7 +617,7 @@ impl IssuingStore for Store {
 
     async fn insert_achievement(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         a: &Achievement,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
@@ -642,7 +649,7 @@ impl IssuingStore for Store {
 
     async fn update_achievement(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         a: &Achievement,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
@@ -671,7 +678,11 @@ impl IssuingStore for Store {
         Ok(true)
     }
 
-    async fn find_achievement(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Achievement>> {
+    async fn find_achievement(
+        &self,
+        user_id: UserId,
+        id: Uuid,
+    ) -> StoreResult<Option<Achievement>> {
         sqlx::query(&format!(
             "SELECT {ACH_COLS} FROM achievements a WHERE a.id = $1 AND {}",
             member("a.issuer_id", "$2")
@@ -688,7 +699,7 @@ impl IssuingStore for Store {
 
     async fn list_achievements(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
     ) -> StoreResult<Vec<Achievement>> {
         let rows = sqlx::query(&format!(
@@ -803,7 +814,11 @@ impl IssuingStore for Store {
         .transpose()
     }
 
-    async fn find_issued(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<IssuedCredential>> {
+    async fn find_issued(
+        &self,
+        user_id: UserId,
+        id: Uuid,
+    ) -> StoreResult<Option<IssuedCredential>> {
         sqlx::query(&format!(
             "SELECT {ISSUED_COLS} FROM issued c WHERE c.id = $1 AND {}",
             member("c.issuer_id", "$2")
@@ -820,7 +835,7 @@ impl IssuingStore for Store {
 
     async fn list_issued(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         q: &IssuedQuery,
     ) -> StoreResult<Vec<IssuedCredential>> {
@@ -850,7 +865,7 @@ impl IssuingStore for Store {
         rows.iter().map(issued_row).collect()
     }
 
-    async fn count_issued(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<i64> {
+    async fn count_issued(&self, user_id: UserId, issuer_id: Uuid) -> StoreResult<i64> {
         let r = sqlx::query(&format!(
             "SELECT COUNT(*) AS n FROM issued c WHERE c.issuer_id = $1 AND {}",
             member("$1", "$2")
@@ -865,7 +880,7 @@ impl IssuingStore for Store {
 
     async fn set_issued_state(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         c: &IssuedCredential,
         l: &StatusList,
         audit: &AuditEntry,
@@ -910,7 +925,7 @@ impl IssuingStore for Store {
         Ok(true)
     }
 
-    async fn set_issued_user(&self, id: Uuid, user_id: Uuid) -> StoreResult<()> {
+    async fn set_issued_user(&self, id: Uuid, user_id: UserId) -> StoreResult<()> {
         sqlx::query("UPDATE issued SET user_id = $1 WHERE id = $2")
             .bind(user_id.to_string())
             .bind(id.to_string())
@@ -920,7 +935,7 @@ impl IssuingStore for Store {
         Ok(())
     }
 
-    async fn issued_to(&self, user_id: Uuid) -> StoreResult<Vec<IssuedCredential>> {
+    async fn issued_to(&self, user_id: UserId) -> StoreResult<Vec<IssuedCredential>> {
         let rows = sqlx::query(&format!(
             "SELECT {ISSUED_COLS} FROM issued c WHERE c.user_id = $1 ORDER BY c.issued_at, c.id"
         ))
@@ -958,7 +973,7 @@ impl IssuingStore for Store {
 
     async fn replace_claim(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         claim: &Claim,
         audit: &AuditEntry,
         mail: &NewJob,
@@ -987,7 +1002,7 @@ impl IssuingStore for Store {
     async fn mark_claimed(
         &self,
         token_hash: &str,
-        user_id: Uuid,
+        user_id: UserId,
         at: i64,
         job: &NewJob,
     ) -> StoreResult<bool> {
@@ -1009,7 +1024,7 @@ impl IssuingStore for Store {
 
     async fn audit_log(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         issuer_id: Uuid,
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>> {
@@ -1082,7 +1097,7 @@ impl IssuingStore for Store {
             .transpose()
     }
 
-    async fn find_batch(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Batch>> {
+    async fn find_batch(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Batch>> {
         sqlx::query(&format!(
             "SELECT {BATCH_COLS} FROM batches WHERE id = $1 AND {}",
             member("batches.issuer_id", "$2")
@@ -1097,7 +1112,7 @@ impl IssuingStore for Store {
         .transpose()
     }
 
-    async fn list_batches(&self, user_id: Uuid, issuer_id: Uuid) -> StoreResult<Vec<Batch>> {
+    async fn list_batches(&self, user_id: UserId, issuer_id: Uuid) -> StoreResult<Vec<Batch>> {
         let rows = sqlx::query(&format!(
             "SELECT {BATCH_COLS} FROM batches WHERE issuer_id = $1 AND {} ORDER BY created_at DESC, id LIMIT 200",
             member("$1", "$2")
@@ -1112,7 +1127,7 @@ impl IssuingStore for Store {
 
     async fn start_batch(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         id: Uuid,
         audit: &AuditEntry,
         job: &NewJob,

@@ -16,7 +16,7 @@
 use async_trait::async_trait;
 use backpack_domain::entities::*;
 use backpack_domain::ports::{self, *};
-use backpack_domain::{Conflict, StoreError};
+use backpack_domain::{Conflict, StoreError, UserId};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -45,6 +45,9 @@ fn opt_int(r: &R, col: &str) -> Result<Option<i64>, StoreError> {
 }
 fn uuid(r: &R, col: &str) -> Result<Uuid, StoreError> {
     parse_uuid(&text(r, col)?)
+}
+fn user_id(r: &R, col: &str) -> Result<UserId, StoreError> {
+    uuid(r, col).map(UserId::from_uuid)
 }
 
 #[async_trait]

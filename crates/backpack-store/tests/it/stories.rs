@@ -2,14 +2,14 @@
 
 use backpack_domain::entities::*;
 use backpack_domain::values::{Locale, Role};
-use backpack_domain::StoreError;
+use backpack_domain::{StoreError, UserId};
 use uuid::Uuid;
 
 use crate::{story, Backend};
 
 pub fn user(name: &str, role: Role) -> User {
     User {
-        id: Uuid::new_v4(),
+        id: UserId::new(),
         display_name: name.into(),
         role,
         locale: None,

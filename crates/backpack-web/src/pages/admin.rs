@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::{Extension, Form};
 use backpack_domain::entities::EmailAddress;
 use backpack_domain::values::Role;
-use backpack_domain::DomainError;
+use backpack_domain::{DomainError, UserId};
 use serde::Deserialize;
 
 use super::{object_id, render, see_other};
@@ -94,7 +94,7 @@ struct UserTemplate {
 async fn user_page(
     st: &AppState,
     ctx: &Ctx,
-    id: uuid::Uuid,
+    id: UserId,
     status: StatusCode,
     errors: FieldErrors,
 ) -> Result<Response, PageError> {
@@ -124,7 +124,7 @@ pub async fn user(
     user_page(
         &st,
         &ctx,
-        object_id(&id)?,
+        UserId::from_uuid(object_id(&id)?),
         StatusCode::OK,
         FieldErrors::default(),
     )
@@ -145,7 +145,7 @@ pub async fn update_user(
     Form(f): Form<UserForm>,
 ) -> Result<Response, PageError> {
     let admin = ctx.require_user()?;
-    let id = object_id(&id)?;
+    let id = UserId::from_uuid(object_id(&id)?);
     match st
         .accounts
         .update_user(admin, id, &f.role, f.disabled.as_deref() == Some("on"))
