@@ -427,8 +427,14 @@ pub fn identity_hash(identity: &str, salt: &str) -> String {
     let mut h = Sha256::new();
     h.update(identity.trim().to_lowercase().as_bytes());
     h.update(salt.as_bytes());
-    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256${hex}")
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256$");
+    for b in h.finalize() {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// One entry of a Bitstring Status List.

@@ -103,9 +103,11 @@ fn hex_digest(hash: RdfcHash, data: &[u8]) -> String {
         RdfcHash::Sha256 => sha2::Sha256::digest(data).to_vec(),
         RdfcHash::Sha384 => sha2::Sha384::digest(data).to_vec(),
     };
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     s
 }

@@ -9,7 +9,8 @@ pub struct Awards {
     pub(super) core: Arc<Core>,
 }
 
-/// Sign documents on up to two threads (the caller is a blocking thread).
+/// Sign documents in one part per core (at most eight), each part on a
+/// thread of the blocking pool; fewer than 64 documents are one part.
 async fn sign_many(
     docs: Vec<Value>,
     formats: Vec<SignFormat>,
