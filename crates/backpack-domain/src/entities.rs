@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use crate::ids::UserId;
+use crate::ids::{IssuerId, UserId};
 use crate::values::{Locale, Role};
 
 /// An account.
@@ -381,7 +381,7 @@ pub use backpack_credentials::eu::{AchievementSpec, IssuerProfile};
 /// instance's public URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Issuer {
-    pub id: Uuid,
+    pub id: IssuerId,
     pub slug: String,
     pub did: String,
     /// Legal name, country, contact, type, accreditation: what goes into
@@ -398,7 +398,7 @@ pub struct Issuer {
 #[derive(Clone, PartialEq, Eq)]
 pub struct IssuerKeyRecord {
     pub id: Uuid,
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     /// The verification method's fragment (`key-1`, `key-2`, …).
     pub fragment: String,
     /// Multikey (`z6Mk…`).
@@ -428,7 +428,7 @@ impl std::fmt::Debug for IssuerKeyRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Achievement {
     pub id: Uuid,
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub spec: AchievementSpec,
     pub image_key: Option<String>,
     pub image_type: Option<String>,
@@ -441,7 +441,7 @@ pub struct Achievement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusList {
     pub id: Uuid,
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub size: i64,
     /// How many indexes are handed out.
     pub used: i64,
@@ -512,7 +512,7 @@ impl RecipientKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCredential {
     pub id: Uuid,
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub achievement_id: Uuid,
     pub achievement_name: String,
     pub recipient_kind: RecipientKind,
@@ -555,7 +555,7 @@ pub struct Claim {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     pub id: Uuid,
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub at: i64,
     pub actor_id: Option<UserId>,
     pub actor_name: String,
@@ -610,7 +610,7 @@ impl BatchState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
     pub id: Uuid,
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub achievement_id: Uuid,
     pub filename: String,
     pub sha256: String,
@@ -688,7 +688,7 @@ impl TokenScope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
     pub id: Uuid,
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub name: String,
     pub scope: TokenScope,
     pub token_hash: String,
@@ -707,7 +707,7 @@ pub struct ApiToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct XapiRule {
     pub id: Uuid,
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub activity: String,
     pub achievement_id: Uuid,
     pub min_score: Option<i64>,
@@ -717,7 +717,7 @@ pub struct XapiRule {
 /// A statement the xAPI endpoint accepted, and what came of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct XapiStatementRecord {
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub statement_id: Uuid,
     pub received_at: i64,
     pub verb: String,
@@ -734,7 +734,7 @@ pub struct XapiStatementRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackRule {
     pub id: Uuid,
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub achievement_id: Uuid,
     pub components: Vec<Uuid>,
     pub created_at: i64,

@@ -35,4 +35,4 @@ pub mod values;
 pub mod xapi;
 
 pub use error::{Conflict, DomainError, FieldError, StoreError};
-pub use ids::UserId;
+pub use ids::{IssuerId, UserId};

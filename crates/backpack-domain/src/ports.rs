@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::backup::TableDump;
 use crate::entities::*;
 use crate::values::{Locale, Role};
-use crate::{StoreError, UserId};
+use crate::{IssuerId, StoreError, UserId};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -347,28 +347,31 @@ pub trait IssuingStore: Send + Sync {
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Only when `user_id` is a member.
-    async fn find_issuer(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Issuer>>;
+    async fn find_issuer(&self, user_id: UserId, id: IssuerId) -> StoreResult<Option<Issuer>>;
     async fn list_issuers(&self, user_id: UserId) -> StoreResult<Vec<Issuer>>;
     async fn issuer_by_slug(&self, slug: &str) -> StoreResult<Option<Issuer>>;
     async fn issuer_by_did(&self, did: &str) -> StoreResult<Option<Issuer>>;
     /// Public: the issuer of a public object (an achievement).
-    async fn find_issuer_public(&self, id: Uuid) -> StoreResult<Option<Issuer>>;
+    async fn find_issuer_public(&self, id: IssuerId) -> StoreResult<Option<Issuer>>;
     /// Adds `member` when `user_id` is a member; false otherwise.
     async fn add_member(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         member: UserId,
         at: i64,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// The members' display names and primary addresses.
-    async fn list_members(&self, user_id: UserId, issuer_id: Uuid)
-        -> StoreResult<Vec<UserSummary>>;
+    async fn list_members(
+        &self,
+        user_id: UserId,
+        issuer_id: IssuerId,
+    ) -> StoreResult<Vec<UserSummary>>;
 
     /// Every key of the issuer, oldest first (public parts are public: the
     /// DID document lists them).
-    async fn issuer_keys(&self, issuer_id: Uuid) -> StoreResult<Vec<IssuerKeyRecord>>;
+    async fn issuer_keys(&self, issuer_id: IssuerId) -> StoreResult<Vec<IssuerKeyRecord>>;
     /// The newest issuer key of any issuer (at start: does this server's
     /// key-encryption key open what is stored?).
     async fn newest_issuer_key(&self) -> StoreResult<Option<IssuerKeyRecord>>;
@@ -389,14 +392,14 @@ pub trait IssuingStore: Send + Sync {
     async fn revoke_key(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         key_id: Uuid,
         at: i64,
         lists: &[StatusList],
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Every status list of the issuer (public documents), oldest first.
-    async fn status_lists_of(&self, issuer_id: Uuid) -> StoreResult<Vec<StatusList>>;
+    async fn status_lists_of(&self, issuer_id: IssuerId) -> StoreResult<Vec<StatusList>>;
 
     async fn insert_achievement(
         &self,
@@ -416,13 +419,13 @@ pub trait IssuingStore: Send + Sync {
     async fn list_achievements(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> StoreResult<Vec<Achievement>>;
     /// Public: an achievement by id (its id URL and image are public).
     async fn public_achievement(&self, id: Uuid) -> StoreResult<Option<Achievement>>;
 
     /// The issuer's newest status list pair.
-    async fn current_status_list(&self, issuer_id: Uuid) -> StoreResult<Option<StatusList>>;
+    async fn current_status_list(&self, issuer_id: IssuerId) -> StoreResult<Option<StatusList>>;
     async fn insert_status_list(&self, list: &StatusList) -> StoreResult<()>;
     /// Public.
     async fn find_status_list(&self, id: Uuid) -> StoreResult<Option<StatusList>>;
@@ -454,10 +457,10 @@ pub trait IssuingStore: Send + Sync {
     async fn list_issued(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         q: &IssuedQuery,
     ) -> StoreResult<Vec<IssuedCredential>>;
-    async fn count_issued(&self, user_id: UserId, issuer_id: Uuid) -> StoreResult<i64>;
+    async fn count_issued(&self, user_id: UserId, issuer_id: IssuerId) -> StoreResult<i64>;
     /// Change a credential's state and its status list (from `list.version
     /// - 1` to `list.version`) with its audit line, in one transaction:
     /// `Conflict` when the list moved meanwhile; false when not a member's.
@@ -498,7 +501,7 @@ pub trait IssuingStore: Send + Sync {
     async fn audit_log(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>>;
 
@@ -512,13 +515,13 @@ pub trait IssuingStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn find_batch_by_file(
         &self,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         achievement_id: Uuid,
         sha256: &str,
     ) -> StoreResult<Option<Batch>>;
     /// Only when `user_id` is a member of its issuer.
     async fn find_batch(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Batch>>;
-    async fn list_batches(&self, user_id: UserId, issuer_id: Uuid) -> StoreResult<Vec<Batch>>;
+    async fn list_batches(&self, user_id: UserId, issuer_id: IssuerId) -> StoreResult<Vec<Batch>>;
     /// Preview → running, when `user_id` is a member, queueing `job` (the
     /// batch's run) in the same transaction.
     async fn start_batch(
@@ -581,13 +584,16 @@ pub trait AutomationStore: Send + Sync {
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Newest first, revoked ones included.
-    async fn list_api_tokens(&self, user_id: UserId, issuer_id: Uuid)
-        -> StoreResult<Vec<ApiToken>>;
+    async fn list_api_tokens(
+        &self,
+        user_id: UserId,
+        issuer_id: IssuerId,
+    ) -> StoreResult<Vec<ApiToken>>;
     /// False when absent, not the member's issuer's, or already revoked.
     async fn revoke_api_token(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         id: Uuid,
         at: i64,
         audit: &AuditEntry,
@@ -607,27 +613,30 @@ pub trait AutomationStore: Send + Sync {
     async fn delete_xapi_rule(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         id: Uuid,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
-    async fn list_xapi_rules(&self, user_id: UserId, issuer_id: Uuid)
-        -> StoreResult<Vec<XapiRule>>;
+    async fn list_xapi_rules(
+        &self,
+        user_id: UserId,
+        issuer_id: IssuerId,
+    ) -> StoreResult<Vec<XapiRule>>;
     /// The issuer's rules for these activities (after token authentication).
     async fn xapi_rules_for(
         &self,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         activities: &[String],
     ) -> StoreResult<Vec<XapiRule>>;
     /// Which of these statement ids the issuer has already received.
-    async fn known_statements(&self, issuer_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+    async fn known_statements(&self, issuer_id: IssuerId, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
     /// Record statements (one already recorded is left as it is).
     async fn insert_xapi_statements(&self, records: &[XapiStatementRecord]) -> StoreResult<()>;
     /// Newest first.
     async fn list_xapi_statements(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         limit: i64,
     ) -> StoreResult<Vec<XapiStatementRecord>>;
 
@@ -648,14 +657,14 @@ pub trait AutomationStore: Send + Sync {
     async fn delete_stack_rule(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         id: Uuid,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     async fn list_stack_rules(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> StoreResult<Vec<StackRule>>;
     /// Accounts holding an active credential of the achievement.
     async fn holders_of(&self, achievement_id: Uuid) -> StoreResult<Vec<UserId>>;
@@ -670,7 +679,11 @@ pub trait AutomationStore: Send + Sync {
 
     /// Whether `issuer_id` may use the achievement as a stacking component:
     /// it is its own, or its issuer consented.
-    async fn stacking_allowed(&self, achievement_id: Uuid, issuer_id: Uuid) -> StoreResult<bool>;
+    async fn stacking_allowed(
+        &self,
+        achievement_id: Uuid,
+        issuer_id: IssuerId,
+    ) -> StoreResult<bool>;
     /// The issuers allowed to stack the achievement, with when, when
     /// `user_id` is a member of the achievement's issuer (else empty).
     async fn stack_consents(
@@ -685,7 +698,7 @@ pub trait AutomationStore: Send + Sync {
         &self,
         user_id: UserId,
         achievement_id: Uuid,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         granted_at: Option<i64>,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;

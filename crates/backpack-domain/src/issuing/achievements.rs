@@ -20,7 +20,7 @@ impl Achievements {
     pub async fn save_achievement(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         id: Option<Uuid>,
         mut spec: AchievementSpec,
     ) -> Result<Achievement, DomainError> {
@@ -191,7 +191,7 @@ impl Achievements {
     pub async fn achievements(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> Result<Vec<Achievement>, DomainError> {
         self.core.issuer(user, issuer_id).await?;
         Ok(self

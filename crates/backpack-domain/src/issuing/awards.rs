@@ -78,7 +78,7 @@ impl Awards {
     pub async fn award(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         req: &AwardRequest,
     ) -> Result<IssuedCredential, DomainError> {
         self.award_from(user, issuer_id, req, "form").await
@@ -89,7 +89,7 @@ impl Awards {
     pub async fn award_from(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         req: &AwardRequest,
         source: &'static str,
     ) -> Result<IssuedCredential, DomainError> {
@@ -160,14 +160,14 @@ impl Awards {
     pub async fn issued(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         q: &IssuedQuery,
     ) -> Result<Vec<IssuedCredential>, DomainError> {
         self.core.issuer(user, issuer_id).await?;
         Ok(self.core.store.list_issued(user.id, issuer_id, q).await?)
     }
 
-    pub async fn count_issued(&self, user: &User, issuer_id: Uuid) -> Result<i64, DomainError> {
+    pub async fn count_issued(&self, user: &User, issuer_id: IssuerId) -> Result<i64, DomainError> {
         Ok(self.core.store.count_issued(user.id, issuer_id).await?)
     }
 }

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use super::{Actor, Award, Core, Issuing, Prepared, RecipientTarget, Slots};
 use crate::jobs::{Job, Outcome};
 use crate::values::{Did, Email};
+use crate::IssuerId;
 use crate::{Conflict, DomainError, StoreError};
 
 /// Most data rows in one file.
@@ -280,7 +281,7 @@ impl Batches {
     pub async fn upload_batch(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         achievement_id: Uuid,
         format: SignFormat,
         filename: &str,
@@ -410,7 +411,11 @@ impl Batches {
             .ok_or(DomainError::NotFound)
     }
 
-    pub async fn batches(&self, user: &User, issuer_id: Uuid) -> Result<Vec<Batch>, DomainError> {
+    pub async fn batches(
+        &self,
+        user: &User,
+        issuer_id: IssuerId,
+    ) -> Result<Vec<Batch>, DomainError> {
         self.core.issuer(user, issuer_id).await?;
         Ok(self.core.store.list_batches(user.id, issuer_id).await?)
     }

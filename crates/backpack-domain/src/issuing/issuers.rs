@@ -10,7 +10,7 @@ pub struct Issuers {
 
 impl Issuers {
     /// An issuer the user is a member of ("absent" otherwise).
-    pub async fn issuer(&self, user: &User, id: Uuid) -> Result<Issuer, DomainError> {
+    pub async fn issuer(&self, user: &User, id: IssuerId) -> Result<Issuer, DomainError> {
         self.core.issuer(user, id).await
     }
 
@@ -36,7 +36,7 @@ impl Issuers {
             let did = did_web(&self.core.settings.public_url, &["issuers", &slug])?;
             let profile = profile_of(input, &did)?;
             let issuer = Issuer {
-                id: Uuid::new_v4(),
+                id: IssuerId::new(),
                 slug: slug.clone(),
                 did,
                 profile,
@@ -67,7 +67,7 @@ impl Issuers {
         Err(DomainError::field("name", "taken"))
     }
 
-    fn seal_new_key(&self, issuer_id: Uuid, n: usize, now: i64) -> IssuerKeyRecord {
+    fn seal_new_key(&self, issuer_id: IssuerId, n: usize, now: i64) -> IssuerKeyRecord {
         let key = new_key();
         let id = Uuid::new_v4();
         IssuerKeyRecord {
@@ -91,7 +91,7 @@ impl Issuers {
     pub async fn update_issuer(
         &self,
         user: &User,
-        id: Uuid,
+        id: IssuerId,
         input: &IssuerInput,
     ) -> Result<Issuer, DomainError> {
         let mut issuer = self.core.issuer(user, id).await?;
@@ -122,7 +122,7 @@ impl Issuers {
     pub async fn set_logo(
         &self,
         user: &User,
-        id: Uuid,
+        id: IssuerId,
         bytes: Bytes,
     ) -> Result<Issuer, DomainError> {
         let mut issuer = self.core.issuer(user, id).await?;
@@ -186,7 +186,11 @@ impl Issuers {
         Ok(self.core.store.list_issuers(user.id).await?)
     }
 
-    pub async fn members(&self, user: &User, id: Uuid) -> Result<Vec<UserSummary>, DomainError> {
+    pub async fn members(
+        &self,
+        user: &User,
+        id: IssuerId,
+    ) -> Result<Vec<UserSummary>, DomainError> {
         self.core.issuer(user, id).await?;
         Ok(self.core.store.list_members(user.id, id).await?)
     }
@@ -196,7 +200,7 @@ impl Issuers {
     pub async fn add_member(
         &self,
         user: &User,
-        id: Uuid,
+        id: IssuerId,
         address: &str,
     ) -> Result<(), DomainError> {
         let issuer = self.core.issuer(user, id).await?;
@@ -235,13 +239,21 @@ impl Issuers {
     }
 
     /// The issuer's keys, oldest first (public parts only leave).
-    pub async fn keys(&self, user: &User, id: Uuid) -> Result<Vec<IssuerKeyRecord>, DomainError> {
+    pub async fn keys(
+        &self,
+        user: &User,
+        id: IssuerId,
+    ) -> Result<Vec<IssuerKeyRecord>, DomainError> {
         self.core.issuer(user, id).await?;
         Ok(self.core.store.issuer_keys(id).await?)
     }
 
     /// Make a new signing key; the old ones stay in the DID document.
-    pub async fn rotate_key(&self, user: &User, id: Uuid) -> Result<IssuerKeyRecord, DomainError> {
+    pub async fn rotate_key(
+        &self,
+        user: &User,
+        id: IssuerId,
+    ) -> Result<IssuerKeyRecord, DomainError> {
         let issuer = self.core.issuer(user, id).await?;
         let keys = self.core.store.issuer_keys(id).await?;
         let key = self.seal_new_key(issuer.id, keys.len() + 1, self.core.clock.unix());
@@ -268,7 +280,7 @@ impl Issuers {
     pub async fn revoke_key(
         &self,
         user: &User,
-        id: Uuid,
+        id: IssuerId,
         key: &str,
         reason: &str,
     ) -> Result<IssuerKeyRecord, DomainError> {
@@ -385,7 +397,7 @@ impl Issuers {
     pub async fn audit_log(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, DomainError> {
         self.core.issuer(user, issuer_id).await?;
@@ -395,7 +407,7 @@ impl Issuers {
 
 impl Core {
     /// An issuer the user is a member of.
-    pub(crate) async fn issuer(&self, user: &User, id: Uuid) -> Result<Issuer, DomainError> {
+    pub(crate) async fn issuer(&self, user: &User, id: IssuerId) -> Result<Issuer, DomainError> {
         self.store
             .find_issuer(user.id, id)
             .await?

@@ -76,7 +76,7 @@ use crate::jobs::{Job, JobSignal};
 use crate::ports::{BlobStore, Clock, Notification, Store};
 use crate::tokens::{random_token, token_hash};
 use crate::values::{Email, Role};
-use crate::{Conflict, DomainError, FieldError, StoreError, UserId};
+use crate::{Conflict, DomainError, FieldError, IssuerId, StoreError, UserId};
 
 /// Entries per status list (the W3C minimum, 16 KB: herd privacy).
 pub const STATUS_LIST_SIZE: i64 = 131_072;
@@ -540,7 +540,7 @@ fn nonce() -> [u8; 24] {
     n
 }
 
-fn key_aad(issuer_id: Uuid, key_id: Uuid) -> Vec<u8> {
+fn key_aad(issuer_id: IssuerId, key_id: Uuid) -> Vec<u8> {
     format!("backpack-issuer-key/{issuer_id}/{key_id}").into_bytes()
 }
 
@@ -649,7 +649,7 @@ impl Core {
 
     pub(crate) fn audit(
         &self,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         actor: &Actor,
         action: &str,
         subject: String,

@@ -48,7 +48,7 @@ pub struct StackRuleView {
 /// An issuer allowed to use an achievement as a stacking component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackConsent {
-    pub issuer_id: Uuid,
+    pub issuer_id: IssuerId,
     pub issuer_name: String,
     pub issuer_did: String,
     pub granted_at: i64,
@@ -187,7 +187,7 @@ impl Stacking {
     pub async fn save_stack_rule(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         target: Option<Uuid>,
         components: &[String],
     ) -> Result<StackRule, DomainError> {
@@ -292,7 +292,7 @@ impl Stacking {
     pub async fn delete_stack_rule(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         rule_id: Uuid,
     ) -> Result<(), DomainError> {
         self.core.issuer(user, issuer_id).await?;
@@ -317,7 +317,7 @@ impl Stacking {
     pub async fn stack_rules(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> Result<Vec<StackRuleView>, DomainError> {
         self.core.issuer(user, issuer_id).await?;
         let rules = self.core.store.list_stack_rules(user.id, issuer_id).await?;
@@ -464,7 +464,7 @@ impl Stacking {
         &self,
         user: &User,
         achievement_id: Uuid,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> Result<(), DomainError> {
         let a = self.core.achievement(user, achievement_id).await?;
         let other = self
@@ -507,7 +507,7 @@ impl Stacking {
 #[derive(Default)]
 struct Names {
     achievements: HashMap<Uuid, (String, String)>,
-    issuers: HashMap<Uuid, String>,
+    issuers: HashMap<IssuerId, String>,
 }
 
 impl Names {

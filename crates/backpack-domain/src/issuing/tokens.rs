@@ -18,27 +18,27 @@ pub struct ApiCaller {
 
 /// Objects that belong to one issuer.
 pub trait OfIssuer {
-    fn owner(&self) -> Uuid;
+    fn owner(&self) -> IssuerId;
 }
 
 impl OfIssuer for Achievement {
-    fn owner(&self) -> Uuid {
+    fn owner(&self) -> IssuerId {
         self.issuer_id
     }
 }
 impl OfIssuer for IssuedCredential {
-    fn owner(&self) -> Uuid {
+    fn owner(&self) -> IssuerId {
         self.issuer_id
     }
 }
 impl OfIssuer for Batch {
-    fn owner(&self) -> Uuid {
+    fn owner(&self) -> IssuerId {
         self.issuer_id
     }
 }
 
 impl ApiCaller {
-    pub fn issuer_id(&self) -> Uuid {
+    pub fn issuer_id(&self) -> IssuerId {
         self.token.issuer_id
     }
 
@@ -69,7 +69,7 @@ impl ApiTokens {
     pub async fn create_token(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         name: &str,
         scope: &str,
     ) -> Result<(ApiToken, String), DomainError> {
@@ -120,7 +120,11 @@ impl ApiTokens {
         Ok((token, secret))
     }
 
-    pub async fn tokens(&self, user: &User, issuer_id: Uuid) -> Result<Vec<ApiToken>, DomainError> {
+    pub async fn tokens(
+        &self,
+        user: &User,
+        issuer_id: IssuerId,
+    ) -> Result<Vec<ApiToken>, DomainError> {
         self.core.issuer(user, issuer_id).await?;
         Ok(self.core.store.list_api_tokens(user.id, issuer_id).await?)
     }
@@ -128,7 +132,7 @@ impl ApiTokens {
     pub async fn revoke_token(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         token_id: Uuid,
     ) -> Result<(), DomainError> {
         let token = self

@@ -34,7 +34,7 @@ impl Xapi {
     pub async fn save_xapi_rule(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         activity: &str,
         achievement_id: Option<Uuid>,
         min_score: Option<&str>,
@@ -114,7 +114,7 @@ impl Xapi {
     pub async fn delete_xapi_rule(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         rule_id: Uuid,
     ) -> Result<(), DomainError> {
         let rule = self
@@ -144,7 +144,7 @@ impl Xapi {
     pub async fn xapi_rules(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> Result<Vec<XapiRule>, DomainError> {
         self.core.issuer(user, issuer_id).await?;
         Ok(self.core.store.list_xapi_rules(user.id, issuer_id).await?)
@@ -154,7 +154,7 @@ impl Xapi {
     pub async fn statements(
         &self,
         user: &User,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         limit: i64,
     ) -> Result<Vec<XapiStatementRecord>, DomainError> {
         self.core.issuer(user, issuer_id).await?;

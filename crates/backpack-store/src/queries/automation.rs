@@ -14,7 +14,7 @@ fn token_row(r: &R) -> Result<ApiToken, StoreError> {
     let scope = text(r, "scope")?;
     Ok(ApiToken {
         id: uuid(r, "id")?,
-        issuer_id: uuid(r, "issuer_id")?,
+        issuer_id: issuer_id(r, "issuer_id")?,
         name: text(r, "name")?,
         scope: TokenScope::parse(&scope)
             .ok_or_else(|| backend_err(format!("bad token scope {scope:?}")))?,
@@ -34,7 +34,7 @@ const XAPI_RULE_COLS: &str =
 fn xapi_rule_row(r: &R) -> Result<XapiRule, StoreError> {
     Ok(XapiRule {
         id: uuid(r, "id")?,
-        issuer_id: uuid(r, "issuer_id")?,
+        issuer_id: issuer_id(r, "issuer_id")?,
         activity: text(r, "activity")?,
         achievement_id: uuid(r, "achievement_id")?,
         min_score: opt_int(r, "min_score")?,
@@ -47,7 +47,7 @@ const STATEMENT_COLS: &str =
 
 fn statement_row(r: &R) -> Result<XapiStatementRecord, StoreError> {
     Ok(XapiStatementRecord {
-        issuer_id: uuid(r, "issuer_id")?,
+        issuer_id: issuer_id(r, "issuer_id")?,
         statement_id: uuid(r, "statement_id")?,
         received_at: int(r, "received_at")?,
         verb: text(r, "verb")?,
@@ -72,7 +72,7 @@ async fn stack_rules_of(store: &Store, rows: Vec<R>) -> StoreResult<Vec<StackRul
     for r in &rows {
         rules.push(StackRule {
             id: uuid(r, "id")?,
-            issuer_id: uuid(r, "issuer_id")?,
+            issuer_id: issuer_id(r, "issuer_id")?,
             achievement_id: uuid(r, "achievement_id")?,
             components: Vec::new(),
             created_at: int(r, "created_at")?,
@@ -135,7 +135,7 @@ impl AutomationStore for Store {
     async fn list_api_tokens(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> StoreResult<Vec<ApiToken>> {
         let rows = sqlx::query(&format!(
             "SELECT {TOKEN_COLS} FROM api_tokens t JOIN users u ON u.id = t.created_by \
@@ -153,7 +153,7 @@ impl AutomationStore for Store {
     async fn revoke_api_token(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         id: Uuid,
         at: i64,
         audit: &AuditEntry,
@@ -235,7 +235,7 @@ impl AutomationStore for Store {
     async fn delete_xapi_rule(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         id: Uuid,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
@@ -261,7 +261,7 @@ impl AutomationStore for Store {
     async fn list_xapi_rules(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> StoreResult<Vec<XapiRule>> {
         let rows = sqlx::query(&format!(
             "SELECT {XAPI_RULE_COLS} FROM xapi_rules x WHERE x.issuer_id = $1 AND {} ORDER BY x.activity",
@@ -277,7 +277,7 @@ impl AutomationStore for Store {
 
     async fn xapi_rules_for(
         &self,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         activities: &[String],
     ) -> StoreResult<Vec<XapiRule>> {
         let mut out = Vec::new();
@@ -300,7 +300,7 @@ impl AutomationStore for Store {
         Ok(out)
     }
 
-    async fn known_statements(&self, issuer_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+    async fn known_statements(&self, issuer_id: IssuerId, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
         let mut out = Vec::new();
         for part in ids.chunks(200) {
             let mut q = sqlx::QueryBuilder::<<R as sqlx::Row>::Database>::new(
@@ -346,7 +346,7 @@ impl AutomationStore for Store {
     async fn list_xapi_statements(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         limit: i64,
     ) -> StoreResult<Vec<XapiStatementRecord>> {
         let rows = sqlx::query(&format!(
@@ -432,7 +432,7 @@ impl AutomationStore for Store {
     async fn delete_stack_rule(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         id: Uuid,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
@@ -458,7 +458,7 @@ impl AutomationStore for Store {
     async fn list_stack_rules(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> StoreResult<Vec<StackRule>> {
         let rows = sqlx::query(&format!(
             "SELECT id, issuer_id, achievement_id, created_at FROM stack_rules WHERE issuer_id = $1 AND {} \
@@ -521,7 +521,11 @@ impl AutomationStore for Store {
         stack_rules_of(self, rows).await
     }
 
-    async fn stacking_allowed(&self, achievement_id: Uuid, issuer_id: Uuid) -> StoreResult<bool> {
+    async fn stacking_allowed(
+        &self,
+        achievement_id: Uuid,
+        issuer_id: IssuerId,
+    ) -> StoreResult<bool> {
         let r = sqlx::query(
             "SELECT COUNT(*) AS n FROM achievements a WHERE a.id = $1 AND (a.issuer_id = $2 \
              OR EXISTS (SELECT 1 FROM stack_consents k WHERE k.achievement_id = $1 AND k.issuer_id = $2))",
@@ -559,7 +563,7 @@ impl AutomationStore for Store {
         &self,
         user_id: UserId,
         achievement_id: Uuid,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         granted_at: Option<i64>,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {

@@ -21,7 +21,7 @@ pub(super) const ISSUER_COLS: &str =
 
 pub(super) fn issuer_row(r: &R) -> Result<Issuer, StoreError> {
     Ok(Issuer {
-        id: uuid(r, "id")?,
+        id: issuer_id(r, "id")?,
         slug: text(r, "slug")?,
         did: text(r, "did")?,
         profile: serde_json::from_str(&text(r, "profile")?).map_err(backend_err)?,
@@ -38,7 +38,7 @@ const KEY_COLS: &str =
 fn key_row(r: &R) -> Result<IssuerKeyRecord, StoreError> {
     Ok(IssuerKeyRecord {
         id: uuid(r, "id")?,
-        issuer_id: uuid(r, "issuer_id")?,
+        issuer_id: issuer_id(r, "issuer_id")?,
         fragment: text(r, "fragment")?,
         public_key: text(r, "public_key")?,
         sealed_secret: text(r, "sealed_secret")?,
@@ -54,7 +54,7 @@ const ACH_COLS: &str =
 fn achievement_row(r: &R) -> Result<Achievement, StoreError> {
     Ok(Achievement {
         id: uuid(r, "id")?,
-        issuer_id: uuid(r, "issuer_id")?,
+        issuer_id: issuer_id(r, "issuer_id")?,
         spec: serde_json::from_str(&text(r, "spec")?).map_err(backend_err)?,
         image_key: opt_text(r, "image_key")?,
         image_type: opt_text(r, "image_type")?,
@@ -68,7 +68,7 @@ const LIST_COLS: &str = "id, issuer_id, size, used, version, revocation, suspens
 fn list_row(r: &R) -> Result<StatusList, StoreError> {
     Ok(StatusList {
         id: uuid(r, "id")?,
-        issuer_id: uuid(r, "issuer_id")?,
+        issuer_id: issuer_id(r, "issuer_id")?,
         size: int(r, "size")?,
         used: int(r, "used")?,
         version: int(r, "version")?,
@@ -90,7 +90,7 @@ pub(super) fn issued_row(r: &R) -> Result<IssuedCredential, StoreError> {
     let state = text(r, "state")?;
     Ok(IssuedCredential {
         id: uuid(r, "id")?,
-        issuer_id: uuid(r, "issuer_id")?,
+        issuer_id: issuer_id(r, "issuer_id")?,
         achievement_id: uuid(r, "achievement_id")?,
         achievement_name: text(r, "achievement_name")?,
         recipient_kind: RecipientKind::parse(&kind)
@@ -127,7 +127,7 @@ const AUDIT_COLS: &str = "id, issuer_id, at, actor_id, actor_name, action, subje
 fn audit_row(r: &R) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
         id: uuid(r, "id")?,
-        issuer_id: uuid(r, "issuer_id")?,
+        issuer_id: issuer_id(r, "issuer_id")?,
         at: int(r, "at")?,
         actor_id: opt_text(r, "actor_id")?
             .as_deref()
@@ -198,7 +198,7 @@ fn batch_row(r: &R) -> Result<Batch, StoreError> {
     let state = text(r, "state")?;
     Ok(Batch {
         id: uuid(r, "id")?,
-        issuer_id: uuid(r, "issuer_id")?,
+        issuer_id: issuer_id(r, "issuer_id")?,
         achievement_id: uuid(r, "achievement_id")?,
         filename: text(r, "filename")?,
         sha256: text(r, "sha256")?,
@@ -371,7 +371,7 @@ impl IssuingStore for Store {
         Ok(true)
     }
 
-    async fn find_issuer(&self, user_id: UserId, id: Uuid) -> StoreResult<Option<Issuer>> {
+    async fn find_issuer(&self, user_id: UserId, id: IssuerId) -> StoreResult<Option<Issuer>> {
         sqlx::query(&format!(
             "SELECT {ISSUER_COLS} FROM issuers i WHERE i.id = $1 AND {}",
             member("i.id", "$2")
@@ -424,7 +424,7 @@ impl IssuingStore for Store {
         .transpose()
     }
 
-    async fn find_issuer_public(&self, id: Uuid) -> StoreResult<Option<Issuer>> {
+    async fn find_issuer_public(&self, id: IssuerId) -> StoreResult<Option<Issuer>> {
         sqlx::query(&format!(
             "SELECT {ISSUER_COLS} FROM issuers i WHERE i.id = $1"
         ))
@@ -440,7 +440,7 @@ impl IssuingStore for Store {
     async fn add_member(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         new_member: UserId,
         at: i64,
         audit: &AuditEntry,
@@ -478,7 +478,7 @@ impl IssuingStore for Store {
     async fn list_members(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> StoreResult<Vec<UserSummary>> {
         let rows = sqlx::query(&format!(
             "SELECT u.id, u.display_name, u.role, u.disabled, u.created_at, e.address \
@@ -495,7 +495,7 @@ impl IssuingStore for Store {
         rows.iter().map(user_summary).collect()
     }
 
-    async fn issuer_keys(&self, issuer_id: Uuid) -> StoreResult<Vec<IssuerKeyRecord>> {
+    async fn issuer_keys(&self, issuer_id: IssuerId) -> StoreResult<Vec<IssuerKeyRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {KEY_COLS} FROM issuer_keys WHERE issuer_id = $1 ORDER BY created_at, fragment"
         ))
@@ -558,7 +558,7 @@ impl IssuingStore for Store {
     async fn revoke_key(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         key_id: Uuid,
         at: i64,
         lists: &[StatusList],
@@ -604,7 +604,7 @@ impl IssuingStore for Store {
         Ok(true)
     }
 
-    async fn status_lists_of(&self, issuer_id: Uuid) -> StoreResult<Vec<StatusList>> {
+    async fn status_lists_of(&self, issuer_id: IssuerId) -> StoreResult<Vec<StatusList>> {
         let rows = sqlx::query(&format!(
             "SELECT {LIST_COLS} FROM status_lists WHERE issuer_id = $1 ORDER BY created_at, id"
         ))
@@ -700,7 +700,7 @@ impl IssuingStore for Store {
     async fn list_achievements(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
     ) -> StoreResult<Vec<Achievement>> {
         let rows = sqlx::query(&format!(
             "SELECT {ACH_COLS} FROM achievements a WHERE a.issuer_id = $1 AND {} ORDER BY a.name, a.id",
@@ -727,7 +727,7 @@ impl IssuingStore for Store {
         .transpose()
     }
 
-    async fn current_status_list(&self, issuer_id: Uuid) -> StoreResult<Option<StatusList>> {
+    async fn current_status_list(&self, issuer_id: IssuerId) -> StoreResult<Option<StatusList>> {
         sqlx::query(&format!(
             "SELECT {LIST_COLS} FROM status_lists WHERE issuer_id = $1 ORDER BY created_at DESC, used LIMIT 1"
         ))
@@ -836,7 +836,7 @@ impl IssuingStore for Store {
     async fn list_issued(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         q: &IssuedQuery,
     ) -> StoreResult<Vec<IssuedCredential>> {
         let pattern = q
@@ -865,7 +865,7 @@ impl IssuingStore for Store {
         rows.iter().map(issued_row).collect()
     }
 
-    async fn count_issued(&self, user_id: UserId, issuer_id: Uuid) -> StoreResult<i64> {
+    async fn count_issued(&self, user_id: UserId, issuer_id: IssuerId) -> StoreResult<i64> {
         let r = sqlx::query(&format!(
             "SELECT COUNT(*) AS n FROM issued c WHERE c.issuer_id = $1 AND {}",
             member("$1", "$2")
@@ -1025,7 +1025,7 @@ impl IssuingStore for Store {
     async fn audit_log(
         &self,
         user_id: UserId,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>> {
         let rows = sqlx::query(&format!(
@@ -1081,7 +1081,7 @@ impl IssuingStore for Store {
 
     async fn find_batch_by_file(
         &self,
-        issuer_id: Uuid,
+        issuer_id: IssuerId,
         achievement_id: Uuid,
         sha256: &str,
     ) -> StoreResult<Option<Batch>> {
@@ -1112,7 +1112,7 @@ impl IssuingStore for Store {
         .transpose()
     }
 
-    async fn list_batches(&self, user_id: UserId, issuer_id: Uuid) -> StoreResult<Vec<Batch>> {
+    async fn list_batches(&self, user_id: UserId, issuer_id: IssuerId) -> StoreResult<Vec<Batch>> {
         let rows = sqlx::query(&format!(
             "SELECT {BATCH_COLS} FROM batches WHERE issuer_id = $1 AND {} ORDER BY created_at DESC, id LIMIT 200",
             member("$1", "$2")

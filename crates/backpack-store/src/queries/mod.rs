@@ -16,7 +16,7 @@
 use async_trait::async_trait;
 use backpack_domain::entities::*;
 use backpack_domain::ports::{self, *};
-use backpack_domain::{Conflict, StoreError, UserId};
+use backpack_domain::{Conflict, IssuerId, StoreError, UserId};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -48,6 +48,9 @@ fn uuid(r: &R, col: &str) -> Result<Uuid, StoreError> {
 }
 fn user_id(r: &R, col: &str) -> Result<UserId, StoreError> {
     uuid(r, col).map(UserId::from_uuid)
+}
+fn issuer_id(r: &R, col: &str) -> Result<IssuerId, StoreError> {
+    uuid(r, col).map(IssuerId::from_uuid)
 }
 
 #[async_trait]

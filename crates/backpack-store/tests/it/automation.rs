@@ -4,14 +4,14 @@
 
 use backpack_domain::entities::*;
 use backpack_domain::values::Role;
-use backpack_domain::{Conflict, StoreError};
+use backpack_domain::{Conflict, IssuerId, StoreError};
 use uuid::Uuid;
 
 use crate::issuing::{audit, credential, issuer, key};
 use crate::stories::{primary, user};
 use crate::{story, Backend};
 
-fn achievement(issuer: Uuid, name: &str) -> Achievement {
+fn achievement(issuer: IssuerId, name: &str) -> Achievement {
     Achievement {
         id: Uuid::new_v4(),
         issuer_id: issuer,

@@ -4,13 +4,13 @@
 
 use backpack_domain::entities::*;
 use backpack_domain::values::Role;
-use backpack_domain::{Conflict, StoreError};
+use backpack_domain::{Conflict, IssuerId, StoreError};
 use uuid::Uuid;
 
 use crate::stories::{primary, user};
 use crate::{story, Backend};
 
-pub fn audit(issuer: Uuid, action: &str) -> AuditEntry {
+pub fn audit(issuer: IssuerId, action: &str) -> AuditEntry {
     AuditEntry {
         id: Uuid::new_v4(),
         issuer_id: issuer,
@@ -25,7 +25,7 @@ pub fn audit(issuer: Uuid, action: &str) -> AuditEntry {
 
 pub fn issuer(slug: &str) -> Issuer {
     Issuer {
-        id: Uuid::new_v4(),
+        id: IssuerId::new(),
         slug: slug.into(),
         did: format!("did:web:example.org:issuers:{slug}"),
         profile: IssuerProfile {
@@ -40,7 +40,7 @@ pub fn issuer(slug: &str) -> Issuer {
     }
 }
 
-pub fn key(issuer: Uuid, n: usize, at: i64) -> IssuerKeyRecord {
+pub fn key(issuer: IssuerId, n: usize, at: i64) -> IssuerKeyRecord {
     IssuerKeyRecord {
         id: Uuid::new_v4(),
         issuer_id: issuer,
@@ -108,7 +108,7 @@ story!(
         .unwrap();
         // The same slug or DID twice is a conflict.
         let twin = Issuer {
-            id: Uuid::new_v4(),
+            id: IssuerId::new(),
             ..acme.clone()
         };
         assert!(matches!(

@@ -239,8 +239,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 /// The `{id}` of a path: not an id is "not found", as any absent object.
-fn object_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| DomainError::NotFound.into())
+fn object_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| DomainError::NotFound.into())
 }
 
 fn invalid(field: &'static str, code: &'static str) -> ApiError {

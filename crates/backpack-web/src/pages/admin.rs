@@ -124,7 +124,7 @@ pub async fn user(
     user_page(
         &st,
         &ctx,
-        UserId::from_uuid(object_id(&id)?),
+        object_id(&id)?,
         StatusCode::OK,
         FieldErrors::default(),
     )
@@ -145,7 +145,7 @@ pub async fn update_user(
     Form(f): Form<UserForm>,
 ) -> Result<Response, PageError> {
     let admin = ctx.require_user()?;
-    let id = UserId::from_uuid(object_id(&id)?);
+    let id = object_id(&id)?;
     match st
         .accounts
         .update_user(admin, id, &f.role, f.disabled.as_deref() == Some("on"))

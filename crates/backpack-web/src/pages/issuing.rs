@@ -420,7 +420,7 @@ pub async fn revoke_key(
 ) -> Result<Response, PageError> {
     let user = require_staff(&ctx)?;
     let id = object_id(&id)?;
-    let key = object_id(&key)?;
+    let key: uuid::Uuid = object_id(&key)?;
     st.issuing
         .issuers
         .revoke_key(user, id, &key.to_string(), &f.reason)

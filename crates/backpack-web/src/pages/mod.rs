@@ -54,8 +54,8 @@ pub fn attachment(
 }
 
 /// Parse an object id from the path; anything else is "not found".
-pub fn object_id(raw: &str) -> Result<uuid::Uuid, PageError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| PageError::not_found())
+pub fn object_id<T: std::str::FromStr>(raw: &str) -> Result<T, PageError> {
+    raw.parse().map_err(|_| PageError::not_found())
 }
 
 /// An image shown inside a page (`<img>`): inline, in a sandbox, so an SVG
