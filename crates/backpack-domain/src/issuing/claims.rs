@@ -105,6 +105,10 @@ impl Claims {
     /// `claim_recipient_unconfirmed`, and the link stays valid.
     pub async fn claim(&self, user: &User, token: &str) -> Result<IssuedCredential, DomainError> {
         let issued = self.claim_info(token).await?;
+        if issued.state == CredentialState::Revoked {
+            // The issuer withdrew it: nothing to put in a backpack.
+            return Err(DomainError::field("token", "claim_revoked"));
+        }
         if !self.may_claim(user, &issued).await? {
             return Err(DomainError::field(
                 "recipient",

@@ -323,6 +323,42 @@ on_every_db!(issuers_award_and_revoke_end_to_end, |s: TestServer| {
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("has no claim link waiting"), "{}", r.body);
 
+    // A claim link of a credential the issuer then revoked says so and
+    // claims nothing, even for the right person.
+    let r = staff.post_form(
+        &format!("/issuing/{issuer}/award"),
+        &[
+            ("achievement_id", &achievement),
+            ("recipient_kind", "email"),
+            ("recipient", "gone@example.org"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let withdrawn = id_in(r.location());
+    let gone_token = s.mailed_token("gone@example.org", "/claim");
+    let r = staff.post_form(
+        &format!("/issuing/credentials/{withdrawn}/state"),
+        &[("state", "revoked"), ("reason", "Awarded by mistake")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut gil = s.register("Gil", "gone@example.org", PW);
+    let page = gil.get(&format!("/claim?token={gone_token}")).body;
+    assert!(
+        page.contains("The issuer revoked") && page.contains("nothing to claim"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("You have been awarded") && !page.contains("Put it in my e-Backpack"),
+        "{page}"
+    );
+    let r = gil.post_form("/claim", &[("token", &gone_token)]);
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("The issuer revoked"), "{}", r.body);
+    assert!(!gil
+        .get("/backpack/portal")
+        .body
+        .contains("Cybersecurity basics"));
+
     // By account: refused for an address no account confirmed.
     let r = staff.post_form(
         &format!("/issuing/{issuer}/award"),

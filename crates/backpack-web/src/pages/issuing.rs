@@ -1536,6 +1536,9 @@ struct ClaimTemplate {
     recipient_is_did: bool,
     /// The account has the address, not confirmed yet.
     pending: bool,
+    /// The issuer revoked the credential: the page says so and offers
+    /// nothing to claim.
+    revoked: bool,
 }
 
 /// The claim page: what is offered, and for a signed-in account that did
@@ -1580,6 +1583,7 @@ async fn claim_view(
             },
             recipient_is_did: c.recipient_kind == backpack_domain::entities::RecipientKind::Did,
             pending,
+            revoked: c.state == backpack_domain::entities::CredentialState::Revoked,
         },
     )
 }
